@@ -1,0 +1,33 @@
+"""quizapp: microneedling training with graded quizzes and certificates."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app: configuration, extensions, blueprints, error pages, CLI."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_relative_config=True,
+    )
+    from quizapp import config
+
+    config.load(app, test_config)
+
+    from quizapp import cli, db, extensions, security
+    from quizapp.views import register_blueprints, errors
+
+    db.init_app(app)
+    extensions.init_app(app)
+    security.init_app(app)
+    register_blueprints(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app

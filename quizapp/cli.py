@@ -1,0 +1,119 @@
+"""Command-line interface: `flask --app wsgi <group> <command>`."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from quizapp import migrate
+from quizapp.db import new_session
+from quizapp.models import Role, Team
+from quizapp.services import ServiceError
+from quizapp.services import users as users_service
+
+db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
+users_cli = AppGroup("users", help="Create and list user accounts.")
+
+DEMO_TEAM = "Demo clinic"
+DEMO_USERS = [
+    ("admin@quizapp.test", "Ada Admin", Role.ADMIN, "admin-demo-pass"),
+    ("instructor@quizapp.test", "Ines Instructor", Role.INSTRUCTOR, "instructor-demo-pass"),
+    ("manager@quizapp.test", "Mona Manager", Role.MANAGER, "manager-demo-pass"),
+    ("trainee1@quizapp.test", "Tara Trainee", Role.TRAINEE, "trainee-demo-pass"),
+    ("trainee2@quizapp.test", "Theo Trainee", Role.TRAINEE, "trainee-demo-pass"),
+    ("trainee3@quizapp.test", "Zoë Ångström-Nguyễn", Role.TRAINEE, "trainee-demo-pass"),
+]
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database up to REVISION (default: head)."""
+    migrate.upgrade(current_app, revision)
+    click.echo(f"Database at {migrate.current(current_app)}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION (e.g. base, or -1)."""
+    migrate.downgrade(current_app, revision)
+    click.echo(f"Database at {migrate.current(current_app) or 'base (empty)'}.")
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Print the database's migration revision."""
+    click.echo(migrate.current(current_app) or "base (empty)")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True, help="Login email (unique).")
+@click.option("--name", default=None, help="Full name (default: the part of the email before @).")
+@click.option(
+    "--role", required=True, type=click.Choice([r.value for r in Role]), help="What the account may do."
+)
+@click.option("--team", "teams", multiple=True, help="Team to join (created if missing); repeatable.")
+@click.password_option(help="Password (prompted, twice, when not given).")
+def users_create(email: str, name: str | None, role: str, teams: tuple[str, ...], password: str) -> None:
+    """Create a user account."""
+    with new_session() as session:
+        try:
+            team_rows = [_team(session, t) for t in teams]
+            user = users_service.create_user(
+                session, email=email, name=name or email.split("@")[0], role=role, password=password,
+                teams=team_rows,
+            )
+        except ServiceError as err:
+            raise click.ClickException(str(err)) from None
+        session.commit()
+        click.echo(f"Created {user.email} ({user.role.value}).")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """List accounts: email, role, active, teams."""
+    with new_session() as session:
+        for u in users_service.list_users(session):
+            teams = ", ".join(t.name for t in u.teams)
+            click.echo(f"{u.email}\t{u.role.value}\t{'active' if u.active else 'deactivated'}\t{teams}")
+
+
+def _team(session, name: str) -> Team:  # noqa: ANN001
+    team = session.scalar(select(Team).where(Team.name == name))
+    return team or users_service.create_team(session, name)
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Create the demo accounts and team (idempotent) and print their logins."""
+    with new_session() as session:
+        team = _team(session, DEMO_TEAM)
+        created = 0
+        for email, name, role, password in DEMO_USERS:
+            user = users_service.find_by_email(session, email)
+            if user is None:
+                user = users_service.create_user(
+                    session, email=email, name=name, role=role, password=password
+                )
+                created += 1
+            if role == Role.TRAINEE and team not in user.teams:
+                user.teams.append(team)
+            if role == Role.MANAGER and team not in user.managed_teams:
+                user.managed_teams.append(team)
+        session.commit()
+    click.echo(f"Demo data ready ({created} accounts created).")
+    click.echo(demo_logins_text())
+
+
+def demo_logins_text() -> str:
+    lines = ["", "Demo logins — FOR LOCAL USE ONLY; never run seed-demo on a server others can reach:"]
+    lines += [f"  {role.value:<11} {email:<26} {password}" for email, _n, role, password in DEMO_USERS]
+    return "\n".join(lines) + "\n"
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo)

@@ -1,0 +1,72 @@
+"""Configuration: defaults, then instance/config.py, then the environment, then test overrides."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ENV_VARS = ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL", "RATELIMIT_STORAGE_URI")
+
+
+class Defaults:
+    """Settings every install starts from."""
+
+    DATABASE_URL: str | None = None  # None: a SQLite file in the instance folder
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    VERIFY_RATE_LIMIT = "30 per minute"
+    LOGIN_RATE_LIMIT = "20 per minute"
+    BOOTSTRAP_SERVE_LOCAL = True
+    BOOTSTRAP_BTN_SIZE = "md"
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session; a long quiz must not lose its form
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PASSWORD_HASH_METHOD = "scrypt"
+    PROGRAMME_NAME = "Microneedling practitioner — face and back"
+    CERT_VALIDITY_MONTHS = 24
+    CERT_RENEWAL_WINDOW_DAYS = 60
+    SUBMIT_GRACE_SECONDS = 30
+    QUESTION_BANKS_DIR = str(Path(__file__).resolve().parent.parent / "question_banks")
+
+
+def load(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill app.config in precedence order and make sure a secret key exists."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for name in ENV_VARS:
+        value = os.environ.get(name)
+        if value:
+            app.config[name] = value
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'quizapp.sqlite'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+
+
+def instance_secret_key(instance: Path) -> str:
+    """Read the generated key, creating it once; exclusive create so workers starting together agree."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    for _ in range(50):  # another worker may have created the file and not yet written it
+        key = path.read_text().strip()
+        if key:
+            return key
+        import time
+
+        time.sleep(0.02)
+    raise RuntimeError(f"{path} is empty; delete it and start again")

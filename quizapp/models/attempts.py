@@ -1,0 +1,88 @@
+"""Quiz attempts and the questions drawn into them."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, Numeric, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from quizapp.db import Base, UTCDateTime, utcnow
+from quizapp.models.content import Module, QuestionVersion, ReviewMode
+from quizapp.models.users import User
+
+
+class AttemptStatus(StrEnum):
+    OPEN = "open"
+    SUBMITTED = "submitted"  # graded after the trainee submitted
+    EXPIRED = "expired"  # graded on what was saved before the deadline
+
+
+class QuizAttempt(Base):
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (Index("ix_quiz_attempts_user_module", "user_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
+    status: Mapped[AttemptStatus] = mapped_column(
+        Enum(AttemptStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=AttemptStatus.OPEN,
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the module settings the attempt ran under
+    pass_mark: Mapped[int] = mapped_column(Integer)
+    time_limit_minutes: Mapped[int] = mapped_column(Integer)
+    review: Mapped[ReviewMode] = mapped_column(
+        Enum(ReviewMode, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    )
+    question_count: Mapped[int] = mapped_column(Integer)
+    # results, set once when graded
+    awarded: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    possible: Mapped[int | None] = mapped_column(Integer)
+    percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    failed_critical_response_id: Mapped[int | None] = mapped_column(
+        ForeignKey("responses.id", use_alter=True, name="fk_quiz_attempts_failed_critical")
+    )
+
+    user: Mapped[User] = relationship()
+    module: Mapped[Module] = relationship()
+    responses: Mapped[list[Response]] = relationship(
+        back_populates="attempt", order_by="Response.position", foreign_keys="Response.attempt_id"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AttemptStatus.OPEN
+
+
+class Response(Base):
+    """One drawn question of an attempt: the version shown, its shuffle, and the saved answer."""
+
+    __tablename__ = "responses"
+    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 1-based
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"), index=True)
+    shuffle: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    answer: Mapped[Any | None] = mapped_column(JSON)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    awarded: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    full_marks: Mapped[bool | None] = mapped_column(Boolean)
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="responses", foreign_keys=[attempt_id])
+    version: Mapped[QuestionVersion] = relationship()
+
+    @property
+    def answered(self) -> bool:
+        return self.answer is not None
+
+
+

@@ -1,0 +1,31 @@
+"""Blueprints, registered explicitly."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from quizapp.views import admin, auth, trainee
+
+    for module in (auth, trainee, admin):
+        app.register_blueprint(module.bp)
+    app.jinja_env.globals["nav_links"] = nav_links
+
+
+NAV = {
+    "trainee": [("trainee.home", "Home")],
+    "instructor": [("trainee.home", "Home")],
+    "manager": [("trainee.home", "Home")],
+    "admin": [("admin.users", "Users"), ("admin.teams", "Teams")],
+}
+
+
+def nav_links() -> list[tuple[str, str]]:
+    """Navigation for the current user's role, limited to routes that exist."""
+    from flask import current_app
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return []
+    links = NAV.get(current_user.role.value, [])
+    return [(e, label) for e, label in links if e in current_app.view_functions]

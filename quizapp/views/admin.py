@@ -1,0 +1,158 @@
+"""Admin: users, teams (programme settings and the audit log join in the certification issue)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from quizapp.db import get_session
+from quizapp.forms import NewTeamForm, NewUserForm, PasswordForm, TeamForm, UserForm
+from quizapp.models import Role, Team, User
+from quizapp.security import role_required
+from quizapp.services import ServiceError
+from quizapp.services import users as users_service
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@role_required(Role.ADMIN)
+def _admins_only() -> None:
+    return None
+
+
+def _get_or_404(model: type, obj_id: int):
+    obj = get_session().get(model, obj_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def _team_choices() -> list[tuple[int, str]]:
+    return [(t.id, t.name) for t in users_service.list_teams(get_session())]
+
+
+@bp.route("/users")
+def users():
+    return render_template("admin/users.html", users=users_service.list_users(get_session()))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def user_new():
+    session = get_session()
+    form = NewUserForm()
+    form.teams.choices = form.managed_teams.choices = _team_choices()
+    if form.validate_on_submit():
+        try:
+            user = users_service.create_user(
+                session,
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                password=form.password.data,
+                active=form.active.data,
+                actor=current_user,
+            )
+            users_service.update_user(
+                session, user, email=user.email, name=user.name, role=user.role, active=user.active,
+                teams=[session.get(Team, i) for i in form.teams.data],
+                managed_teams=[session.get(Team, i) for i in form.managed_teams.data],
+                actor=current_user,
+            )
+        except ServiceError as err:
+            session.rollback()
+            form.email.errors.append(str(err))
+        else:
+            session.commit()
+            flash(f"Created {user.email}.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+def user_edit(user_id: int):
+    session = get_session()
+    user = _get_or_404(User, user_id)
+    form = UserForm(obj=user)
+    form.teams.choices = form.managed_teams.choices = _team_choices()
+    if not form.is_submitted():
+        form.role.data = user.role.value
+        form.teams.data = [t.id for t in user.teams]
+        form.managed_teams.data = [t.id for t in user.managed_teams]
+    if form.validate_on_submit():
+        try:
+            users_service.update_user(
+                session, user, email=form.email.data, name=form.name.data, role=Role(form.role.data),
+                active=form.active.data,
+                teams=[session.get(Team, i) for i in form.teams.data],
+                managed_teams=[session.get(Team, i) for i in form.managed_teams.data],
+                actor=current_user,
+            )
+        except ServiceError as err:
+            session.rollback()
+            form.email.errors.append(str(err))
+        else:
+            session.commit()
+            flash(f"Saved {user.email}.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+def user_password(user_id: int):
+    session = get_session()
+    user = _get_or_404(User, user_id)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        users_service.set_password(session, user, form.password.data, actor=current_user)
+        session.commit()
+        flash(f"New password set for {user.email}.", "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/password.html", form=form, user=user), 400 if form.errors else 200
+
+
+@bp.route("/teams", methods=["GET", "POST"])
+def teams():
+    session = get_session()
+    form = NewTeamForm()
+    if form.validate_on_submit():
+        try:
+            team = users_service.create_team(session, form.name.data, actor=current_user)
+        except ServiceError as err:
+            session.rollback()
+            form.name.errors.append(str(err))
+        else:
+            session.commit()
+            flash(f"Created team {team.name}.", "success")
+            return redirect(url_for("admin.team_edit", team_id=team.id))
+    status = 400 if form.errors else 200
+    return render_template("admin/teams.html", teams=users_service.list_teams(session), form=form), status
+
+
+@bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
+def team_edit(team_id: int):
+    session = get_session()
+    team = _get_or_404(Team, team_id)
+    form = TeamForm()
+    everyone = users_service.list_users(session)
+    form.managers.choices = [(u.id, u.name) for u in everyone if u.role in (Role.MANAGER, Role.ADMIN)]
+    form.members.choices = [(u.id, f"{u.name} ({u.role.value})") for u in everyone]
+    if not form.is_submitted():
+        form.name.data = team.name
+        form.managers.data = [u.id for u in team.managers]
+        form.members.data = [u.id for u in team.members]
+    if form.validate_on_submit():
+        try:
+            users_service.update_team(
+                session, team, name=form.name.data,
+                managers=[session.get(User, i) for i in form.managers.data],
+                members=[session.get(User, i) for i in form.members.data],
+                actor=current_user,
+            )
+        except ServiceError as err:
+            session.rollback()
+            form.name.errors.append(str(err))
+        else:
+            session.commit()
+            flash(f"Saved team {team.name}.", "success")
+            return redirect(url_for("admin.teams"))
+    return render_template("admin/team_form.html", form=form, team=team), 400 if form.errors else 200

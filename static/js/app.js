@@ -1,0 +1,2 @@
+// quizapp: progressive enhancement only; every page works without JavaScript.
+"use strict";
