@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from quizapp import migrate
@@ -12,17 +12,18 @@ from quizapp.models import Role, Team
 from quizapp.services import ServiceError
 from quizapp.services import users as users_service
 
+banks_cli = AppGroup("banks", help="Check, import and export question banks (YAML files).")
 db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
 users_cli = AppGroup("users", help="Create and list user accounts.")
 
 DEMO_TEAM = "Demo clinic"
 DEMO_USERS = [
-    ("admin@quizapp.test", "Ada Admin", Role.ADMIN, "admin-demo-pass"),
-    ("instructor@quizapp.test", "Ines Instructor", Role.INSTRUCTOR, "instructor-demo-pass"),
-    ("manager@quizapp.test", "Mona Manager", Role.MANAGER, "manager-demo-pass"),
-    ("trainee1@quizapp.test", "Tara Trainee", Role.TRAINEE, "trainee-demo-pass"),
-    ("trainee2@quizapp.test", "Theo Trainee", Role.TRAINEE, "trainee-demo-pass"),
-    ("trainee3@quizapp.test", "Zoë Ångström-Nguyễn", Role.TRAINEE, "trainee-demo-pass"),
+    ("admin@example.com", "Ada Admin", Role.ADMIN, "admin-demo-pass"),
+    ("instructor@example.com", "Ines Instructor", Role.INSTRUCTOR, "instructor-demo-pass"),
+    ("manager@example.com", "Mona Manager", Role.MANAGER, "manager-demo-pass"),
+    ("trainee1@example.com", "Tara Trainee", Role.TRAINEE, "trainee-demo-pass"),
+    ("trainee2@example.com", "Theo Trainee", Role.TRAINEE, "trainee-demo-pass"),
+    ("trainee3@example.com", "Zoë Ångström-Nguyễn", Role.TRAINEE, "trainee-demo-pass"),
 ]
 
 
@@ -86,8 +87,13 @@ def _team(session, name: str) -> Team:  # noqa: ANN001
 
 
 @click.command("seed-demo")
-def seed_demo() -> None:
+@click.option("--logins-only", is_flag=True, help="Only print the demo logins; change nothing.")
+@with_appcontext
+def seed_demo(logins_only: bool) -> None:
     """Create the demo accounts and team (idempotent) and print their logins."""
+    if logins_only:
+        click.echo(demo_logins_text())
+        return
     with new_session() as session:
         team = _team(session, DEMO_TEAM)
         created = 0
@@ -113,7 +119,76 @@ def demo_logins_text() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _load(paths: tuple[str, ...]):  # noqa: ANN202
+    from quizapp.bank_loader import BankError, load_banks
+
+    try:
+        return load_banks(paths or (current_app.config["QUESTION_BANKS_DIR"],))
+    except BankError as err:
+        for problem in err.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(
+            f"{len(err.problems)} problem(s) found; nothing was imported. Fix them and run again."
+        ) from None
+
+
+@banks_cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=True))
+def banks_check(paths: tuple[str, ...]) -> None:
+    """Validate bank files (default: the shipped question_banks/); list every problem."""
+    from quizapp.bank_loader import summary
+
+    bank = _load(paths)
+    for line in summary(bank):
+        click.echo(line)
+    click.echo(f"OK: {len(bank.modules)} module(s) valid.")
+
+
+@banks_cli.command("import")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=True))
+@click.option("--if-empty", is_flag=True, help="Import only into a database with no modules yet (make run).")
+def banks_import(paths: tuple[str, ...], if_empty: bool) -> None:
+    """Validate, then import bank files all or nothing (default: question_banks/).
+
+    Unchanged questions create nothing, changed ones get a new version, and questions of the
+    imported modules that the files no longer hold are retired, never deleted."""
+    from quizapp.services.banks import import_bank, module_count
+
+    with new_session() as session:
+        if if_empty and module_count(session):
+            click.echo("Modules already imported; leaving the database as it is (--if-empty).")
+            return
+        bank = _load(paths)
+        report = import_bank(session, bank)
+        session.commit()
+    click.echo(f"Imported {report}.")
+
+
+@banks_cli.command("export")
+@click.argument("module")
+@click.option("--format", "fmt", type=click.Choice(["yaml"]), default="yaml", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write here, not stdout.")
+def banks_export(module: str, fmt: str, output: str | None) -> None:
+    """Write MODULE (its slug) as a bank file: live settings and current question versions."""
+    from quizapp.bank_loader import dump_module
+    from quizapp.services import NotFound
+    from quizapp.services.banks import module_spec
+
+    with new_session() as session:
+        try:
+            text = dump_module(module_spec(session, module))
+        except NotFound as err:
+            raise click.ClickException(str(err)) from None
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"Wrote {output}.")
+    else:
+        click.echo(text, nl=False)
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(banks_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)

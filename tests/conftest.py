@@ -121,7 +121,7 @@ def make_user(app: Flask, db) -> Callable[..., User]:
                 password: str = PASSWORD) -> User:
         counter["n"] += 1
         role = Role(role)
-        email = email or f"{role.value}{counter['n']}@example.test"
+        email = email or f"{role.value}{counter['n']}@example.com"
         with app.app_context():
             user = users_service.create_user(
                 db, email=email, name=name or f"{role.value.title()} {counter['n']}", role=role,

@@ -24,9 +24,9 @@ def test_login_and_logout(client, auth, make_user):
 
 
 def test_email_is_case_insensitive(auth, make_user):
-    user = make_user(email="Mixed.Case@Example.test")
-    assert auth.login("  MIXED.case@example.TEST ").status_code == 302
-    assert user.email == "mixed.case@example.test"
+    user = make_user(email="Mixed.Case@Example.com")
+    assert auth.login("  MIXED.case@example.COM ").status_code == 302
+    assert user.email == "mixed.case@example.com"
 
 
 def test_wrong_password(client, auth, make_user):
@@ -38,7 +38,7 @@ def test_wrong_password(client, auth, make_user):
 
 
 def test_unknown_email(auth):
-    response = auth.login("nobody@example.test")
+    response = auth.login("nobody@example.com")
     assert response.status_code == 401
     assert b"Wrong email or password." in response.data
 

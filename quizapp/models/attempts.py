@@ -46,9 +46,6 @@ class QuizAttempt(Base):
     possible: Mapped[int | None] = mapped_column(Integer)
     percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
     passed: Mapped[bool | None] = mapped_column(Boolean)
-    failed_critical_response_id: Mapped[int | None] = mapped_column(
-        ForeignKey("responses.id", use_alter=True, name="fk_quiz_attempts_failed_critical")
-    )
 
     user: Mapped[User] = relationship()
     module: Mapped[Module] = relationship()

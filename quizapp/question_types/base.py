@@ -114,6 +114,13 @@ def share_grade(share: Fraction, points: int) -> Grade:
     return Grade(awarded=share * points, possible=Fraction(points), full=share == 1)
 
 
+def credit(grade: Grade) -> str:
+    """The grade in a word for the review page: full, partial or none."""
+    if grade.full:
+        return "full"
+    return "partial" if grade.awarded > 0 else "none"
+
+
 def zero_grade(points: int) -> Grade:
     """Nothing awarded."""
     return share_grade(Fraction(0), points)

@@ -13,6 +13,7 @@ from quizapp.question_types.base import (
     QuestionType,
     Shuffle,
     Spec,
+    credit,
     duplicates,
     form_position,
     is_index,
@@ -124,7 +125,7 @@ class _Choice(QuestionType):
         return {
             "options": rows,
             "answered": bool(picked),
-            "full": self.grade(spec, answer).full,
+            "credit": credit(self.grade(spec, answer)),
             "answer_text": "; ".join(r["text"] for r in rows if r["picked"]) or None,
             "key_text": "; ".join(r["text"] for r in rows if r["correct"]),
         }
@@ -265,7 +266,7 @@ class TrueFalse(QuestionType):
                 {"text": "False", "picked": given is False, "correct": spec["answer"] is False, "feedback": ""},
             ],
             "answered": given is not None,
-            "full": self.grade(spec, answer).full,
+            "credit": credit(self.grade(spec, answer)),
             "answer_text": None if given is None else str(given),
             "key_text": str(spec["answer"]),
         }

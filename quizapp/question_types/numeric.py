@@ -14,6 +14,7 @@ from quizapp.question_types.base import (
     QuestionType,
     Shuffle,
     Spec,
+    credit,
     share_grade,
     zero_grade,
 )
@@ -141,7 +142,7 @@ class Numeric(QuestionType):
             key_text += f" (accepted {canonical(key - tolerance)}–{canonical(key + tolerance)} {unit})"
         return {
             "answered": given is not None,
-            "full": self.grade(spec, answer).full,
+            "credit": credit(self.grade(spec, answer)),
             "answer_text": None if given is None else f"{given} {unit}",
             "key_text": key_text,
             "unit": unit,

@@ -14,6 +14,7 @@ from quizapp.question_types.base import (
     QuestionType,
     Shuffle,
     Spec,
+    credit,
     duplicates,
     form_position,
     is_permutation,
@@ -84,8 +85,9 @@ class Ordering(QuestionType):
             return Parsed(None)
         if any(v in (None, "") for v in values):
             return Parsed(None, f"Give every item a position from 1 to {size}.")
-        positions = [form_position(v, size + 1) for v in values]
-        if any(p is None or p == 0 for p in positions):
+        checked = [form_position(v, size + 1) for v in values]
+        positions = [p for p in checked if p]
+        if len(positions) != size:
             return Parsed(None, f"Positions must be whole numbers from 1 to {size}.")
         repeated = sorted({p for p in positions if positions.count(p) > 1})
         if repeated:
@@ -93,7 +95,7 @@ class Ordering(QuestionType):
             return Parsed(None, f"Each position can be used only once; you gave position {listed} more than once.")
         answer = [0] * size
         for k, position in enumerate(positions):
-            answer[position - 1] = order[k]  # type: ignore[operator]
+            answer[position - 1] = order[k]
         return Parsed(answer)
 
     def display_value(self, spec: Spec, shuffle: Shuffle, answer: Any) -> list[int] | None:
@@ -129,7 +131,7 @@ class Ordering(QuestionType):
         return {
             "rows": rows,
             "answered": given is not None,
-            "full": self.grade(spec, answer).full,
+            "credit": credit(self.grade(spec, answer)),
             "answer_text": None if given is None else " → ".join(items[i] for i in given),
             "key_text": " → ".join(items),
         }

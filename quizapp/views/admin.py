@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from quizapp.db import get_session
 from quizapp.forms import NewTeamForm, NewUserForm, PasswordForm, TeamForm, UserForm
@@ -27,8 +28,8 @@ def _get_or_404(model: type, obj_id: int):
     return obj
 
 
-def _team_choices() -> list[tuple[int, str]]:
-    return [(t.id, t.name) for t in users_service.list_teams(get_session())]
+def _team_choices() -> list[SelectChoice]:
+    return [SelectChoice(t.id, t.name) for t in users_service.list_teams(get_session())]
 
 
 @bp.route("/users")
@@ -54,8 +55,8 @@ def user_new():
             )
             users_service.update_user(
                 session, user, email=user.email, name=user.name, role=user.role, active=user.active,
-                teams=[session.get(Team, i) for i in form.teams.data],
-                managed_teams=[session.get(Team, i) for i in form.managed_teams.data],
+                teams=[session.get(Team, i) for i in form.teams.data or []],
+                managed_teams=[session.get(Team, i) for i in form.managed_teams.data or []],
                 actor=current_user,
             )
         except ServiceError as err:
@@ -83,8 +84,8 @@ def user_edit(user_id: int):
             users_service.update_user(
                 session, user, email=form.email.data, name=form.name.data, role=Role(form.role.data),
                 active=form.active.data,
-                teams=[session.get(Team, i) for i in form.teams.data],
-                managed_teams=[session.get(Team, i) for i in form.managed_teams.data],
+                teams=[session.get(Team, i) for i in form.teams.data or []],
+                managed_teams=[session.get(Team, i) for i in form.managed_teams.data or []],
                 actor=current_user,
             )
         except ServiceError as err:
@@ -134,8 +135,8 @@ def team_edit(team_id: int):
     team = _get_or_404(Team, team_id)
     form = TeamForm()
     everyone = users_service.list_users(session)
-    form.managers.choices = [(u.id, u.name) for u in everyone if u.role in (Role.MANAGER, Role.ADMIN)]
-    form.members.choices = [(u.id, f"{u.name} ({u.role.value})") for u in everyone]
+    form.managers.choices = [SelectChoice(u.id, u.name) for u in everyone if u.role in (Role.MANAGER, Role.ADMIN)]
+    form.members.choices = [SelectChoice(u.id, f"{u.name} ({u.role.value})") for u in everyone]
     if not form.is_submitted():
         form.name.data = team.name
         form.managers.data = [u.id for u in team.managers]
@@ -144,8 +145,8 @@ def team_edit(team_id: int):
         try:
             users_service.update_team(
                 session, team, name=form.name.data,
-                managers=[session.get(User, i) for i in form.managers.data],
-                members=[session.get(User, i) for i in form.members.data],
+                managers=[session.get(User, i) for i in form.managers.data or []],
+                members=[session.get(User, i) for i in form.members.data or []],
                 actor=current_user,
             )
         except ServiceError as err:

@@ -130,8 +130,6 @@ def upgrade() -> None:
     sa.Column('possible', sa.Integer(), nullable=True),
     sa.Column('percent', sa.Numeric(precision=5, scale=1), nullable=True),
     sa.Column('passed', sa.Boolean(), nullable=True),
-    sa.Column('failed_critical_response_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['failed_critical_response_id'], ['responses.id'], name='fk_quiz_attempts_failed_critical', use_alter=True),
     sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_quiz_attempts_module_id_modules')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_quiz_attempts_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_attempts'))

@@ -1,0 +1,151 @@
+"""Writing checked banks into the database, and reading modules back out as bank specs."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from quizapp.bank_loader import Bank, ModuleSpec, QuestionSpec
+from quizapp.db import utcnow
+from quizapp.models import Module, Question, QuestionVersion, ReviewMode, ReviewStatus, User
+from quizapp.services import NotFound
+from quizapp.services.audit import record
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    retired: int = 0
+    unchanged: int = 0
+    modules: list[str] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        return self.created + self.updated + self.retired
+
+    def __str__(self) -> str:
+        return (
+            f"{', '.join(self.modules)}: {self.created} created, {self.updated} updated, "
+            f"{self.retired} retired, {self.unchanged} unchanged"
+        )
+
+
+def import_bank(session: Session, bank: Bank, actor: User | None = None) -> ImportReport:
+    """Bring the modules the bank defines in line with it: new versions for changed content,
+    retire (never delete) questions the file no longer has. Only flushes."""
+    report = ImportReport()
+    existing = {
+        q.key: q
+        for q in session.scalars(
+            select(Question).options(selectinload(Question.versions), selectinload(Question.module))
+        )
+    }
+    for spec in sorted(bank.modules, key=lambda m: (m.order, m.slug)):
+        module = _upsert_module(session, spec)
+        report.modules.append(spec.slug)
+        seen: set[str] = set()
+        for position, qspec in enumerate(spec.questions):
+            seen.add(qspec.id)
+            question = existing.get(qspec.id)
+            if question is None:
+                question = Question(key=qspec.id, module=module)
+                session.add(question)
+                _apply_metadata(question, qspec, position)
+                _add_version(session, question, qspec, 1, actor)
+                report.created += 1
+                continue
+            changed = question.module_id != module.id or question.retired_at is not None
+            question.module = module
+            question.retired_at = None
+            changed |= _apply_metadata(question, qspec, position)
+            if question.current.content_hash != qspec.content_hash:
+                _add_version(session, question, qspec, question.current.number + 1, actor)
+                changed = True
+            if changed:
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        for question in existing.values():
+            if question.module_id == module.id and question.key not in seen and question.retired_at is None:
+                question.retired_at = utcnow()
+                report.retired += 1
+    session.flush()
+    record(
+        session, actor, "bank.imported", "module", ",".join(report.modules), f"Bank import: {report}",
+        created=report.created, updated=report.updated, retired=report.retired, unchanged=report.unchanged,
+    )
+    return report
+
+
+def _upsert_module(session: Session, spec: ModuleSpec) -> Module:
+    module = session.scalar(select(Module).where(Module.slug == spec.slug))
+    if module is None:
+        module = Module(slug=spec.slug)
+        session.add(module)
+    settings = spec.settings()
+    settings["review"] = ReviewMode(settings["review"])
+    for key, value in settings.items():
+        if getattr(module, key, None) != value:
+            setattr(module, key, value)
+    session.flush()
+    return module
+
+
+def _apply_metadata(question: Question, spec: QuestionSpec, position: int) -> bool:
+    """Tags, review status, assessed and order change in place; True when any did."""
+    new = {
+        "tags": list(spec.tags),
+        "review_status": ReviewStatus(spec.review_status),
+        "assessed": spec.assessed,
+        "position": position,
+    }
+    changed = False
+    for key, value in new.items():
+        if getattr(question, key, None) != value:
+            setattr(question, key, value)
+            changed = changed or key != "position"
+    return changed
+
+
+def _add_version(session: Session, question: Question, spec: QuestionSpec, number: int, actor: User | None) -> None:
+    version = QuestionVersion(
+        number=number, content_hash=spec.content_hash, created_by_id=actor.id if actor else None,
+        **spec.version_fields(),
+    )
+    question.versions.append(version)
+    session.add(version)
+
+
+def module_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Module)) or 0
+
+
+def module_spec(session: Session, slug: str) -> ModuleSpec:
+    """The module as it is live in the database (current versions, retired questions left out)."""
+    module = session.scalar(select(Module).where(Module.slug == slug))
+    if module is None:
+        raise NotFound(f"No module {slug!r}.")
+    questions = session.scalars(
+        select(Question)
+        .where(Question.module_id == module.id, Question.retired_at.is_(None))
+        .options(selectinload(Question.versions))
+        .order_by(Question.position, Question.key)
+    ).all()
+    return ModuleSpec(
+        slug=module.slug, title=module.title, order=module.order, pass_mark=module.pass_mark,
+        questions_per_attempt=module.questions_per_attempt, time_limit_minutes=module.time_limit_minutes,
+        required_for_certification=module.required_for_certification, review=module.review.value,
+        draw=[dict(rule) for rule in module.draw or []], attempts_per_day=module.attempts_per_day,
+        cooldown_minutes=module.cooldown_minutes, lesson=module.lesson,
+        questions=[
+            QuestionSpec(
+                id=q.key, type=q.current.type, stem=q.current.stem, spec=q.current.spec,
+                explanation=q.current.explanation, source=q.current.source, tags=list(q.tags),
+                points=q.current.points, critical=q.current.critical,
+                review_status=q.review_status.value, assessed=q.assessed,
+            )
+            for q in questions
+        ],
+    )

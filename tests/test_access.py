@@ -1,0 +1,85 @@
+"""The role × route matrix: every route, every role. New routes must be added to ROUTES."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from quizapp.models import Role
+
+ANON = "anonymous"
+ALL_ROLES = (ANON, *[r.value for r in Role])
+LOGGED_IN = frozenset(r.value for r in Role)
+PUBLIC = frozenset(ALL_ROLES)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # may hold {placeholders} filled from the `world` fixture
+    allowed: frozenset[str]
+    endpoint: str
+
+
+def R(method: str, path: str, allowed, endpoint: str) -> Route:  # noqa: N802
+    return Route(method, path, frozenset(allowed), endpoint)
+
+
+ADMIN = {"admin"}
+ROUTES: list[Route] = [
+    R("GET", "/auth/login", PUBLIC, "auth.login"),
+    R("POST", "/auth/login", PUBLIC, "auth.login"),
+    R("POST", "/auth/logout", PUBLIC, "auth.logout"),
+    R("GET", "/", LOGGED_IN, "trainee.home"),
+    R("GET", "/admin/users", ADMIN, "admin.users"),
+    R("GET", "/admin/users/new", ADMIN, "admin.user_new"),
+    R("POST", "/admin/users/new", ADMIN, "admin.user_new"),
+    R("GET", "/admin/users/{trainee_id}/edit", ADMIN, "admin.user_edit"),
+    R("POST", "/admin/users/{trainee_id}/edit", ADMIN, "admin.user_edit"),
+    R("GET", "/admin/users/{trainee_id}/password", ADMIN, "admin.user_password"),
+    R("POST", "/admin/users/{trainee_id}/password", ADMIN, "admin.user_password"),
+    R("GET", "/admin/teams", ADMIN, "admin.teams"),
+    R("POST", "/admin/teams", ADMIN, "admin.teams"),
+    R("GET", "/admin/teams/{team_id}/edit", ADMIN, "admin.team_edit"),
+    R("POST", "/admin/teams/{team_id}/edit", ADMIN, "admin.team_edit"),
+]
+UNCHECKED_ENDPOINTS = {"static", "bootstrap.static"}
+
+
+@pytest.fixture
+def world(make_user, make_team) -> dict:
+    team = make_team("Matrix clinic")
+    trainee = make_user(Role.TRAINEE, teams=[team], email="matrix-trainee@example.com")
+    return {"team_id": team.id, "trainee_id": trainee.id}
+
+
+def test_every_route_is_in_the_matrix(app):
+    covered = {(r.endpoint, r.method) for r in ROUTES}
+    missing = [
+        (rule.endpoint, method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in UNCHECKED_ENDPOINTS
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+        if (rule.endpoint, method) not in covered
+    ]
+    assert not missing, f"add these routes to ROUTES in tests/test_access.py: {missing}"
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_role_route_matrix(client, login_as, world, role, route):
+    if role != ANON:
+        login_as(role)
+    path = route.path.format(**world)
+    response = client.open(path, method=route.method, data={})
+    location = response.headers.get("Location", "")
+    if role in route.allowed:
+        assert response.status_code != 403, f"{role} refused at {path}"
+        assert not (response.status_code == 302 and "/auth/login" in location and route.endpoint != "auth.logout"), (
+            f"{role} sent to log in at {path}"
+        )
+        assert response.status_code < 500
+    elif role == ANON:
+        assert response.status_code == 302 and location.startswith("/auth/login"), (path, response.status_code)
+    else:
+        assert response.status_code == 403, (role, path, response.status_code)

@@ -1,0 +1,79 @@
+"""CLI commands through Flask's CLI runner."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from quizapp.cli import DEMO_USERS
+from quizapp.models import AuditEvent, Role, Team, User
+
+
+def test_users_create_and_list(runner, db):
+    result = runner.invoke(
+        args=["users", "create", "--email", "New@Example.com", "--role", "instructor", "--name", "Nia New",
+              "--team", "North"],
+        input="longpassword\nlongpassword\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created new@example.com (instructor)" in result.output
+    user = db.scalar(select(User).where(User.email == "new@example.com"))
+    assert user.role == Role.INSTRUCTOR and [t.name for t in user.teams] == ["North"]
+    listing = runner.invoke(args=["users", "list"])
+    assert "new@example.com\tinstructor\tactive\tNorth" in listing.output
+
+
+def test_users_create_rejects_bad_role(runner):
+    result = runner.invoke(args=["users", "create", "--email", "a@b.test", "--role", "wizard",
+                                 "--password", "longpassword"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--role'" in result.output
+
+
+def test_users_create_rejects_duplicate_and_short_password(runner, make_user):
+    user = make_user()
+    dup = runner.invoke(args=["users", "create", "--email", user.email, "--role", "trainee",
+                              "--password", "longpassword"])
+    assert dup.exit_code == 1 and "already exists" in dup.output
+    short = runner.invoke(args=["users", "create", "--email", "s@b.test", "--role", "trainee",
+                                "--password", "short"])
+    assert short.exit_code == 1 and "at least 8 characters" in short.output
+
+
+def test_seed_demo_is_idempotent(runner, db):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "FOR LOCAL USE ONLY" in first.output
+    for email, _name, _role, password in DEMO_USERS:
+        assert email in first.output and password in first.output
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0 and "(0 accounts created)" in second.output
+    assert db.scalar(select(func.count()).select_from(User)) == len(DEMO_USERS)
+    team = db.scalar(select(Team).where(Team.name == "Demo clinic"))
+    assert len(team.members) == 3 and [m.email for m in team.managers] == ["manager@example.com"]
+
+
+def test_demo_accounts_log_in_with_role_menus(runner, client):
+    runner.invoke(args=["seed-demo"])
+    expectations = {
+        "admin@example.com": (b"/admin/users", b"Teams"),
+        "trainee1@example.com": (b"Your training", None),
+    }
+    for email, (expected, also) in expectations.items():
+        password = next(p for e, _n, _r, p in DEMO_USERS if e == email)
+        response = client.post("/auth/login", data={"email": email, "password": password},
+                               follow_redirects=True)
+        assert response.status_code == 200 and expected in response.data
+        if also:
+            assert also in response.data
+        client.post("/auth/logout")
+
+
+def test_user_creation_is_audited(runner, db):
+    runner.invoke(args=["users", "create", "--email", "aud@example.com", "--role", "trainee",
+                        "--password", "longpassword"])
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "user.created")).all()
+    assert [e.summary for e in events] == ["Created aud@example.com as trainee"]
+
+
+def test_db_current(runner):
+    result = runner.invoke(args=["db", "current"])
+    assert result.exit_code == 0 and result.output.strip() == "0001"

@@ -1,0 +1,63 @@
+"""Friendly error pages, CSRF, and a lost database showing 503."""
+from __future__ import annotations
+
+from quizapp.models import Role
+
+
+def test_404_page(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert b"Not found" in response.data and b"Traceback" not in response.data
+
+
+def test_405_page(client):
+    response = client.delete("/auth/login")
+    assert response.status_code == 405
+    assert b"Method not allowed" in response.data
+
+
+def test_403_page(client, login_as):
+    login_as(Role.TRAINEE)
+    response = client.get("/admin/users")
+    assert response.status_code == 403
+    assert b"Not allowed" in response.data
+
+
+def test_bad_id_in_url_is_404(client, login_as):
+    login_as(Role.ADMIN)
+    assert client.get("/admin/users/999999/edit").status_code == 404
+    assert client.get("/admin/users/abc/edit").status_code == 404
+
+
+def test_csrf_on_refuses_post_without_token(make_app, make_user):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    user = make_user()
+    response = client.post("/auth/login", data={"email": user.email, "password": "correct-horse-battery"})
+    assert response.status_code == 400
+    assert b"The form expired" in response.data
+    # with the token from the form it works
+    page = client.get("/auth/login").data.decode()
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    ok = client.post("/auth/login", data={"email": user.email, "password": "correct-horse-battery",
+                                          "csrf_token": token})
+    assert ok.status_code == 302
+
+
+def test_database_down_shows_503(make_app, tmp_path):
+    app = make_app(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    client = app.test_client()
+    response = client.post("/auth/login", data={"email": "a@b.test", "password": "whatever-pass"})
+    assert response.status_code == 503
+    assert b"Temporarily unavailable" in response.data and b"Traceback" not in response.data
+
+
+def test_unexpected_error_shows_500_page(app):
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.data and b"boom" not in response.data

@@ -1,0 +1,63 @@
+"""Migrations build the models' schema from empty, on SQLite and PostgreSQL, and go back down."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from quizapp import create_app, migrate
+from quizapp.db import Base, get_engine
+from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL, base_config
+
+
+def _assert_matches_models(app) -> None:
+    with get_engine(app).connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(ctx, Base.metadata)
+    assert diff == [], f"migrations and models differ: {diff}"
+
+
+def test_sqlite_upgrade_from_empty_matches_models_and_downgrades(tmp_path):
+    app = create_app(base_config(f"sqlite:///{tmp_path / 'm.sqlite'}", tmp_path))
+    migrate.upgrade(app)
+    _assert_matches_models(app)
+    migrate.downgrade(app, "base")
+    assert set(inspect(get_engine(app)).get_table_names()) == {"alembic_version"}
+    get_engine(app).dispose()
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite pragmas")
+def test_sqlite_pragmas(app):
+    with get_engine(app).connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 15000
+
+
+@pytest.mark.postgres_only
+def test_postgres_upgrade_from_empty_matches_models_and_downgrades(tmp_path):
+    name = f"quizapp_mig_{uuid.uuid4().hex[:8]}"
+    admin_url = make_url(TEST_DATABASE_URL)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        app = create_app(base_config(admin_url.set(database=name).render_as_string(hide_password=False), tmp_path))
+        migrate.upgrade(app)
+        _assert_matches_models(app)
+        migrate.downgrade(app, "base")
+        assert set(inspect(get_engine(app)).get_table_names()) == {"alembic_version"}
+        get_engine(app).dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_test_database_is_at_head(app):
+    assert migrate.current(app) == "0001"
