@@ -1,9 +1,10 @@
 """Read and check question bank files (YAML) into plain dataclasses; write them back. No database."""
+
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +22,15 @@ QUESTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 MAX_KEY_LENGTH = 80  # the database columns for slugs, question ids and sources
 MAX_TITLE_LENGTH = 200
 
-MODULE_REQUIRED = ("slug", "title", "order", "pass_mark", "questions_per_attempt", "required_for_certification", "lesson")
+MODULE_REQUIRED = (
+    "slug",
+    "title",
+    "order",
+    "pass_mark",
+    "questions_per_attempt",
+    "required_for_certification",
+    "lesson",
+)
 MODULE_DEFAULTS: dict[str, Any] = {
     "time_limit_minutes": 0,
     "review": "full",
@@ -36,6 +45,14 @@ QUESTION_DEFAULTS: dict[str, Any] = {
     "critical": False,
     "review_status": "approved",
     "assessed": True,
+}
+INTEGER_SETTINGS: dict[str, tuple[float, float, str]] = {
+    "order": (float("-inf"), float("inf"), "a whole number"),
+    "pass_mark": (1, 100, "a whole percentage from 1 to 100"),
+    "questions_per_attempt": (1, float("inf"), "a whole number, at least 1"),
+    "time_limit_minutes": (0, float("inf"), "a whole number of minutes, 0 for untimed"),
+    "attempts_per_day": (1, float("inf"), "a whole number, at least 1"),
+    "cooldown_minutes": (0, float("inf"), "a whole number of minutes, 0 or more"),
 }
 REVIEW_MODES = ("full", "score_only")
 REVIEW_STATUSES = ("draft", "approved")
@@ -61,7 +78,9 @@ class BankError(Exception):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__("\n".join([f"{len(problems)} problem(s) in the question banks:", *map(str, problems)]))
+        super().__init__(
+            "\n".join([f"{len(problems)} problem(s) in the question banks:", *map(str, problems)])
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,8 +194,10 @@ class BankYamlLoader(yaml.SafeLoader):
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
             key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
-                continue  # construct_mapping below reports unhashable keys
+            try:
+                hash(key)
+            except TypeError:
+                continue  # construct_mapping below reports the unhashable key
             line = key_node.start_mark.line + 1
             if key in data.key_lines:
                 data.duplicates.append((key, line))
@@ -202,7 +223,9 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
         return loader.get_single_data(), []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        detail = " ".join(part for part in (exc.context, exc.problem) if part)
+        detail = exc.problem or str(exc)
+        if exc.context and exc.context_mark:
+            detail += f" ({exc.context} at line {exc.context_mark.line + 1})"
         return None, [Problem(file, mark.line + 1 if mark else 1, "-", f"malformed YAML: {detail}")]
     except yaml.YAMLError as exc:
         return None, [Problem(file, 1, "-", f"malformed YAML: {exc}")]
@@ -218,8 +241,10 @@ def load_banks(paths: Iterable[str | Path], sources_path: Path | None = None) ->
     results = [_load_file(path, sources) for path in files]
     for result in results:
         problems += result.problems
-    problems += _repeated([(r.file, line, "module", slug) for r in results for slug, line in r.slugs], "module slug")
-    problems += _repeated([(r.file, line, qid, qid) for r in results for qid, line in r.ids], "id")
+    problems += _repeated(
+        "module slug", [(r.file, line, "module", slug) for r in results for slug, line in r.slugs]
+    )
+    problems += _repeated("id", [(r.file, line, qid, qid) for r in results for qid, line in r.ids])
     if problems:
         rank = {str(path): n for n, path in enumerate(files)}
         raise BankError(sorted(problems, key=lambda p: (rank.get(p.file, -1), p.file, p.line)))
@@ -237,19 +262,49 @@ class _FileResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _repeated(found: list[tuple[str, int, str, str]], what: str) -> list[Problem]:
+@dataclass
+class _Scope:
+    """Where problems are being found: the file, the id to report them under, the mapping that gives lines."""
+
+    file: str
+    qid: str
+    mapping: LineDict
+    problems: list[Problem]
+
+    def add(self, message: str, key: Any = None, line: int | None = None) -> None:
+        """Record a problem at a given line, else at the key's line, else at the mapping's first line."""
+        if line is None:
+            line = self.mapping.key_lines.get(key, self.mapping.line)
+        self.problems.append(Problem(self.file, line, self.qid, message))
+
+    def check_keys(self, required: Iterable[str], optional: Iterable[str], nested: bool = True) -> None:
+        """Missing and unknown keys, and keys given twice (in nested mappings too unless nested=False)."""
+        known = {*required, *optional}
+        for key in required:
+            if key not in self.mapping:
+                self.add(f"missing key '{key}'", line=self.mapping.line)
+        for key in self.mapping:
+            if key not in known:
+                self.add(f"unknown key '{key}'", key)
+        for key, line in _duplicates(self.mapping) if nested else self.mapping.duplicates:
+            self.add(f"duplicate key '{key}'", line=line)
+
+
+def _repeated(what: str, found: list[tuple[str, int, str, str]]) -> list[Problem]:
     """A problem for each (file, line, qid, value) whose value was seen before."""
     first: dict[str, tuple[str, int]] = {}
     problems = []
     for file, line, qid, value in found:
         if value in first:
-            problems.append(Problem(file, line, qid, f"duplicate {what}, first at {first[value][0]}:{first[value][1]}"))
+            where = f"{first[value][0]}:{first[value][1]}"
+            problems.append(Problem(file, line, qid, f"duplicate {what}, first at {where}"))
         else:
             first[value] = (file, line)
     return problems
 
 
 def _bank_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
+    """The bank files named or found in the named directories, without sources.yaml or repeats."""
     files: list[Path] = []
     problems: list[Problem] = []
     seen: set[Path] = set()
@@ -280,28 +335,29 @@ def _default_sources(files: list[Path]) -> Path:
 
 
 def _load_sources(path: Path) -> tuple[dict[str, dict[str, Any]] | None, list[Problem]]:
-    """The citable sources; None (and one problem) when the list cannot be read, so sources go unchecked."""
-    file = str(path)
+    """The citable sources; None (and a problem) when the list cannot be read, so no source is checked."""
     if not path.is_file():
-        return None, [Problem(file, 0, "-", "sources list not found, so no source can be checked")]
+        return None, [Problem(str(path), 0, "-", "sources list not found, so no source can be checked")]
     data, problems = read_yaml(path)
     if problems:
         return None, problems
-    if not isinstance(data, Mapping) or not isinstance(data.get("sources"), Mapping):
-        return None, [Problem(file, 1, "-", "expected a mapping 'sources:' of id -> {title, url or seed, tier}")]
-    problems += [Problem(file, line, "-", f"duplicate key '{key}'") for key, line in _duplicates(data)]
+    if not isinstance(data, LineDict) or not isinstance(data.get("sources"), LineDict):
+        return None, [
+            Problem(str(path), 1, "-", "expected 'sources:' mapping id -> {title, url or seed, tier}")
+        ]
+    _Scope(str(path), "-", data, problems).check_keys(["sources"], [])
     sources: dict[str, dict[str, Any]] = {}
     for sid, entry in data["sources"].items():
-        line = data["sources"].key_lines.get(sid, 1)
+        scope = _Scope(str(path), str(sid), data["sources"], problems)
         if not isinstance(entry, Mapping):
-            problems.append(Problem(file, line, str(sid), "must be a mapping with title, url or seed, tier"))
+            scope.add("must be a mapping with title, url or seed, and tier", sid)
             continue
         if not _is_text(entry.get("title")):
-            problems.append(Problem(file, line, str(sid), "title must be non-empty text"))
+            scope.add("title must be non-empty text", sid)
         if not (_is_text(entry.get("url")) or _is_text(entry.get("seed"))):
-            problems.append(Problem(file, line, str(sid), "needs a url or a seed file name"))
+            scope.add("needs a url or a seed file name", sid)
         if entry.get("tier") not in SOURCE_TIERS:
-            problems.append(Problem(file, line, str(sid), f"tier must be one of {', '.join(SOURCE_TIERS)}"))
+            scope.add(f"tier must be one of {', '.join(SOURCE_TIERS)}", sid)
         sources[str(sid)] = dict(entry)
     return sources, problems
 
@@ -309,175 +365,165 @@ def _load_sources(path: Path) -> tuple[dict[str, dict[str, Any]] | None, list[Pr
 def _load_file(path: Path, sources: dict[str, Any] | None) -> _FileResult:
     """One bank file checked on its own."""
     result = _FileResult(str(path))
-    file = result.file
     data, result.problems = read_yaml(path)
     if result.problems:
         return result
     if not isinstance(data, LineDict):
         found = "an empty file" if data is None else f"a {type(data).__name__}"
         message = f"top level must be a mapping with 'module' and 'questions', found {found}"
-        result.problems.append(Problem(file, 1, "-", message))
+        result.problems.append(Problem(result.file, 1, "-", message))
         return result
-    problems = result.problems
-    problems += [Problem(file, line, "-", f"duplicate key '{key}'") for key, line in data.duplicates]
-    problems += _key_problems(data, ("module", "questions"), {}, lambda line, msg: Problem(file, line, "-", msg))
+    top = _Scope(result.file, "-", data, result.problems)
+    top.check_keys(["module", "questions"], [], nested=False)
     raw_questions = data.get("questions")
     if "questions" in data and not isinstance(raw_questions, list):
-        problems.append(Problem(file, data.key_lines["questions"], "-", "questions must be a list"))
+        top.add("questions must be a list", "questions")
     questions: list[QuestionSpec] = []
-    candidates: list[list[str]] = []
+    # Without a question list, counting usable questions would only repeat that problem.
+    candidates: list[list[str]] | None = [] if isinstance(raw_questions, list) else None
     for index, raw in enumerate(raw_questions if isinstance(raw_questions, list) else []):
-        question, qid, usable_tags, question_problems = _question(raw, index, file, sources, data.key_lines["questions"])
-        problems += question_problems
+        if not isinstance(raw, LineDict):
+            top.add(f"question {index + 1} must be a mapping", "questions")
+            continue
+        qid = raw["id"] if _is_text(raw.get("id")) else None
         if qid is not None:
             result.ids.append((qid, raw.line))
-        if usable_tags is not None:
+        scope = _Scope(result.file, qid or f"question {index + 1}", raw, result.problems)
+        question, usable_tags = _question(scope, sources)
+        if usable_tags is not None and candidates is not None:
             candidates.append(usable_tags)
         if question is not None:
             questions.append(question)
     raw_module = data.get("module")
-    if "module" in data and not isinstance(raw_module, LineDict):
-        problems.append(Problem(file, data.key_lines["module"], "module", "module must be a mapping of settings"))
     if not isinstance(raw_module, LineDict):
+        if "module" in data:
+            top.add("module must be a mapping of settings", "module")
         return result
-    settings, module_problems = _module_settings(raw_module, file, candidates)
-    problems += module_problems
+    settings = _module_settings(_Scope(result.file, "module", raw_module, result.problems), candidates)
     if settings.get("slug"):
         result.slugs.append((settings["slug"], raw_module.key_lines.get("slug", raw_module.line)))
-    if not problems:
-        result.module = ModuleSpec(**settings, questions=questions, path=file)
+    if not result.problems:
+        result.module = ModuleSpec(**settings, questions=questions, path=result.file)
     return result
 
 
-def _module_settings(
-    raw: LineDict, file: str, candidates: list[list[str]]
-) -> tuple[dict[str, Any], list[Problem]]:
-    """Checked module settings with defaults filled in; candidates are the tags of each usable question."""
-    problems: list[Problem] = []
-
-    def add(key: str, message: str) -> None:
-        problems.append(Problem(file, raw.key_lines.get(key, raw.line), "module", message))
-
-    problems += [Problem(file, line, "module", f"duplicate key '{key}'") for key, line in _duplicates(raw)]
-    problems += _key_problems(raw, MODULE_REQUIRED, MODULE_DEFAULTS, lambda line, msg: Problem(file, line, "module", msg))
-    settings = {**MODULE_DEFAULTS, **{k: v for k, v in raw.items() if k in MODULE_REQUIRED or k in MODULE_DEFAULTS}}
+def _module_settings(scope: _Scope, candidates: list[list[str]] | None) -> dict[str, Any]:
+    """Module settings with defaults filled in; candidates holds the tags of each usable question."""
+    raw = scope.mapping
+    scope.check_keys(MODULE_REQUIRED, MODULE_DEFAULTS)
+    settings = {
+        **MODULE_DEFAULTS,
+        **{k: v for k, v in raw.items() if k in MODULE_REQUIRED or k in MODULE_DEFAULTS},
+    }
     slug = settings.get("slug")
     if "slug" in raw and not (isinstance(slug, str) and SLUG.fullmatch(slug) and len(slug) <= MAX_KEY_LENGTH):
-        add("slug", f"slug must be lower-case letters, digits and single hyphens (url-safe), not {slug!r}")
+        scope.add(
+            f"slug must be lower-case letters, digits and single hyphens (url-safe), not {slug!r}", "slug"
+        )
         settings["slug"] = None
-    for key, limit in (("title", MAX_TITLE_LENGTH), ("lesson", None)):
+    for key in ("title", "lesson"):
         if key in raw and not _is_text(raw[key]):
-            add(key, f"{key} must be non-empty text")
-        elif key in raw and limit and len(raw[key].strip()) > limit:
-            add(key, f"{key} is longer than {limit} characters")
-    if isinstance(settings.get("title"), str):
+            scope.add(f"{key} must be non-empty text", key)
+    if _is_text(settings.get("title")):
         settings["title"] = settings["title"].strip()
-    usable = len(candidates)
-    integer_rules: dict[str, tuple[int | None, int | None, str]] = {
-        "order": (None, None, "a whole number"),
-        "pass_mark": (1, 100, "a whole percentage from 1 to 100"),
-        "questions_per_attempt": (1, None, "a whole number, at least 1"),
-        "time_limit_minutes": (0, None, "a whole number of minutes, 0 for untimed"),
-        "attempts_per_day": (1, None, "a whole number, at least 1"),
-        "cooldown_minutes": (0, None, "a whole number of minutes, 0 or more"),
-    }
-    for key, (low, high, wanted) in integer_rules.items():
+        if len(settings["title"]) > MAX_TITLE_LENGTH:
+            scope.add(f"title is longer than {MAX_TITLE_LENGTH} characters", "title")
+    for key, (low, high, wanted) in INTEGER_SETTINGS.items():
         value = settings.get(key)
-        if key in settings and not (_is_int(value) and (low is None or value >= low) and (high is None or value <= high)):
-            add(key, f"{key} must be {wanted}, not {value!r}")
-    qpa = settings.get("questions_per_attempt")
-    if _is_int(qpa) and qpa > usable:
-        add("questions_per_attempt", f"questions_per_attempt is {qpa} but the module has only {usable} usable questions (approved and assessed)")
+        if key in settings and not (_is_int(value) and low <= value <= high):
+            scope.add(f"{key} must be {wanted}, not {value!r}", key)
     if "required_for_certification" in raw and not isinstance(raw["required_for_certification"], bool):
-        add("required_for_certification", "required_for_certification must be true or false")
-    if settings.get("review") not in REVIEW_MODES:
-        add("review", f"review must be one of {', '.join(REVIEW_MODES)}, not {settings.get('review')!r}")
-    draw, draw_problems = _draw(raw.get("draw", []), qpa if _is_int(qpa) else None, candidates)
-    problems += [Problem(file, line or raw.key_lines.get("draw", raw.line), "module", m) for line, m in draw_problems]
-    settings["draw"] = draw
-    return settings, problems
+        scope.add("required_for_certification must be true or false", "required_for_certification")
+    if settings["review"] not in REVIEW_MODES:
+        scope.add(f"review must be one of {', '.join(REVIEW_MODES)}, not {settings['review']!r}", "review")
+    qpa = settings.get("questions_per_attempt") if _is_int(settings.get("questions_per_attempt")) else None
+    if candidates is not None and qpa is not None and qpa > len(candidates):
+        scope.add(
+            f"questions_per_attempt is {qpa}, more than the {_usable(len(candidates))}",
+            "questions_per_attempt",
+        )
+    settings["draw"] = _draw(scope, qpa, candidates)
+    return settings
 
 
-def _draw(value: Any, qpa: int | None, candidates: list[list[str]]) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
-    """Checked draw rules and (line, problem) pairs; a question with several tags counts toward each."""
-    if value is None:
-        value = []
+def _draw(scope: _Scope, qpa: int | None, candidates: list[list[str]] | None) -> list[dict[str, Any]]:
+    """Checked draw rules; a question with several tags counts toward each rule."""
+    value = scope.mapping.get("draw") or []
     if not isinstance(value, list):
-        return [], [(0, "draw must be a list of {tag, count}")]
+        scope.add("draw must be a list of {tag: ..., count: ...}", "draw")
+        return []
     rules: list[dict[str, Any]] = []
-    problems: list[tuple[int, str]] = []
     for number, entry in enumerate(value, start=1):
-        line = entry.line if isinstance(entry, LineDict) else 0
+        line = entry.line if isinstance(entry, LineDict) else scope.mapping.key_lines.get("draw")
         if not isinstance(entry, Mapping) or set(entry) != {"tag", "count"}:
-            problems.append((line, f"draw entry {number} must be {{tag: ..., count: ...}} and nothing else"))
+            scope.add(f"draw entry {number} must be {{tag: ..., count: ...}} and nothing else", line=line)
             continue
         tag, count = entry["tag"], entry["count"]
         if not _is_text(tag):
-            problems.append((line, f"draw entry {number}: tag must be non-empty text"))
+            scope.add(f"draw entry {number}: tag must be non-empty text", line=line)
         elif not (_is_int(count) and count >= 1):
-            problems.append((line, f"draw entry {number}: count must be a whole number, at least 1, not {count!r}"))
+            scope.add(
+                f"draw entry {number}: count must be a whole number, at least 1, not {count!r}", line=line
+            )
         elif any(rule["tag"] == tag.strip() for rule in rules):
-            problems.append((line, f"draw entry {number}: tag {tag!r} is listed twice"))
+            scope.add(f"draw entry {number}: tag {tag!r} is listed twice", line=line)
         else:
             rules.append({"tag": tag.strip(), "count": count})
-            carrying = sum(1 for tags in candidates if tag.strip() in tags)
-            if carrying < count:
-                problems.append((line, f"draw needs {count} questions tagged {tag!r} but only {carrying} usable questions carry it"))
+            carrying = sum(1 for tags in candidates or [] if tag.strip() in tags)
+            if candidates is not None and carrying < count:
+                scope.add(
+                    f"draw needs {count} questions tagged {tag!r}; the module has {_usable(carrying)} "
+                    "with that tag",
+                    line=line,
+                )
     total = sum(rule["count"] for rule in rules)
     if qpa is not None and total > qpa:
-        problems.append((0, f"draw asks for {total} questions in all, more than questions_per_attempt ({qpa})"))
-    return rules, problems
+        scope.add(f"draw asks for {total} questions in all, more than questions_per_attempt ({qpa})", "draw")
+    return rules
 
 
-def _question(
-    raw: Any, index: int, file: str, sources: dict[str, Any] | None, list_line: int
-) -> tuple[QuestionSpec | None, str | None, list[str] | None, list[Problem]]:
-    """A checked question (None if it has problems), its id, its tags if it is usable, and its problems."""
-    if not isinstance(raw, LineDict):
-        return None, None, None, [Problem(file, list_line, f"questions[{index}]", "each question must be a mapping")]
-    raw_id = raw.get("id")
-    qid = raw_id if isinstance(raw_id, str) and raw_id.strip() else None
-    label = qid or f"questions[{index}]"
-    problems: list[Problem] = []
-
-    def add(key: str, message: str) -> None:
-        problems.append(Problem(file, raw.key_lines.get(key, raw.line), label, message))
-
-    problems += [Problem(file, line, label, f"duplicate key '{key}'") for key, line in _duplicates(raw)]
-    kind = QUESTION_TYPES.get(raw.get("type")) if isinstance(raw.get("type"), str) else None
-    spec_keys = kind.spec_keys if kind else ALL_SPEC_KEYS
-    allowed = dict.fromkeys([*QUESTION_DEFAULTS, *spec_keys])
-    problems += _key_problems(raw, QUESTION_REQUIRED, allowed, lambda line, msg: Problem(file, line, label, msg))
-    if "id" in raw and not (qid and QUESTION_ID.fullmatch(qid) and len(qid) <= MAX_KEY_LENGTH):
-        add("id", f"id must be letters, digits, '.', '_' or '-' (at most {MAX_KEY_LENGTH}), not {raw_id!r}")
+def _question(scope: _Scope, sources: dict[str, Any] | None) -> tuple[QuestionSpec | None, list[str] | None]:
+    """The checked question (None if it has problems) and, if it is usable, its tags."""
+    raw = scope.mapping
+    before = len(scope.problems)
+    kind = QUESTION_TYPES.get(raw["type"]) if isinstance(raw.get("type"), str) else None
+    scope.check_keys(QUESTION_REQUIRED, [*QUESTION_DEFAULTS, *(kind.spec_keys if kind else ALL_SPEC_KEYS)])
+    if "id" in raw and not (
+        isinstance(raw["id"], str) and QUESTION_ID.fullmatch(raw["id"]) and len(raw["id"]) <= MAX_KEY_LENGTH
+    ):
+        scope.add(
+            f"id must be letters, digits, '.', '_' or '-', at most {MAX_KEY_LENGTH}, not {raw['id']!r}", "id"
+        )
     if "type" in raw and kind is None:
-        add("type", f"unknown type {raw['type']!r}; expected one of {', '.join(QUESTION_TYPES)}")
+        scope.add(f"unknown type {raw['type']!r}; expected one of {', '.join(QUESTION_TYPES)}", "type")
     for key in ("stem", "explanation", "source"):
         if key in raw and not _is_text(raw[key]):
-            add(key, f"{key} must be non-empty text")
+            scope.add(f"{key} must be non-empty text", key)
     source = raw.get("source")
     if sources is not None and _is_text(source) and source.strip() not in sources:
-        add("source", f"source {source!r} is not listed in {SOURCES_NAME}")
+        scope.add(f"source {source!r} is not listed in {SOURCES_NAME}", "source")
     values = {**QUESTION_DEFAULTS, **{k: v for k, v in raw.items() if k in QUESTION_DEFAULTS}}
     tags = values["tags"]
     if not (isinstance(tags, list) and all(_is_text(t) for t in tags)):
-        add("tags", f"tags must be a list of non-empty texts, not {tags!r}")
+        scope.add(f"tags must be a list of non-empty texts, not {tags!r}", "tags")
         tags = []
     tags = list(dict.fromkeys(t.strip() for t in tags))
     if not (_is_int(values["points"]) and values["points"] >= 1):
-        add("points", f"points must be a whole number, at least 1, not {values['points']!r}")
+        scope.add(f"points must be a whole number, at least 1, not {values['points']!r}", "points")
     for key in ("critical", "assessed"):
         if not isinstance(values[key], bool):
-            add(key, f"{key} must be true or false, not {values[key]!r}")
+            scope.add(f"{key} must be true or false, not {values[key]!r}", key)
     if values["review_status"] not in REVIEW_STATUSES:
-        add("review_status", f"review_status must be draft or approved, not {values['review_status']!r}")
-    if kind is not None:
-        problems += [Problem(file, raw.line, label, message) for message in kind.validate(raw)]
-    usable = values["review_status"] == "approved" and values["assessed"] is True
-    if problems or kind is None:
-        return None, qid, tags if usable else None, problems
+        scope.add(
+            f"review_status must be draft or approved, not {values['review_status']!r}", "review_status"
+        )
+    for message in kind.validate(raw) if kind else []:
+        scope.add(message)
+    usable_tags = tags if values["review_status"] == "approved" and values["assessed"] is True else None
+    if len(scope.problems) > before or kind is None:
+        return None, usable_tags
     question = QuestionSpec(
-        id=raw_id,
+        id=raw["id"],
         type=kind.key,
         stem=raw["stem"].strip(),
         spec=kind.normalise(raw),
@@ -490,17 +536,7 @@ def _question(
         assessed=values["assessed"],
         line=raw.line,
     )
-    return question, qid, tags if usable else None, []
-
-
-def _key_problems(
-    raw: LineDict, required: Iterable[str], optional: Mapping[str, Any], problem: Callable[[int, str], Problem]
-) -> list[Problem]:
-    """Missing required keys and keys that are neither required nor optional."""
-    known = {*required, *optional}
-    found = [problem(raw.line, f"missing key '{key}'") for key in required if key not in raw]
-    found += [problem(raw.key_lines.get(key, raw.line), f"unknown key '{key}'") for key in raw if key not in known]
-    return found
+    return question, usable_tags
 
 
 def _duplicates(value: Any) -> list[tuple[Any, int]]:
@@ -516,6 +552,10 @@ def _duplicates(value: Any) -> list[tuple[Any, int]]:
     for child in children:
         found += _duplicates(child)
     return found
+
+
+def _usable(count: int) -> str:
+    return f"{count} usable question{'' if count == 1 else 's'} (approved and assessed)"
 
 
 def _is_int(value: Any) -> bool:
@@ -558,8 +598,12 @@ def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNo
 
 _BankDumper.add_representer(str, _represent_str)
 _BankDumper.add_representer(Decimal, _represent_decimal)
-_BankDumper.add_representer(_Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
-_BankDumper.add_representer(_FlowMap, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True))
+_BankDumper.add_representer(
+    _Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
+)
+_BankDumper.add_representer(
+    _FlowMap, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True)
+)
 
 
 def dump_module(module: ModuleSpec) -> str:
@@ -602,7 +646,7 @@ def summary(bank: Bank) -> list[str]:
         practice = sum(1 for q in module.questions if not q.assessed)
         draft = sum(1 for q in module.questions if q.review_status == "draft")
         lines.append(
-            f"{module.slug}: {len(module.questions)} questions, {len(module.usable)} usable (approved+assessed), "
-            f"{practice} practice, {draft} draft; types: {types or 'none'}"
+            f"{module.slug}: {len(module.questions)} questions, {len(module.usable)} usable "
+            f"(approved+assessed), {practice} practice, {draft} draft; types: {types or 'none'}"
         )
     return lines

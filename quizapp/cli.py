@@ -12,6 +12,7 @@ from quizapp.models import Role, Team
 from quizapp.services import ServiceError
 from quizapp.services import users as users_service
 
+attempts_cli = AppGroup("attempts", help="Quiz attempt housekeeping.")
 banks_cli = AppGroup("banks", help="Check, import and export question banks (YAML files).")
 db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
 users_cli = AppGroup("users", help="Create and list user accounts.")
@@ -187,7 +188,20 @@ def banks_export(module: str, fmt: str, output: str | None) -> None:
         click.echo(text, nl=False)
 
 
+@attempts_cli.command("close-overdue")
+def attempts_close_overdue() -> None:
+    """Grade every open attempt past its deadline (run from a scheduler, e.g. every 5 minutes)."""
+    from quizapp.db import utcnow
+    from quizapp.services.attempts import close_overdue
+
+    with new_session() as session:
+        count = close_overdue(session, utcnow())
+        session.commit()
+    click.echo(f"Graded {count} overdue attempt(s).")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(attempts_cli)
     app.cli.add_command(banks_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)

@@ -76,4 +76,4 @@ def test_user_creation_is_audited(runner, db):
 
 def test_db_current(runner):
     result = runner.invoke(args=["db", "current"])
-    assert result.exit_code == 0 and result.output.strip() == "0001"
+    assert result.exit_code == 0 and result.output.strip() == "0002"

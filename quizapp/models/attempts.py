@@ -6,7 +6,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, Numeric, UniqueConstraint
+from sqlalchemy import JSON, text, Boolean, Enum, ForeignKey, Index, Integer, Numeric, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quizapp.db import Base, UTCDateTime, utcnow
@@ -22,7 +22,14 @@ class AttemptStatus(StrEnum):
 
 class QuizAttempt(Base):
     __tablename__ = "quiz_attempts"
-    __table_args__ = (Index("ix_quiz_attempts_user_module", "user_id", "module_id"),)
+    __table_args__ = (
+        Index("ix_quiz_attempts_user_module", "user_id", "module_id"),
+        # one open attempt per trainee and module, also under two simultaneous Start clicks
+        Index(
+            "uq_quiz_attempts_one_open", "user_id", "module_id", unique=True,
+            sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -1,4 +1,5 @@
 """The registry of question types: validate, present, parse, grade and review, all pure."""
+
 from __future__ import annotations
 
 from quizapp.question_types.base import (

@@ -1,4 +1,5 @@
 """The shape every question type shares, and the small pure helpers the six types use."""
+
 from __future__ import annotations
 
 import hashlib
@@ -175,7 +176,7 @@ def text_problem(value: Any, what: str) -> str | None:
     if value is None:
         return f"{what} is missing"
     if not isinstance(value, str):
-        return f"{what} must be text (put quotes around {value!r})"
+        return f"{what} must be text; put quotes around {value!r}"
     if not value.strip():
         return f"{what} is empty"
     return None

@@ -1,4 +1,5 @@
 """Single choice, multiple choice and true/false."""
+
 from __future__ import annotations
 
 import random
@@ -263,7 +264,12 @@ class TrueFalse(QuestionType):
         return {
             "options": [
                 {"text": "True", "picked": given is True, "correct": spec["answer"] is True, "feedback": ""},
-                {"text": "False", "picked": given is False, "correct": spec["answer"] is False, "feedback": ""},
+                {
+                    "text": "False",
+                    "picked": given is False,
+                    "correct": spec["answer"] is False,
+                    "feedback": "",
+                },
             ],
             "answered": given is not None,
             "credit": credit(self.grade(spec, answer)),

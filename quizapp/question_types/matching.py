@@ -1,4 +1,5 @@
 """Match each left item to a right-hand choice; several lefts may share one right."""
+
 from __future__ import annotations
 
 import random
@@ -66,11 +67,9 @@ class Matching(QuestionType):
                 else:
                     found.append(pair[side].strip())
         problems += [f"duplicate left {text!r}" for text in duplicates(lefts)]
-        distractors = raw.get("distractors")
-        if distractors is None:
-            distractors = []
+        distractors = raw.get("distractors") or []
         if not isinstance(distractors, list):
-            return problems + ["distractors must be a list of texts"]
+            return [*problems, "distractors must be a list of texts"]
         answers = {r.casefold() for r in rights}
         for number, distractor in enumerate(distractors, start=1):
             problem = text_problem(distractor, f"distractor {number}")
@@ -143,7 +142,9 @@ class Matching(QuestionType):
         pairs, offered = spec["pairs"], choices(spec)
         if not pairs or not self._well_formed(answer, len(pairs), len(offered)):
             return zero_grade(points)
-        right = sum(1 for pair, c in zip(pairs, answer) if c is not None and offered[c] == pair["right"])
+        right = sum(
+            1 for pair, c in zip(pairs, answer, strict=True) if c is not None and offered[c] == pair["right"]
+        )
         return share_grade(Fraction(right, len(pairs)), points)
 
     def review(self, spec: Spec, shuffle: Shuffle, answer: Any) -> dict[str, Any]:
@@ -154,14 +155,21 @@ class Matching(QuestionType):
         for i in order_of(shuffle, "lefts", len(pairs)):
             chosen = None if given[i] is None else offered[given[i]]
             rows.append(
-                {"left": pairs[i]["left"], "chosen": chosen, "correct": pairs[i]["right"], "right": chosen == pairs[i]["right"]}
+                {
+                    "left": pairs[i]["left"],
+                    "chosen": chosen,
+                    "correct": pairs[i]["right"],
+                    "right": chosen == pairs[i]["right"],
+                }
             )
         answered = any(c is not None for c in given)
         return {
             "rows": rows,
             "answered": answered,
             "credit": credit(self.grade(spec, answer)),
-            "answer_text": "; ".join(f"{r['left']} → {r['chosen'] or '(no answer)'}" for r in rows) if answered else None,
+            "answer_text": "; ".join(f"{r['left']} → {r['chosen'] or '(no answer)'}" for r in rows)
+            if answered
+            else None,
             "key_text": "; ".join(f"{r['left']} → {r['correct']}" for r in rows),
         }
 

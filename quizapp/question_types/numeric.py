@@ -1,4 +1,5 @@
 """Numeric answers with a tolerance and a unit, in Decimal throughout."""
+
 from __future__ import annotations
 
 import re
@@ -31,7 +32,7 @@ def to_decimal(value: Any) -> Decimal | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        # str() of a float is its shortest repr, so a YAML 0.1 becomes Decimal("0.1"), not 0.1000000000000000055.
+        # str() of a float is its shortest repr: YAML 0.1 becomes Decimal("0.1"), not 0.1000000000000000055.
         text = str(value)
     elif isinstance(value, str):
         text = value.strip()
@@ -100,7 +101,11 @@ class Numeric(QuestionType):
 
     def export(self, spec: Spec) -> dict[str, Any]:
         """Answer and tolerance as numbers."""
-        return {"answer": Decimal(spec["answer"]), "tolerance": Decimal(spec["tolerance"]), "unit": spec["unit"]}
+        return {
+            "answer": Decimal(spec["answer"]),
+            "tolerance": Decimal(spec["tolerance"]),
+            "unit": spec["unit"],
+        }
 
     def present(self, spec: Spec, shuffle: Shuffle) -> dict[str, Any]:
         """Only the unit."""

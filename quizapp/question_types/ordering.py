@@ -1,4 +1,5 @@
 """Put items in order; partial credit by pairs in the right relative order."""
+
 from __future__ import annotations
 
 import random
@@ -92,7 +93,9 @@ class Ordering(QuestionType):
         repeated = sorted({p for p in positions if positions.count(p) > 1})
         if repeated:
             listed = ", ".join(str(p) for p in repeated)
-            return Parsed(None, f"Each position can be used only once; you gave position {listed} more than once.")
+            return Parsed(
+                None, f"Each position can be used only once; you gave position {listed} more than once."
+            )
         answer = [0] * size
         for k, position in enumerate(positions):
             answer[position - 1] = order[k]

@@ -13,7 +13,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 NAV = {
-    "trainee": [("trainee.home", "Home")],
+    "trainee": [("trainee.home", "Home"), ("trainee.history", "History")],
     "instructor": [("trainee.home", "Home")],
     "manager": [("trainee.home", "Home")],
     "admin": [("admin.users", "Users"), ("admin.teams", "Teams")],

@@ -1,16 +1,39 @@
-"""Trainee pages: home, lessons, attempts, history."""
+"""Trainee pages: home, lessons, taking and reviewing attempts, history."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from quizapp.db import get_session
+from quizapp.db import get_session, utcnow
+from quizapp.forms import ConfirmForm
+from quizapp.markdown import render_markdown
 from quizapp.models import Module, Role
+from quizapp.question_types import get_type
+from quizapp.security import role_required
+from quizapp.services import Forbidden, NotFound
+from quizapp.services import attempts as attempts_service
+from quizapp.services.attempts import AttemptClosed, QuizUnavailable
+from quizapp.services.sources import source_label
 
 bp = Blueprint("trainee", __name__)
 
 ROLE_HOME = {Role.ADMIN: "admin.users"}
+
+
+def _module_or_404(slug: str) -> Module:
+    module = get_session().scalar(select(Module).where(Module.slug == slug))
+    if module is None:
+        abort(404)
+    return module
+
+
+def _attempt_or_404(attempt_id: int):
+    try:
+        return attempts_service.get_attempt(get_session(), current_user, attempt_id, utcnow())
+    except NotFound:
+        abort(404)
 
 
 @bp.route("/")
@@ -18,5 +41,203 @@ ROLE_HOME = {Role.ADMIN: "admin.users"}
 def home():
     if current_user.role in ROLE_HOME:
         return redirect(url_for(ROLE_HOME[current_user.role]))
-    modules = get_session().scalars(select(Module).order_by(Module.order, Module.title)).all()
-    return render_template("trainee/home.html", modules=modules)
+    session = get_session()
+    now = utcnow()
+    statuses = attempts_service.module_statuses(session, current_user, now)
+    session.commit()  # overdue attempts found on the way were graded
+    required = [s for s in statuses if s.module.required_for_certification]
+    return render_template(
+        "trainee/home.html", statuses=statuses, now=now,
+        required_total=len(required), required_passed=sum(1 for s in required if s.state == "passed"),
+        extra=home_extras(session, now),
+    )
+
+
+def home_extras(session, now) -> dict:
+    """What the certification area adds to the home page (banner, certificate status)."""
+    from quizapp.services import certification
+
+    return {"banner": certification.banner(session, current_user, now)}
+
+
+@bp.route("/modules/<slug>")
+@login_required
+def module(slug: str):
+    session = get_session()
+    module = _module_or_404(slug)
+    now = utcnow()
+    avail = problem = None
+    if current_user.role == Role.TRAINEE:
+        avail = attempts_service.availability(session, current_user, module, now)
+        problem = attempts_service.draw_problem(module, attempts_service.usable_questions(session, module))
+    return render_template(
+        "trainee/module.html", module=module, lesson=render_markdown(module.lesson), avail=avail,
+        problem=problem, form=ConfirmForm(),
+    )
+
+
+@bp.route("/modules/<slug>/start", methods=["POST"])
+@role_required(Role.TRAINEE)
+def start(slug: str):
+    session = get_session()
+    module = _module_or_404(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = attempts_service.start_attempt(session, current_user, module, utcnow())
+        session.commit()
+    except IntegrityError:  # a simultaneous Start won: resume its attempt
+        session.rollback()
+        attempt = attempts_service.start_attempt(session, current_user, module, utcnow())
+    except (QuizUnavailable, Forbidden) as err:
+        session.rollback()
+        flash(str(err), "warning")
+        return redirect(url_for("trainee.module", slug=slug))
+    first_open = next((r.position for r in attempt.responses if not r.answered), 1)
+    return redirect(url_for("trainee.question", attempt_id=attempt.id, n=first_open))
+
+
+def _nav_target(attempt, n: int) -> str:
+    """Where the buttons of the question form lead after saving."""
+    total = len(attempt.responses)
+    action = request.form.get("nav", "next")
+    if action == "prev":
+        return url_for("trainee.question", attempt_id=attempt.id, n=max(1, n - 1))
+    if action == "finish" or (action == "next" and n >= total):
+        return url_for("trainee.submit", attempt_id=attempt.id)
+    if action.startswith("goto-") and action[5:].isdigit() and 1 <= int(action[5:]) <= total:
+        return url_for("trainee.question", attempt_id=attempt.id, n=int(action[5:]))
+    if action == "next":
+        return url_for("trainee.question", attempt_id=attempt.id, n=n + 1)
+    return url_for("trainee.question", attempt_id=attempt.id, n=n)
+
+
+@bp.route("/attempts/<int:attempt_id>/q/<int:n>", methods=["GET", "POST"])
+@role_required(Role.TRAINEE)
+def question(attempt_id: int, n: int):
+    session = get_session()
+    attempt = _attempt_or_404(attempt_id)
+    if not attempt.is_open:
+        session.commit()
+        flash("This attempt is finished; here is your result.", "info")
+        return redirect(url_for("trainee.result", attempt_id=attempt.id))
+    if not 1 <= n <= len(attempt.responses):
+        abort(404)
+    error, status = None, 200
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        try:
+            parsed = attempts_service.save_answer(session, attempt, n, request.form, utcnow())
+            session.commit()
+        except AttemptClosed as err:
+            session.commit()
+            flash(str(err), "warning")
+            return redirect(url_for("trainee.result", attempt_id=attempt.id))
+        if parsed.error is None:
+            return redirect(_nav_target(attempt, n))
+        error, status = parsed.error, 400
+    return render_template("trainee/question.html", **_question_context(attempt, n, error)), status
+
+
+def _question_context(attempt, n: int, error: str | None) -> dict:
+    response = attempt.responses[n - 1]
+    version = response.version
+    qtype = get_type(version.type)
+    current = qtype.display_value(version.spec, response.shuffle, response.answer) if response.answered else None
+    if error is not None:
+        current = None
+    return {
+        "attempt": attempt, "n": n, "total": len(attempt.responses), "response": response,
+        "qtype": qtype, "qp": qtype.present(version.spec, response.shuffle), "current": current,
+        "error": error, "stem": version.stem, "points": version.points,
+        "seconds_left": attempts_service.seconds_left(attempt, utcnow()),
+        "answered": [r.answered for r in attempt.responses], "form": ConfirmForm(),
+    }
+
+
+@bp.route("/attempts/<int:attempt_id>/autosave", methods=["POST"])
+@role_required(Role.TRAINEE)
+def autosave(attempt_id: int):
+    session = get_session()
+    try:
+        attempt = attempts_service.get_attempt(session, current_user, attempt_id, utcnow())
+    except NotFound:
+        return jsonify(saved=False, error="No such attempt."), 404
+    position = request.form.get("position", "")
+    if not position.isdigit() or not 1 <= int(position) <= len(attempt.responses):
+        return jsonify(saved=False, error="Unknown question."), 400
+    try:
+        parsed = attempts_service.save_answer(session, attempt, int(position), request.form, utcnow())
+        session.commit()
+    except AttemptClosed as err:
+        session.commit()
+        return jsonify(saved=False, closed=True, error=str(err),
+                       result=url_for("trainee.result", attempt_id=attempt.id)), 409
+    return jsonify(
+        saved=parsed.error is None, error=parsed.error,
+        answered=[r.position for r in attempt.responses if r.answered],
+    ), 200 if parsed.error is None else 400
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["GET", "POST"])
+@role_required(Role.TRAINEE)
+def submit(attempt_id: int):
+    session = get_session()
+    attempt = _attempt_or_404(attempt_id)
+    form = ConfirmForm()
+    if attempt.is_open and request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        attempts_service.submit_attempt(session, attempt, utcnow())
+        session.commit()
+        return redirect(url_for("trainee.result", attempt_id=attempt.id))
+    if not attempt.is_open:
+        session.commit()
+        return redirect(url_for("trainee.result", attempt_id=attempt.id))
+    unanswered = [r.position for r in attempt.responses if not r.answered]
+    return render_template(
+        "trainee/submit.html", attempt=attempt, unanswered=unanswered, form=form,
+        seconds_left=attempts_service.seconds_left(attempt, utcnow()),
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/result")
+@role_required(Role.TRAINEE)
+def result(attempt_id: int):
+    session = get_session()
+    attempt = _attempt_or_404(attempt_id)
+    session.commit()
+    if attempt.is_open:
+        return redirect(url_for("trainee.question", attempt_id=attempt.id, n=1))
+    reviews = []
+    if attempt.review.value == "full":
+        for r in attempt.responses:
+            qtype = get_type(r.version.type)
+            reviews.append({
+                "response": r, "version": r.version, "qtype": qtype,
+                "rv": qtype.review(r.version.spec, r.shuffle, r.answer),
+                "source": source_label(r.version.source),
+            })
+    return render_template(
+        "trainee/result.html", attempt=attempt, reviews=reviews,
+        failed_critical=attempts_service.failed_critical(attempt),
+    )
+
+
+@bp.route("/history")
+@role_required(Role.TRAINEE)
+def history():
+    session = get_session()
+    attempts = attempts_service.history(session, current_user, utcnow())
+    session.commit()
+    return render_template("trainee/history.html", attempts=attempts)
+
+
+@bp.app_template_filter("when")
+def format_when(value) -> str:
+    """A UTC datetime as shown to people."""
+    return value.strftime("%d %b %Y, %H:%M UTC") if value else "—"
+
+
+

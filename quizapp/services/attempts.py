@@ -1,0 +1,381 @@
+"""Quiz attempts: draw, resume, save, deadline, grade, limits. Rules only; views stay thin."""
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from math import floor
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from quizapp.models import AttemptStatus, Module, Question, QuizAttempt, Response, Role, User
+from quizapp.question_types import FormData, Parsed, get_type
+from quizapp.services import Forbidden, NotFound, ServiceError
+
+GRACE = timedelta(seconds=30)  # answers arriving this long after the deadline still count
+DAY = timedelta(hours=24)
+
+
+class QuizUnavailable(ServiceError):
+    """The module cannot be started now (limit, cooldown, or too few usable questions)."""
+
+
+class AttemptClosed(ServiceError):
+    """The attempt is already graded; nothing more can be saved."""
+
+
+class TooLate(AttemptClosed):
+    """The answer arrived after the deadline and its grace period."""
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether a trainee can start the module now, and why not."""
+
+    can_start: bool
+    attempts_left: int
+    next_at: datetime | None = None
+    reason: str | None = None
+    open_attempt: QuizAttempt | None = None
+
+
+# --- drawing -------------------------------------------------------------------------------------
+
+
+def usable_questions(session: Session, module: Module) -> list[Question]:
+    """Approved, assessed, not retired questions, with their versions loaded."""
+    questions = session.scalars(
+        select(Question)
+        .where(Question.module_id == module.id, Question.retired_at.is_(None))
+        .options(selectinload(Question.versions))
+        .order_by(Question.position, Question.key)
+    ).all()
+    return [q for q in questions if q.usable]
+
+
+def draw_problem(module: Module, questions: list[Question]) -> str | None:
+    """Why no attempt can be drawn from these questions, or None."""
+    if len(questions) < module.questions_per_attempt:
+        return (
+            f"This quiz needs {module.questions_per_attempt} usable questions but the bank has "
+            f"{len(questions)}. An instructor must add or approve questions."
+        )
+    for rule in module.draw or []:
+        tagged = sum(1 for q in questions if rule["tag"] in q.tags)
+        if tagged < rule["count"]:
+            return (
+                f"This quiz needs at least {rule['count']} questions tagged “{rule['tag']}” but the "
+                f"bank has {tagged} usable. An instructor must add or approve questions."
+            )
+    if sum(rule["count"] for rule in module.draw or []) > module.questions_per_attempt:
+        return "The module's draw rules ask for more questions than an attempt holds."
+    return None
+
+
+def draw_questions(module: Module, questions: list[Question], rng: random.Random) -> list[Question]:
+    """A random draw honouring the module's minimums per tag, in random order."""
+    problem = draw_problem(module, questions)
+    if problem:
+        raise QuizUnavailable(problem)
+    pool = list(questions)
+    rng.shuffle(pool)
+    chosen: list[Question] = []
+    for rule in module.draw or []:
+        have = sum(1 for q in chosen if rule["tag"] in q.tags)
+        for q in pool:
+            if have >= rule["count"]:
+                break
+            if q not in chosen and rule["tag"] in q.tags:
+                chosen.append(q)
+                have += 1
+        if have < rule["count"]:
+            raise QuizUnavailable(f"Could not draw {rule['count']} questions tagged “{rule['tag']}”.")
+    chosen += [q for q in pool if q not in chosen][: module.questions_per_attempt - len(chosen)]
+    rng.shuffle(chosen)
+    return chosen
+
+
+# --- limits --------------------------------------------------------------------------------------
+
+
+def attempts_of(session: Session, user: User, module: Module) -> list[QuizAttempt]:
+    return list(
+        session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id)
+            .order_by(QuizAttempt.started_at)
+        )
+    )
+
+
+def availability(session: Session, user: User, module: Module, now: datetime,
+                 attempts: list[QuizAttempt] | None = None) -> Availability:
+    """Attempts left in the rolling 24 hours, cooldown after a fail, the open attempt if any."""
+    attempts = attempts_of(session, user, module) if attempts is None else attempts
+    open_attempt = next((a for a in attempts if a.is_open), None)
+    recent = [a for a in attempts if a.started_at > now - DAY]
+    left = max(0, module.attempts_per_day - len(recent))
+    if open_attempt is not None:
+        return Availability(True, left, open_attempt=open_attempt)
+    if left == 0:
+        next_at = min(a.started_at for a in recent) + DAY
+        return Availability(False, 0, next_at, f"You have used all {module.attempts_per_day} attempts "
+                                               "for the last 24 hours.")
+    finished = [a for a in attempts if a.finished_at is not None]
+    if finished and module.cooldown_minutes:
+        last = max(finished, key=lambda a: a.finished_at)
+        until = last.finished_at + timedelta(minutes=module.cooldown_minutes)
+        if not last.passed and until > now:
+            return Availability(False, left, until, "After a failed attempt, take time to review the "
+                                                    "lesson before trying again.")
+    return Availability(True, left)
+
+
+# --- starting and finding ------------------------------------------------------------------------
+
+
+def start_attempt(session: Session, user: User, module: Module, now: datetime,
+                  rng: random.Random | None = None) -> QuizAttempt:
+    """Resume the open attempt, or draw a new one. Only flushes."""
+    if user.role != Role.TRAINEE:
+        raise Forbidden("Only trainees take quizzes; instructors use the preview pages.")
+    for attempt in attempts_of(session, user, module):
+        if attempt.is_open:
+            finalise_if_overdue(session, attempt, now)
+    avail = availability(session, user, module, now)
+    if avail.open_attempt is not None:
+        return avail.open_attempt
+    if not avail.can_start:
+        raise QuizUnavailable(avail.reason or "This quiz cannot be started now.")
+    rng = rng or random.SystemRandom()
+    drawn = draw_questions(module, usable_questions(session, module), rng)
+    attempt = QuizAttempt(
+        user_id=user.id, module_id=module.id, status=AttemptStatus.OPEN, started_at=now,
+        deadline=now + timedelta(minutes=module.time_limit_minutes) if module.time_limit_minutes else None,
+        pass_mark=module.pass_mark, time_limit_minutes=module.time_limit_minutes, review=module.review,
+        question_count=len(drawn),
+    )
+    for position, question in enumerate(drawn, start=1):
+        version = question.current
+        attempt.responses.append(Response(
+            position=position, question_version_id=version.id,
+            shuffle=get_type(version.type).make_shuffle(version.spec, rng),
+        ))
+    session.add(attempt)
+    session.flush()  # IntegrityError if a simultaneous request opened one; the view resumes that
+    return attempt
+
+
+def get_attempt(session: Session, user: User, attempt_id: int, now: datetime) -> QuizAttempt:
+    """The user's own attempt with its questions loaded; overdue ones are graded first."""
+    attempt = session.scalar(
+        select(QuizAttempt)
+        .where(QuizAttempt.id == attempt_id)
+        .options(
+            selectinload(QuizAttempt.responses).selectinload(Response.version),
+            selectinload(QuizAttempt.module),
+        )
+    )
+    if attempt is None or attempt.user_id != user.id:
+        raise NotFound("No such attempt.")
+    finalise_if_overdue(session, attempt, now)
+    return attempt
+
+
+def response_at(attempt: QuizAttempt, position: int) -> Response:
+    if not 1 <= position <= len(attempt.responses):
+        raise NotFound("No such question in this attempt.")
+    return attempt.responses[position - 1]
+
+
+def is_overdue(attempt: QuizAttempt, now: datetime) -> bool:
+    return attempt.deadline is not None and now > attempt.deadline + GRACE
+
+
+def seconds_left(attempt: QuizAttempt, now: datetime) -> int | None:
+    if attempt.deadline is None:
+        return None
+    return max(0, int((attempt.deadline - now).total_seconds()))
+
+
+# --- saving --------------------------------------------------------------------------------------
+
+
+def save_answer(session: Session, attempt: QuizAttempt, position: int, form: FormData,
+                now: datetime) -> Parsed:
+    """Parse and store one answer. A parse error stores nothing usable (counts as unanswered)."""
+    response = response_at(attempt, position)
+    version = response.version
+    parsed = get_type(version.type).parse(version.spec, response.shuffle, form)
+    store_answer(session, attempt, response, parsed.answer, now)
+    return parsed
+
+
+def store_answer(session: Session, attempt: QuizAttempt, response: Response, answer: Any,
+                 now: datetime) -> None:
+    """Write one canonical answer if the attempt is still open and in time."""
+    if is_overdue(attempt, now):
+        finalise_if_overdue(session, attempt, now)
+        raise TooLate("Time is up: this answer arrived after the deadline and was not saved.")
+    # Lock the attempt row (PostgreSQL) so a concurrent submit grades before or after this save,
+    # never in the middle; the conditional UPDATE refuses writes to a graded attempt.
+    session.execute(select(QuizAttempt.id).where(QuizAttempt.id == attempt.id).with_for_update())
+    result = session.execute(
+        update(Response)
+        .where(
+            Response.id == response.id,
+            Response.attempt_id.in_(
+                select(QuizAttempt.id).where(QuizAttempt.id == attempt.id,
+                                             QuizAttempt.status == AttemptStatus.OPEN)
+            ),
+        )
+        .values(answer=answer, answered_at=now if answer is not None else None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.refresh(attempt)
+        raise AttemptClosed("This attempt has already been submitted.")
+    response.answer = answer
+    response.answered_at = now if answer is not None else None
+    session.flush()
+
+
+# --- grading -------------------------------------------------------------------------------------
+
+
+def percent_half_up(awarded: Fraction, possible: int) -> Decimal:
+    """awarded / possible × 100, rounded half up to one decimal."""
+    if possible == 0:
+        return Decimal("0.0")
+    tenths = floor(awarded * 1000 / possible + Fraction(1, 2))
+    return (Decimal(tenths) / 10).quantize(Decimal("0.1"))
+
+
+def finalise_if_overdue(session: Session, attempt: QuizAttempt, now: datetime) -> bool:
+    """Grade an open attempt whose deadline (plus grace) has passed, on what was saved in time."""
+    if attempt.is_open and is_overdue(attempt, now):
+        return _grade(session, attempt, now, AttemptStatus.EXPIRED)
+    return False
+
+
+def submit_attempt(session: Session, attempt: QuizAttempt, now: datetime) -> QuizAttempt:
+    """Grade once. A second (or simultaneous) submit finds it graded and changes nothing."""
+    status = AttemptStatus.EXPIRED if is_overdue(attempt, now) else AttemptStatus.SUBMITTED
+    _grade(session, attempt, now, status)
+    return attempt
+
+
+def _grade(session: Session, attempt: QuizAttempt, now: datetime, status: AttemptStatus) -> bool:
+    # The conditional UPDATE is the first write: it takes the lock, and only one caller wins it.
+    finished_at = min(now, attempt.deadline + GRACE) if status == AttemptStatus.EXPIRED else now
+    won = session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN)
+        .values(status=status, finished_at=finished_at)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not won:
+        session.refresh(attempt)
+        return False
+    responses = session.scalars(
+        select(Response).where(Response.attempt_id == attempt.id)
+        .options(selectinload(Response.version)).order_by(Response.position)
+        .execution_options(populate_existing=True)
+    ).all()
+    awarded, possible, critical_missed = Fraction(0), 0, False
+    for response in responses:
+        version = response.version
+        grade = get_type(version.type).grade(version.spec, response.answer, version.points)
+        response.awarded = Decimal(grade.awarded.numerator) / Decimal(grade.awarded.denominator)
+        response.full_marks = grade.full
+        awarded += grade.awarded
+        possible += version.points
+        critical_missed |= version.critical and not grade.full
+    attempt.status, attempt.finished_at = status, finished_at
+    attempt.awarded = Decimal(awarded.numerator) / Decimal(awarded.denominator)
+    attempt.possible = possible
+    attempt.percent = percent_half_up(awarded, possible)
+    attempt.passed = possible > 0 and awarded * 100 >= attempt.pass_mark * possible and not critical_missed
+    session.flush()
+    if attempt.passed:
+        _on_pass(session, attempt, now)
+    return True
+
+
+def _on_pass(session: Session, attempt: QuizAttempt, now: datetime) -> None:
+    """Passing is recorded on the attempt; certification decides whether it completes a certificate."""
+    from quizapp.services import certification
+
+    certification.on_attempt_passed(session, attempt.user, now)
+
+
+def failed_critical(attempt: QuizAttempt) -> list[Response]:
+    """The critical questions not fully right (each alone fails the attempt)."""
+    return [r for r in attempt.responses if r.version.critical and r.full_marks is False]
+
+
+# --- overviews -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModuleStatus:
+    module: Module
+    state: str  # not_started | in_progress | passed | failed
+    best: QuizAttempt | None
+    last: QuizAttempt | None
+    open_attempt: QuizAttempt | None
+    availability: Availability
+
+
+def module_statuses(session: Session, user: User, now: datetime) -> list[ModuleStatus]:
+    """Every module with the trainee's status in it, from two queries."""
+    modules = session.scalars(select(Module).order_by(Module.order, Module.title)).all()
+    by_module: dict[int, list[QuizAttempt]] = defaultdict(list)
+    for attempt in session.scalars(
+        select(QuizAttempt).where(QuizAttempt.user_id == user.id).order_by(QuizAttempt.started_at)
+    ):
+        by_module[attempt.module_id].append(attempt)
+    statuses = []
+    for module in modules:
+        attempts = by_module[module.id]
+        for attempt in attempts:
+            if attempt.is_open:
+                finalise_if_overdue(session, attempt, now)
+        avail = availability(session, user, module, now, attempts)
+        finished = [a for a in attempts if not a.is_open]
+        passed = [a for a in finished if a.passed]
+        best = max(passed, key=lambda a: (a.percent, a.finished_at)) if passed else None
+        last = max(finished, key=lambda a: a.finished_at) if finished else None
+        if avail.open_attempt is not None:
+            state = "in_progress"
+        elif best is not None:
+            state = "passed"
+        elif last is not None:
+            state = "failed"
+        else:
+            state = "not_started"
+        statuses.append(ModuleStatus(module, state, best, last, avail.open_attempt, avail))
+    return statuses
+
+
+def history(session: Session, user: User, now: datetime) -> list[QuizAttempt]:
+    attempts = list(session.scalars(
+        select(QuizAttempt).where(QuizAttempt.user_id == user.id)
+        .options(selectinload(QuizAttempt.module)).order_by(QuizAttempt.started_at.desc())
+    ))
+    for attempt in attempts:
+        finalise_if_overdue(session, attempt, now)
+    return attempts
+
+
+def close_overdue(session: Session, now: datetime) -> int:
+    """Grade every open attempt past its deadline (for a scheduler); returns how many."""
+    candidates = session.scalars(select(QuizAttempt).where(
+        QuizAttempt.status == AttemptStatus.OPEN, QuizAttempt.deadline.is_not(None),
+        QuizAttempt.deadline < now - GRACE)).all()
+    return sum(1 for attempt in candidates if finalise_if_overdue(session, attempt, now))

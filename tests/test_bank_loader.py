@@ -1,0 +1,405 @@
+"""The bank loader: every problem reported with file and line, plain dataclasses, dump -> load round trip."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from quizapp import ROOT
+from quizapp.bank_loader import (
+    BankError,
+    BankYamlLoader,
+    LineDict,
+    Problem,
+    dump_module,
+    load_banks,
+    read_yaml,
+    summary,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "banks"
+VALID = FIXTURES / "valid"
+BROKEN = FIXTURES / "broken"
+SHIPPED_DIR = ROOT / "question_banks"
+SHIPPED = sorted(p for p in SHIPPED_DIR.glob("*.yaml") if p.name != "sources.yaml")
+NO_BANKS_YET = [pytest.param(None, marks=pytest.mark.skip(reason="no shipped banks yet"))]
+
+# (file, line, question id, part of the message): every problem the broken fixtures hold, nothing else.
+EXPECTED = [
+    ("bad_flags.yaml", 16, "flags-1", "review_status must be draft or approved"),
+    ("bad_flags.yaml", 17, "flags-1", "assessed must be true or false"),
+    ("bad_flags.yaml", 24, "flags-2", "critical must be true or false"),
+    ("bad_flags.yaml", 25, "flags-2", "points must be a whole number, at least 1, not 0"),
+    ("bad_flags.yaml", 32, "flags-3", "points must be a whole number, at least 1, not 1.5"),
+    ("bad_slug.yaml", 2, "module", "slug must be lower-case letters"),
+    ("bad_slug.yaml", 10, "bad slug 1", "id must be letters, digits"),
+    ("bad_source.yaml", 10, "source-1", "missing key 'source'"),
+    ("bad_source.yaml", 20, "source-2", "source 'some-blog.txt' is not listed in sources.yaml"),
+    ("bad_tags.yaml", 16, "tags-1", "tags must be a list of non-empty texts"),
+    ("bad_tags.yaml", 23, "tags-2", "tags must be a list of non-empty texts"),
+    (
+        "draw_impossible.yaml",
+        8,
+        "module",
+        "draw asks for 3 questions in all, more than questions_per_attempt (2)",
+    ),
+    (
+        "draw_impossible.yaml",
+        9,
+        "module",
+        "draw needs 2 questions tagged 'face'; the module has 1 usable question",
+    ),
+    ("draw_impossible.yaml", 11, "module", "draw entry 3: count must be a whole number, at least 1"),
+    ("duplicate_id_second.yaml", 10, "shared-id", "duplicate id, first at "),
+    ("duplicate_keys.yaml", 6, "module", "duplicate key 'pass_mark'"),
+    ("duplicate_keys.yaml", 14, "dupkeys-1", "duplicate key 'stem'"),
+    ("duplicate_keys.yaml", 17, "dupkeys-1", "duplicate key 'text'"),
+    ("duplicate_slug.yaml", 2, "module", "duplicate module slug, first at "),
+    ("empty_text.yaml", 12, "empty-1", "stem must be non-empty text"),
+    ("empty_text.yaml", 14, "empty-1", "explanation must be non-empty text"),
+    (
+        "malformed_yaml.yaml",
+        6,
+        "-",
+        "malformed YAML: found unexpected end of stream (while scanning a quoted scalar at line 3)",
+    ),
+    ("matching.yaml", 10, "matching-one-pair", "needs at least 2 pairs, has 1"),
+    ("matching.yaml", 17, "matching-bad-pairs", "pair 3 right is missing"),
+    ("matching.yaml", 17, "matching-bad-pairs", "duplicate left 'forehead'"),
+    ("matching.yaml", 17, "matching-bad-pairs", "distractor '0.25–0.5 mm' is also a right-hand answer"),
+    ("missing_keys.yaml", 2, "module", "missing key 'title'"),
+    ("missing_keys.yaml", 9, "missing-1", "missing key 'stem'"),
+    ("missing_keys.yaml", 9, "missing-1", "missing key 'source'"),
+    ("missing_keys.yaml", 9, "missing-1", "missing key 'options'"),
+    ("module_settings.yaml", 4, "module", "order must be a whole number"),
+    ("module_settings.yaml", 5, "module", "pass_mark must be a whole percentage from 1 to 100, not 0"),
+    ("module_settings.yaml", 6, "module", "questions_per_attempt is 3, more than the 1 usable question"),
+    (
+        "module_settings.yaml",
+        7,
+        "module",
+        "time_limit_minutes must be a whole number of minutes, 0 for untimed",
+    ),
+    ("module_settings.yaml", 8, "module", "required_for_certification must be true or false"),
+    ("module_settings.yaml", 9, "module", "review must be one of full, score_only, not 'none'"),
+    ("module_settings.yaml", 10, "module", "attempts_per_day must be a whole number, at least 1, not 0"),
+    (
+        "module_settings.yaml",
+        11,
+        "module",
+        "cooldown_minutes must be a whole number of minutes, 0 or more, not -1",
+    ),
+    ("module_settings.yaml", 12, "module", "lesson must be non-empty text"),
+    ("multiple_choice.yaml", 10, "multiple-none-correct", "needs at least one correct option, has none"),
+    ("multiple_choice.yaml", 19, "multiple-one-option", "needs at least 2 options, has 1"),
+    ("multiple_choice.yaml", 27, "multiple-not-a-list", "options must be a list"),
+    ("no_questions_key.yaml", 1, "-", "missing key 'questions'"),
+    ("numeric.yaml", 10, "numeric-missing", "missing key 'tolerance'"),
+    ("numeric.yaml", 10, "numeric-missing", "missing key 'unit'"),
+    ("numeric.yaml", 16, "numeric-negative", "tolerance must be 0 or more"),
+    ("numeric.yaml", 16, "numeric-negative", "unit must be non-empty text"),
+    ("numeric.yaml", 24, "numeric-not-numbers", "answer must be a finite number"),
+    ("numeric.yaml", 24, "numeric-not-numbers", "tolerance must be a finite number"),
+    ("ordering.yaml", 10, "ordering-two", "needs at least 3 items, has 2"),
+    ("ordering.yaml", 16, "ordering-duplicate", "item 4 is empty"),
+    ("ordering.yaml", 16, "ordering-duplicate", "duplicate item 'cleanse'"),
+    ("single_choice.yaml", 10, "single-none-correct", "needs exactly one correct option, has 0"),
+    ("single_choice.yaml", 18, "single-two-correct", "needs exactly one correct option, has 2"),
+    ("single_choice.yaml", 28, "single-bad-options", "option 3 text is empty"),
+    ("single_choice.yaml", 28, "single-bad-options", "option 4 text must be text; put quotes around 2"),
+    ("single_choice.yaml", 28, "single-bad-options", "option 5: correct must be true or false"),
+    ("single_choice.yaml", 28, "single-bad-options", "duplicate option text '0.5 MM'"),
+    ("single_choice.yaml", 41, "single-one-option", "needs at least 2 options, has 1"),
+    (
+        "top_level_list.yaml",
+        1,
+        "-",
+        "top level must be a mapping with 'module' and 'questions', found a list",
+    ),
+    ("true_false.yaml", 10, "tf-quoted", "answer must be true or false, not 'false'"),
+    ("true_false.yaml", 16, "tf-missing", "missing key 'answer'"),
+    ("unknown_keys.yaml", 6, "module", "unknown key 'pass_grade'"),
+    ("unknown_keys.yaml", 10, "-", "unknown key 'extra'"),
+    ("unknown_keys.yaml", 12, "unknown-1", "option 1: unknown key 'explain'"),
+    ("unknown_keys.yaml", 15, "unknown-1", "unknown key 'hint'"),
+    ("unknown_keys.yaml", 16, "unknown-1", "unknown key 'answer'"),
+    (
+        "unknown_type.yaml",
+        11,
+        "unknown-type-1",
+        "unknown type 'essay'; expected one of single, multiple, true_false",
+    ),
+    ("unsafe_tag.yaml", 1, "-", "malformed YAML: could not determine a constructor for the tag"),
+]
+
+
+def _problems(*paths: Path | str, sources: Path | None = None) -> list[Problem]:
+    with pytest.raises(BankError) as caught:
+        load_banks(paths, sources_path=sources)
+    return caught.value.problems
+
+
+@pytest.fixture(scope="module")
+def broken() -> list[Problem]:
+    return _problems(BROKEN)
+
+
+@pytest.fixture(scope="module")
+def valid():
+    return load_banks([VALID])
+
+
+# ---- the valid fixture bank -----------------------------------------------------------------------------
+
+
+def test_valid_bank_loads_into_plain_dataclasses(valid):
+    alpha, beta = valid.modules
+    assert (alpha.slug, alpha.title, alpha.order, alpha.pass_mark, alpha.questions_per_attempt) == (
+        "alpha",
+        "Alpha: every question type",
+        1,
+        80,
+        5,
+    )
+    assert alpha.draw == [{"tag": "face", "count": 2}, {"tag": "back", "count": 1}]
+    assert alpha.lesson.startswith("## Alpha\n\nA lesson in *Markdown*")
+    assert alpha.path == str(VALID / "alpha.yaml")
+    assert [q.id for q in alpha.usable] == [
+        "alpha-single-1",
+        "alpha-multiple-1",
+        "alpha-tf-1",
+        "alpha-numeric-1",
+        "alpha-numeric-2",
+        "alpha-ordering-1",
+        "alpha-matching-1",
+    ]
+    assert sorted(valid.sources) == ["R1", "seed-a.txt"]
+    assert valid.sources["R1"]["url"] == "https://example.org/r1"
+    assert (
+        beta.time_limit_minutes,
+        beta.review,
+        beta.draw,
+        beta.attempts_per_day,
+        beta.cooldown_minutes,
+    ) == (0, "score_only", [], 5, 30)
+    assert (alpha.attempts_per_day, alpha.cooldown_minutes, alpha.required_for_certification) == (3, 0, True)
+    with pytest.raises(AttributeError):
+        alpha.slug = "other"  # type: ignore[misc]
+
+
+def test_questions_carry_normalised_specs_and_defaults(valid):
+    questions = {q.id: q for q in valid.modules[0].questions}
+    single = questions["alpha-single-1"]
+    assert single.spec["options"][1] == {"text": "Cheeks", "correct": False, "feedback": ""}
+    assert (single.critical, single.points, single.review_status, single.assessed, single.line) == (
+        True,
+        1,
+        "approved",
+        True,
+        21,
+    )
+    assert questions["alpha-multiple-1"].points == 2
+    assert questions["alpha-multiple-1"].explanation == (
+        "Sun protection and a gentle cleanser protect healing skin; scrubs and heat irritate it."
+    )
+    assert questions["alpha-numeric-1"].spec == {"answer": "0.375", "tolerance": "0.125", "unit": "mm"}
+    assert questions["alpha-numeric-2"].spec == {"answer": "30", "tolerance": "10", "unit": "minutes"}
+    assert questions["alpha-matching-1"].spec["distractors"] == ["3.0 mm"]
+    assert (
+        questions["alpha-matching-1"].explanation == "Thin skin over bone is shallow.\nThe back is deepest."
+    )
+    assert questions["alpha-practice-1"].assessed is False and not questions["alpha-practice-1"].usable
+    assert questions["alpha-draft-1"].review_status == "draft" and not questions["alpha-draft-1"].usable
+    assert valid.modules[1].questions[0].spec == {"answer": True}
+
+
+def test_version_fields_and_content_hash(valid):
+    question = valid.modules[0].questions[0]
+    assert set(question.version_fields()) == {
+        "type",
+        "stem",
+        "spec",
+        "explanation",
+        "source",
+        "points",
+        "critical",
+    }
+    assert len(question.content_hash) == 64
+    assert len({q.content_hash for q in valid.modules[0].questions}) == len(valid.modules[0].questions)
+
+
+def test_summary(valid):
+    assert summary(valid) == [
+        "alpha: 9 questions, 7 usable (approved+assessed), 1 practice, 1 draft; "
+        "types: single 2, multiple 1, true_false 2, numeric 2, ordering 1, matching 1",
+        "beta: 1 questions, 1 usable (approved+assessed), 0 practice, 0 draft; types: true_false 1",
+    ]
+
+
+def test_files_and_directories_mix_and_sources_yaml_is_skipped():
+    bank = load_banks([VALID / "beta.yaml", VALID / "sources.yaml", VALID, VALID / "beta.yaml"])
+    assert [m.slug for m in bank.modules] == ["beta", "alpha"]
+
+
+def test_sources_default_to_the_first_files_directory_and_can_be_given():
+    problems = _problems(VALID, sources=SHIPPED_DIR / "sources.yaml")
+    assert {p.message for p in problems} == {
+        "source 'R1' is not listed in sources.yaml",
+        "source 'seed-a.txt' is not listed in sources.yaml",
+    }
+
+
+# ---- broken fixtures: one file per kind of mistake ------------------------------------------------------
+
+
+def test_every_problem_in_every_file_is_reported_in_one_run(broken):
+    found = [(Path(p.file).name, p.line, p.qid, p.message) for p in broken]
+    for file, line, qid, fragment in EXPECTED:
+        assert any(f == file and ln == line and q == qid and fragment in m for f, ln, q, m in found), (
+            file,
+            line,
+            qid,
+            fragment,
+        )
+    assert len(found) == len(EXPECTED), "\n".join(map(str, broken))
+
+
+def test_each_broken_fixture_file_is_reported(broken):
+    reported = {Path(p.file).name for p in broken}
+    fixtures = {p.name for p in BROKEN.glob("*.yaml")} - {"sources.yaml", "duplicate_id_first.yaml"}
+    assert fixtures <= reported
+
+
+def test_problems_render_as_file_line_id_message(broken):
+    rendered = [str(p) for p in broken]
+    assert f"{BROKEN / 'true_false.yaml'}:16: tf-missing: missing key 'answer'" in rendered
+    assert str(BankError(broken)).splitlines()[0] == f"{len(EXPECTED)} problem(s) in the question banks:"
+
+
+def test_duplicate_ids_across_files_name_the_first(broken):
+    (dup,) = [p for p in broken if p.message.startswith("duplicate id")]
+    assert dup.message == f"duplicate id, first at {BROKEN / 'duplicate_id_first.yaml'}:10"
+
+
+def test_problems_are_sorted_by_file_then_line(broken):
+    order = [(p.file, p.line) for p in broken]
+    assert order == sorted(order)
+
+
+def test_duplicate_keys_in_a_string():
+    loader = BankYamlLoader("a: 1\nb:\n  c: 2\n  c: 3\na: 4\n")
+    try:
+        data = loader.get_single_data()
+    finally:
+        loader.dispose()
+    assert isinstance(data, LineDict) and data == {"a": 4, "b": {"c": 3}}
+    assert data.duplicates == [("a", 5)]
+    assert data["b"].duplicates == [("c", 4)] and data["b"].line == 3
+    assert data.key_lines == {"a": 1, "b": 2}
+
+
+def test_read_yaml_records_lines():
+    data, problems = read_yaml(VALID / "alpha.yaml")
+    assert problems == []
+    assert data["module"].line == 2 and data["questions"][0].line == 21
+    assert data["questions"][0].key_lines["options"] == 24
+
+
+def test_the_loader_is_a_safe_loader():
+    assert issubclass(BankYamlLoader, yaml.SafeLoader)
+
+
+def test_missing_path_and_empty_directory(tmp_path):
+    problems = _problems(tmp_path / "nope.yaml", tmp_path)
+    assert {(p.file, p.line, p.message) for p in problems} == {
+        (str(tmp_path / "nope.yaml"), 0, "no such file or directory"),
+        (str(tmp_path), 0, "no *.yaml bank files in this directory"),
+    }
+
+
+def test_missing_sources_list_is_one_problem(tmp_path):
+    shutil.copy(VALID / "beta.yaml", tmp_path / "beta.yaml")
+    problems = _problems(tmp_path / "beta.yaml", sources=tmp_path / "sources.yaml")
+    assert [p.message for p in problems] == ["sources list not found, so no source can be checked"]
+
+
+def test_bad_sources_entries_are_reported(tmp_path):
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  R1: {title: A, url: 'https://x', tier: A}\n  R2: {title: '', tier: D}\n  R3: nothing\n",
+        encoding="utf-8",
+    )
+    shutil.copy(VALID / "beta.yaml", tmp_path / "beta.yaml")
+    (tmp_path / "beta.yaml").write_text((VALID / "beta.yaml").read_text().replace("seed-a.txt", "R1"))
+    problems = _problems(tmp_path)
+    assert [(p.line, p.qid, p.message) for p in problems] == [
+        (3, "R2", "title must be non-empty text"),
+        (3, "R2", "needs a url or a seed file name"),
+        (3, "R2", "tier must be one of A, B, C"),
+        (4, "R3", "must be a mapping with title, url or seed, and tier"),
+    ]
+
+
+def test_a_file_that_is_not_utf8(tmp_path):
+    (tmp_path / "latin1.yaml").write_bytes("module: {title: 'Ã©t\xe9'}\n".encode("latin-1"))
+    problems = _problems(tmp_path, sources=VALID / "sources.yaml")
+    assert problems[0].message.startswith("not UTF-8 text")
+
+
+def test_several_questions_not_mappings(tmp_path):
+    text = (VALID / "beta.yaml").read_text() + "  - just a string\n"
+    (tmp_path / "beta.yaml").write_text(text)
+    problems = _problems(tmp_path, sources=VALID / "sources.yaml")
+    assert [(p.line, p.message) for p in problems] == [(12, "question 2 must be a mapping")]
+
+
+# ---- dump -> load round trip ----------------------------------------------------------------------------
+
+
+def _round_trip(modules, tmp_path: Path, sources: Path):
+    for module in modules:
+        (tmp_path / f"{module.slug}.yaml").write_text(dump_module(module), encoding="utf-8")
+    again = load_banks([tmp_path / f"{m.slug}.yaml" for m in modules], sources_path=sources)
+    for before, after in zip(modules, again.modules, strict=True):
+        assert after.settings() == before.settings()
+        assert [q.content_hash for q in after.questions] == [q.content_hash for q in before.questions]
+        assert [(q.id, q.tags, q.review_status, q.assessed) for q in after.questions] == [
+            (q.id, q.tags, q.review_status, q.assessed) for q in before.questions
+        ]
+        assert dump_module(after) == dump_module(before)
+
+
+def test_fixture_bank_round_trips(valid, tmp_path):
+    _round_trip(valid.modules, tmp_path, VALID / "sources.yaml")
+
+
+def test_dump_leaves_defaults_out_and_writes_blocks_and_numbers(valid):
+    text = dump_module(valid.modules[0])
+    assert text.startswith("module:\n  slug: alpha\n")
+    assert "  lesson: |\n    ## Alpha\n" in text
+    assert "correct: false" not in text and "feedback: ''" not in text and "points: 1\n" not in text
+    assert "    answer: 0.375\n    tolerance: 0.125\n    unit: mm\n" in text
+    assert "    answer: 30\n    tolerance: 10\n" in text
+    assert "    tags: [face, back]\n" in text and "    - {tag: face, count: 2}\n" in text
+    assert "    points: 2\n" in text and "    critical: true\n" in text
+    assert "    review_status: draft\n" in text and "    assessed: false\n" in text
+    assert "0.25–0.5 mm" in text
+
+
+@pytest.mark.parametrize("path", SHIPPED or NO_BANKS_YET, ids=lambda p: p.name if p else "none")
+def test_shipped_bank_validates_with_30_usable_questions(path):
+    (module,) = load_banks([path]).modules
+    assert len(module.usable) >= 30, summary(load_banks([path]))
+
+
+@pytest.mark.parametrize("path", SHIPPED or NO_BANKS_YET, ids=lambda p: p.name if p else "none")
+def test_shipped_bank_round_trips(path, tmp_path):
+    _round_trip(load_banks([path]).modules, tmp_path, SHIPPED_DIR / "sources.yaml")
+
+
+@pytest.mark.skipif(not SHIPPED, reason="no shipped banks yet")
+def test_shipped_banks_validate_together():
+    bank = load_banks([SHIPPED_DIR])
+    assert len(bank.modules) == len(SHIPPED)

@@ -1,0 +1,307 @@
+"""Trainee pages through the test client: every question type, resume, autosave, submit, review, leaks."""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
+
+from quizapp.db import get_engine
+from quizapp.models import AttemptStatus, Module, QuizAttempt, Role
+from tests.quiz_helpers import form_for, import_quiz, key_answer, wrong_answer
+
+
+@pytest.fixture
+def module(db):
+    return import_quiz(db)
+
+
+@pytest.fixture
+def trainee(login_as):
+    return login_as(Role.TRAINEE)
+
+
+def start(client, db, slug="test-quiz") -> QuizAttempt:
+    response = client.post(f"/modules/{slug}/start")
+    assert response.status_code == 302, response.data
+    db.expire_all()
+    return db.scalars(select(QuizAttempt).order_by(QuizAttempt.id.desc())).first()
+
+
+@contextmanager
+def count_queries(app):
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, *args):  # noqa: ANN001
+        statements.append(statement)
+
+    engine = get_engine(app)
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def test_home_lists_modules_with_status(client, module, trainee):
+    page = client.get("/").get_data(as_text=True)
+    assert "Test quiz" in page and "Not started" in page
+    assert "0 of 1 required modules passed" in page
+
+
+def test_module_page_shows_lesson_and_rules(client, module, trainee):
+    page = client.get("/modules/test-quiz").get_data(as_text=True)
+    assert "<h2>Test lesson</h2>" in page and "<strong>before</strong>" in page
+    assert "7 questions drawn at random" in page and "10 minutes" in page and "Pass mark: 80%" in page
+    assert "Start the quiz" in page
+
+
+def test_unknown_module_404(client, trainee):
+    assert client.get("/modules/nope").status_code == 404
+    assert client.post("/modules/nope/start").status_code == 404
+
+
+def test_instructor_sees_lesson_but_cannot_start(client, module, login_as):
+    login_as(Role.INSTRUCTOR)
+    page = client.get("/modules/test-quiz").get_data(as_text=True)
+    assert "Test lesson" in page and "Only trainees take quizzes." in page
+    assert client.post("/modules/test-quiz/start").status_code == 403
+
+
+def test_take_the_whole_quiz_through_the_pages(client, db, module, trainee):
+    attempt = start(client, db)
+    assert attempt.question_count == 7
+    types = set()
+    for r in attempt.responses:
+        page = client.get(f"/attempts/{attempt.id}/q/{r.position}").get_data(as_text=True)
+        assert f"Question {r.position} of 7" in page and "<progress" in page and "Time left" in page
+        assert "<fieldset" in page and "<legend" in page
+        types.add(r.version.type)
+        data = {**form_for(r.version, r.shuffle, key_answer(r.version)), "nav": "next"}
+        response = client.post(f"/attempts/{attempt.id}/q/{r.position}", data=data)
+        assert response.status_code == 302
+        expected = f"/attempts/{attempt.id}/q/{r.position + 1}" if r.position < 7 else f"/attempts/{attempt.id}/submit"
+        assert response.headers["Location"] == expected
+    assert types == {"single", "multiple", "true_false", "numeric", "ordering", "matching"}
+    confirm = client.get(f"/attempts/{attempt.id}/submit").get_data(as_text=True)
+    assert "All 7 questions are answered." in confirm
+    assert client.post(f"/attempts/{attempt.id}/submit").headers["Location"] == f"/attempts/{attempt.id}/result"
+    result = client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "Passed" in result and "100.0%" in result
+    assert "The periorbital skin is the thinnest on the face." in result  # explanation
+    assert "Test source one" in result  # source title from sources.yaml
+    db.expire_all()
+    home = client.get("/").get_data(as_text=True)
+    assert "1 of 1 required modules passed" in home and "best score 100.0%" in home
+
+
+def test_reload_keeps_answers_and_same_draw(client, db, module, trainee):
+    attempt = start(client, db)
+    r = next(r for r in attempt.responses if r.version.type == "numeric")
+    client.post(f"/attempts/{attempt.id}/q/{r.position}", data={"answer": "0.3", "nav": "next"})
+    page = client.get(f"/attempts/{attempt.id}/q/{r.position}").get_data(as_text=True)
+    assert 'value="0.3"' in page
+    client.post("/auth/logout")
+    # log back in: Start resumes the same attempt
+    from tests.conftest import PASSWORD
+    client.post("/auth/login", data={"email": trainee.email, "password": PASSWORD})
+    again = start(client, db)
+    assert again.id == attempt.id
+
+
+def test_invalid_answer_shows_message_on_same_page(client, db, module, trainee):
+    attempt = start(client, db)
+    r = next(r for r in attempt.responses if r.version.type == "ordering")
+    response = client.post(f"/attempts/{attempt.id}/q/{r.position}",
+                           data={"answer-0": "1", "answer-1": "1", "answer-2": "2", "answer-3": "3", "answer-4": "4",
+                                 "nav": "next"})
+    assert response.status_code == 400
+    assert "only once" in response.get_data(as_text=True)
+    n = next(r for r in attempt.responses if r.version.type == "numeric")
+    response = client.post(f"/attempts/{attempt.id}/q/{n.position}", data={"answer": "abc", "nav": "next"})
+    assert response.status_code == 400 and "Enter a number" in response.get_data(as_text=True)
+
+
+def test_navigation_buttons(client, db, module, trainee):
+    attempt = start(client, db)
+    base = f"/attempts/{attempt.id}/q"
+    assert client.post(f"{base}/3", data={"nav": "prev"}).headers["Location"] == f"{base}/2"
+    assert client.post(f"{base}/3", data={"nav": "goto-6"}).headers["Location"] == f"{base}/6"
+    assert client.post(f"{base}/3", data={"nav": "goto-99"}).headers["Location"] == f"{base}/3"
+    assert client.post(f"{base}/3", data={"nav": "finish"}).headers["Location"] == f"/attempts/{attempt.id}/submit"
+    assert client.get(f"{base}/0").status_code == 404 and client.get(f"{base}/8").status_code == 404
+
+
+def test_submit_page_lists_unanswered(client, db, module, trainee):
+    attempt = start(client, db)
+    r = attempt.responses[0]
+    client.post(f"/attempts/{attempt.id}/q/1", data=form_for(r.version, r.shuffle, key_answer(r.version)))
+    page = client.get(f"/attempts/{attempt.id}/submit").get_data(as_text=True)
+    assert "6 of 7 questions are not answered" in page
+    assert f"/attempts/{attempt.id}/q/1\"" not in page.split("not answered")[1].split("</ul>")[0]
+
+
+def test_autosave_json(client, db, module, trainee):
+    attempt = start(client, db)
+    r = next(r for r in attempt.responses if r.version.type == "multiple")
+    data = {**form_for(r.version, r.shuffle, key_answer(r.version)), "position": str(r.position)}
+    response = client.post(f"/attempts/{attempt.id}/autosave", data=data)
+    assert response.status_code == 200
+    assert response.json == {"saved": True, "error": None, "answered": [r.position]}
+    bad = client.post(f"/attempts/{attempt.id}/autosave", data={"position": "99"})
+    assert bad.status_code == 400 and bad.json["saved"] is False
+    db.expire_all()
+    assert db.get(type(r), r.id).answer == key_answer(r.version)
+
+
+def test_autosave_needs_csrf_token(make_app, make_user, db):
+    import_quiz(db)
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    user = make_user(Role.TRAINEE)
+    login_page = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    from tests.conftest import PASSWORD
+    client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    assert client.post("/modules/test-quiz/start", data={"csrf_token": token}).status_code == 302
+    attempt = db.scalars(select(QuizAttempt)).one()
+    assert client.post(f"/attempts/{attempt.id}/autosave", data={"position": "1"}).status_code == 400
+    ok = client.post(f"/attempts/{attempt.id}/autosave", data={"position": "1"}, headers={"X-CSRFToken": token})
+    assert ok.status_code == 200
+
+
+def test_another_trainees_attempt_is_404(client, db, module, make_user, auth):
+    owner = make_user(Role.TRAINEE)
+    auth.login(owner.email)
+    attempt = start(client, db)
+    auth.logout()
+    intruder = make_user(Role.TRAINEE)
+    auth.login(intruder.email)
+    for path in (f"/attempts/{attempt.id}/q/1", f"/attempts/{attempt.id}/submit", f"/attempts/{attempt.id}/result"):
+        assert client.get(path).status_code == 404
+    assert client.post(f"/attempts/{attempt.id}/q/1", data={"answer": "0"}).status_code == 404
+    assert client.post(f"/attempts/{attempt.id}/autosave", data={"position": "1"}).status_code == 404
+    assert client.post(f"/attempts/{attempt.id}/submit").status_code == 404
+    db.expire_all()
+    assert db.get(QuizAttempt, attempt.id).is_open
+
+
+def test_no_answer_leaks_before_submit(client, db, module, trainee):
+    attempt = start(client, db)
+    secrets = set()
+    for r in attempt.responses:
+        v = r.version
+        secrets.add(v.explanation)
+        for o in v.spec.get("options", []):
+            if o.get("feedback"):
+                secrets.add(o["feedback"])
+        if v.type == "numeric":
+            secrets.add(f'value="{v.spec["answer"]}"')
+    pages = [client.get(f"/attempts/{attempt.id}/q/{r.position}").get_data(as_text=True) for r in attempt.responses]
+    pages.append(client.get(f"/attempts/{attempt.id}/submit").get_data(as_text=True))
+    r = attempt.responses[0]
+    pages.append(client.post(f"/attempts/{attempt.id}/autosave",
+                             data={**form_for(r.version, r.shuffle, wrong_answer(r.version)), "position": "1"})
+                 .get_data(as_text=True))
+    for page in pages:
+        for secret in secrets:
+            assert secret not in page
+        assert not re.search(r"\bcorrect\b|is-correct|data-correct|feedback", page, re.IGNORECASE)
+    for r, page in zip(attempt.responses, pages, strict=False):
+        if r.version.type == "ordering":
+            shown = re.findall(r"Position of: </span>([^<]+)<", page)
+            assert shown and shown != r.version.spec["items"]
+
+
+def test_result_redirects_while_open_and_question_redirects_when_closed(client, db, module, trainee):
+    attempt = start(client, db)
+    assert client.get(f"/attempts/{attempt.id}/result").headers["Location"] == f"/attempts/{attempt.id}/q/1"
+    client.post(f"/attempts/{attempt.id}/submit")
+    assert client.get(f"/attempts/{attempt.id}/q/1").headers["Location"] == f"/attempts/{attempt.id}/result"
+    response = client.post(f"/attempts/{attempt.id}/q/1", data={"answer": "0"})
+    assert response.headers["Location"] == f"/attempts/{attempt.id}/result"
+    assert client.post(f"/attempts/{attempt.id}/autosave", data={"position": "1", "answer": "0"}).status_code == 409
+
+
+def test_critical_failure_is_named_on_result(client, db, module, trainee):
+    attempt = start(client, db)
+    for r in attempt.responses:
+        answer = wrong_answer(r.version) if r.version.critical else key_answer(r.version)
+        client.post(f"/attempts/{attempt.id}/q/{r.position}", data=form_for(r.version, r.shuffle, answer))
+    client.post(f"/attempts/{attempt.id}/submit")
+    page = client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "Not passed" in page and "safety-critical question was not fully right" in page
+    assert "Which region takes the shallowest setting?" in page
+
+
+def test_score_only_review_hides_answers(client, db, trainee):
+    import_quiz(db, review="score_only")
+    attempt = start(client, db)
+    client.post(f"/attempts/{attempt.id}/submit")
+    page = client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "0.0%" in page and "shows the score only" in page
+    assert "The periorbital skin is the thinnest" not in page
+
+
+def test_history_page(client, db, module, trainee):
+    attempt = start(client, db)
+    client.post(f"/attempts/{attempt.id}/submit")
+    page = client.get("/history").get_data(as_text=True)
+    assert "Test quiz" in page and "not passed" in page and f"/attempts/{attempt.id}/result" in page
+
+
+def test_attempt_limit_message_on_module_page(client, db, trainee):
+    import_quiz(db, attempts_per_day=1)
+    attempt = start(client, db)
+    client.post(f"/attempts/{attempt.id}/submit")
+    response = client.post("/modules/test-quiz/start", follow_redirects=True)
+    assert "You have used all 1 attempts" in response.get_data(as_text=True)
+
+
+def test_module_with_impossible_draw_cannot_start(client, db, trainee):
+    import_quiz(db, questions_per_attempt=40)
+    page = client.get("/modules/test-quiz").get_data(as_text=True)
+    assert "needs 40 usable questions" in page
+    response = client.post("/modules/test-quiz/start", follow_redirects=True)
+    assert response.status_code == 200 and "needs 40 usable questions" in response.get_data(as_text=True)
+
+
+def test_query_counts_do_not_grow_with_bank_size(app, client, db, trainee):
+    module = import_quiz(db)
+    attempt = start(client, db)
+    with count_queries(app) as small_page:
+        client.get(f"/attempts/{attempt.id}/q/2")
+    client.post(f"/attempts/{attempt.id}/submit")
+    # a bigger bank and a longer quiz: same number of queries
+    big = import_quiz(db, questions_per_attempt=7)
+    from quizapp.bank_loader import load_banks
+    from quizapp.services.banks import import_bank
+    import yaml
+    from tests.quiz_helpers import QUIZ_BANK
+    data = yaml.safe_load(QUIZ_BANK.read_text())
+    data["module"]["slug"] = "big-quiz"
+    data["module"]["questions_per_attempt"] = 60
+    extra = []
+    for i in range(60):
+        q = dict(data["questions"][2])
+        q["id"] = f"big-{i}"
+        q["stem"] = f"Statement {i}"
+        extra.append(q)
+    data["questions"] = [dict(q, id="big-" + q["id"]) for q in data["questions"]] + extra
+    path = QUIZ_BANK.parent / "big.yaml"
+    try:
+        path.write_text(yaml.safe_dump(data, allow_unicode=True))
+        import_bank(db, load_banks([path]))
+        db.commit()
+    finally:
+        path.unlink()
+    del big, module
+    attempt2 = start(client, db, "big-quiz")
+    assert attempt2.question_count == 60
+    with count_queries(app) as big_page:
+        client.get(f"/attempts/{attempt2.id}/q/2")
+    assert len(big_page) == len(small_page) <= 8, big_page
+    with count_queries(app) as big_submit:
+        client.post(f"/attempts/{attempt2.id}/submit")
+    assert len(big_submit) <= 14, big_submit
