@@ -31,7 +31,6 @@ class Defaults:
     PROGRAMME_NAME = "Microneedling practitioner — face and back"
     CERT_VALIDITY_MONTHS = 24
     CERT_RENEWAL_WINDOW_DAYS = 60
-    SUBMIT_GRACE_SECONDS = 30
     QUESTION_BANKS_DIR = str(Path(__file__).resolve().parent.parent / "question_banks")
 
 

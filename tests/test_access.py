@@ -5,7 +5,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from quizapp.db import utcnow
 from quizapp.models import Role
+from quizapp.services.attempts import start_attempt
+from tests.quiz_helpers import import_quiz
 
 ANON = "anonymous"
 ALL_ROLES = (ANON, *[r.value for r in Role])
@@ -26,11 +29,21 @@ def R(method: str, path: str, allowed, endpoint: str) -> Route:  # noqa: N802
 
 
 ADMIN = {"admin"}
+TRAINEE = {"trainee"}
 ROUTES: list[Route] = [
     R("GET", "/auth/login", PUBLIC, "auth.login"),
     R("POST", "/auth/login", PUBLIC, "auth.login"),
     R("POST", "/auth/logout", PUBLIC, "auth.logout"),
     R("GET", "/", LOGGED_IN, "trainee.home"),
+    R("GET", "/modules/{slug}", LOGGED_IN, "trainee.module"),
+    R("POST", "/modules/{slug}/start", TRAINEE, "trainee.start"),
+    R("GET", "/attempts/{attempt_id}/q/1", TRAINEE, "trainee.question"),
+    R("POST", "/attempts/{attempt_id}/q/1", TRAINEE, "trainee.question"),
+    R("POST", "/attempts/{attempt_id}/autosave", TRAINEE, "trainee.autosave"),
+    R("GET", "/attempts/{attempt_id}/submit", TRAINEE, "trainee.submit"),
+    R("POST", "/attempts/{attempt_id}/submit", TRAINEE, "trainee.submit"),
+    R("GET", "/attempts/{attempt_id}/result", TRAINEE, "trainee.result"),
+    R("GET", "/history", TRAINEE, "trainee.history"),
     R("GET", "/admin/users", ADMIN, "admin.users"),
     R("GET", "/admin/users/new", ADMIN, "admin.user_new"),
     R("POST", "/admin/users/new", ADMIN, "admin.user_new"),
@@ -47,10 +60,13 @@ UNCHECKED_ENDPOINTS = {"static", "bootstrap.static"}
 
 
 @pytest.fixture
-def world(make_user, make_team) -> dict:
+def world(db, make_user, make_team) -> dict:
     team = make_team("Matrix clinic")
     trainee = make_user(Role.TRAINEE, teams=[team], email="matrix-trainee@example.com")
-    return {"team_id": team.id, "trainee_id": trainee.id}
+    module = import_quiz(db)
+    attempt = start_attempt(db, trainee, module, utcnow())
+    db.commit()
+    return {"team_id": team.id, "trainee_id": trainee.id, "slug": module.slug, "attempt_id": attempt.id}
 
 
 def test_every_route_is_in_the_matrix(app):

@@ -259,6 +259,8 @@ GRADE_CASES = [
     ("numeric", "1.76", 1, 0, False),
     ("numeric", "1.2", 1, 0, False),
     ("numeric", "1,5", 1, 0, False),
+    ("numeric", "1_5", 1, 0, False),
+    ("numeric", " 1.5 ", 1, 1, True),
     ("numeric", "abc", 1, 0, False),
     ("numeric", "NaN", 1, 0, False),
     ("numeric", "Infinity", 1, 0, False),

@@ -34,7 +34,8 @@ def to_decimal(value: Any) -> Decimal | None:
     if isinstance(value, (int, float)):
         # str() of a float is its shortest repr: YAML 0.1 becomes Decimal("0.1"), not 0.1000000000000000055.
         text = str(value)
-    elif isinstance(value, str):
+    elif isinstance(value, str) and "_" not in value:
+        # Decimal() would read "1_5" as 15.
         text = value.strip()
     else:
         return None
@@ -93,11 +94,10 @@ class Numeric(QuestionType):
 
     def normalise(self, raw: Mapping[str, Any]) -> Spec:
         """Answer and tolerance as canonical decimal strings."""
-        return {
-            "answer": canonical(to_decimal(raw["answer"]) or Decimal(0)),
-            "tolerance": canonical(to_decimal(raw["tolerance"]) or Decimal(0)),
-            "unit": raw["unit"].strip(),
-        }
+        answer, tolerance = to_decimal(raw["answer"]), to_decimal(raw["tolerance"])
+        if answer is None or tolerance is None:
+            raise ValueError("normalise() takes only a question that validate() accepted")
+        return {"answer": canonical(answer), "tolerance": canonical(tolerance), "unit": raw["unit"].strip()}
 
     def export(self, spec: Spec) -> dict[str, Any]:
         """Answer and tolerance as numbers."""

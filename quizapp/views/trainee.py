@@ -43,6 +43,9 @@ def home():
         return redirect(url_for(ROLE_HOME[current_user.role]))
     session = get_session()
     now = utcnow()
+    if current_user.role != Role.TRAINEE:
+        modules = session.scalars(select(Module).order_by(Module.order, Module.title)).all()
+        return render_template("trainee/preview_home.html", modules=modules)
     statuses = attempts_service.module_statuses(session, current_user, now)
     session.commit()  # overdue attempts found on the way were graded
     required = [s for s in statuses if s.module.required_for_certification]
@@ -145,8 +148,8 @@ def _question_context(attempt, n: int, error: str | None) -> dict:
     version = response.version
     qtype = get_type(version.type)
     current = qtype.display_value(version.spec, response.shuffle, response.answer) if response.answered else None
-    if error is not None:
-        current = None
+    if error is not None:  # show back what was sent where the type allows, so it can be corrected
+        current = request.form.get("answer") if version.type == "numeric" else None
     return {
         "attempt": attempt, "n": n, "total": len(attempt.responses), "response": response,
         "qtype": qtype, "qp": qtype.present(version.spec, response.shuffle), "current": current,
