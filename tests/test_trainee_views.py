@@ -69,7 +69,10 @@ def test_instructor_sees_lesson_but_cannot_start(client, module, login_as):
     assert client.post("/modules/test-quiz/start").status_code == 403
 
 
-def test_take_the_whole_quiz_through_the_pages(client, db, module, trainee):
+def test_take_the_whole_quiz_through_the_pages(app, client, db, module, trainee):
+    from tests.quiz_helpers import QUIZ_BANK
+
+    app.config["QUESTION_BANKS_DIR"] = str(QUIZ_BANK.parent)  # where this bank's sources.yaml lives
     attempt = start(client, db)
     assert attempt.question_count == 7
     types = set()

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from quizapp.models import AttemptStatus, Module, Question, QuizAttempt, Response, Role, User
+from quizapp.models import AttemptStatus, Module, Question, QuizAttempt, Response, ReviewStatus, Role, User
 from quizapp.question_types import FormData, Parsed, get_type
 from quizapp.services import Forbidden, NotFound, ServiceError
 
@@ -58,15 +58,26 @@ def usable_questions(session: Session, module: Module) -> list[Question]:
     return [q for q in questions if q.usable]
 
 
-def draw_problem(module: Module, questions: list[Question]) -> str | None:
-    """Why no attempt can be drawn from these questions, or None."""
-    if len(questions) < module.questions_per_attempt:
+def usable_tags(session: Session, module: Module) -> list[list[str]]:
+    """The tags of each usable question: enough to check a draw without loading the questions."""
+    rows = session.execute(
+        select(Question.tags).where(
+            Question.module_id == module.id, Question.retired_at.is_(None), Question.assessed.is_(True),
+            Question.review_status == ReviewStatus.APPROVED,
+        )
+    )
+    return [list(tags or []) for (tags,) in rows]
+
+
+def draw_problem(module: Module, tag_lists: list[list[str]]) -> str | None:
+    """Why no attempt can be drawn from questions with these tags, or None."""
+    if len(tag_lists) < module.questions_per_attempt:
         return (
             f"This quiz needs {module.questions_per_attempt} usable questions but the bank has "
-            f"{len(questions)}. An instructor must add or approve questions."
+            f"{len(tag_lists)}. An instructor must add or approve questions."
         )
     for rule in module.draw or []:
-        tagged = sum(1 for q in questions if rule["tag"] in q.tags)
+        tagged = sum(1 for tags in tag_lists if rule["tag"] in tags)
         if tagged < rule["count"]:
             return (
                 f"This quiz needs at least {rule['count']} questions tagged “{rule['tag']}” but the "
@@ -79,7 +90,7 @@ def draw_problem(module: Module, questions: list[Question]) -> str | None:
 
 def draw_questions(module: Module, questions: list[Question], rng: random.Random) -> list[Question]:
     """A random draw honouring the module's minimums per tag, in random order."""
-    problem = draw_problem(module, questions)
+    problem = draw_problem(module, [q.tags for q in questions])
     if problem:
         raise QuizUnavailable(problem)
     pool = list(questions)

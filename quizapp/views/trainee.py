@@ -72,7 +72,7 @@ def module(slug: str):
     avail = problem = None
     if current_user.role == Role.TRAINEE:
         avail = attempts_service.availability(session, current_user, module, now)
-        problem = attempts_service.draw_problem(module, attempts_service.usable_questions(session, module))
+        problem = attempts_service.draw_problem(module, attempts_service.usable_tags(session, module))
     return render_template(
         "trainee/module.html", module=module, lesson=render_markdown(module.lesson), avail=avail,
         problem=problem, form=ConfirmForm(),
