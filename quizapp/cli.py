@@ -181,8 +181,11 @@ def banks_export(module: str, fmt: str, output: str | None) -> None:
         except NotFound as err:
             raise click.ClickException(str(err)) from None
     if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as err:
+            raise click.ClickException(f"Cannot write {output}: {err.strerror}.") from None
         click.echo(f"Wrote {output}.")
     else:
         click.echo(text, nl=False)
@@ -200,8 +203,55 @@ def attempts_close_overdue() -> None:
     click.echo(f"Graded {count} overdue attempt(s).")
 
 
+certs_cli = AppGroup("certs", help="Certificates: list them for reports and automation.")
+
+
+@certs_cli.command("list")
+@click.option(
+    "--status", "statuses", multiple=True,
+    type=click.Choice(["valid", "expiring", "expired", "revoked", "superseded"]),
+    help="Only certificates with this status; repeatable.",
+)
+@click.option(
+    "--expiring-within", type=click.IntRange(min=0), metavar="DAYS",
+    help="Only valid certificates that expire within DAYS days.",
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+def certs_list(statuses: tuple[str, ...], expiring_within: int | None, fmt: str) -> None:
+    """List certificates, newest first: code, holder, email, programme, issued, expires, status."""
+    import csv
+    import sys
+
+    from quizapp.db import utcnow
+    from quizapp.services.certification import format_code, list_certificates
+
+    header = ["code", "holder", "email", "programme", "issued_at", "expires_at", "status"]
+    with new_session() as session:
+        rows = [
+            [format_code(c.code), c.user.name, c.user.email, c.programme,
+             c.issued_at.isoformat(timespec="seconds"), c.expires_at.isoformat(timespec="seconds"), state.value]
+            for c, state in list_certificates(
+                session, utcnow(), statuses=statuses, expiring_within=expiring_within
+            )
+        ]
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        return
+    if not rows:
+        click.echo("No certificates match.")
+        return
+    shown = [[*r[:3], r[4][:10], r[5][:10], r[6]] for r in rows]
+    titles = ["code", "holder", "email", "issued", "expires", "status"]
+    widths = [max(len(str(x)) for x in col) for col in zip(titles, *shown)]
+    for line in [titles, *shown]:
+        click.echo("  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip())
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(attempts_cli)
+    app.cli.add_command(certs_cli)
     app.cli.add_command(banks_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import DateField, IntegerField, TextAreaField, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from quizapp.models import Role
 
@@ -48,3 +50,65 @@ class NewTeamForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A POST with nothing but the CSRF token (logout, start, submit)."""
+
+
+class VerifyForm(FlaskForm):
+    """The public certificate lookup: a GET form, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    code = StringField(
+        "Certificate code",
+        validators=[DataRequired("Type the code printed on the certificate."), Length(max=40)],
+    )
+
+
+class ReasonForm(FlaskForm):
+    """Revoke or restore a certificate: the reason is mandatory and goes into the audit log."""
+
+    reason = TextAreaField(
+        "Reason", validators=[DataRequired("Give a reason; it is kept in the audit log."), Length(max=500)]
+    )
+
+
+class ProgrammeForm(FlaskForm):
+    name = StringField("Programme name", validators=[DataRequired(), Length(max=200)])
+    validity_months = IntegerField(
+        "Validity (months)", validators=[InputRequired("Give the validity in months."), NumberRange(1, 120)]
+    )
+    renewal_window_days = IntegerField(
+        "Recertification window (days before expiry)",
+        validators=[InputRequired("Give the window in days."), NumberRange(0, 365)],
+    )
+    required_modules = SelectMultipleField(
+        "Modules required for the certificate", coerce=int, validate_choice=True,
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+    )
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters of the audit log page (GET)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField("Action", default="", validate_choice=True)
+    actor = StringField("Actor (name or email contains)", validators=[Optional(), Length(max=254)])
+    date_from = DateField("From (UTC date)", validators=[Optional()])
+    date_to = DateField("To (UTC date, inclusive)", validators=[Optional()])
+    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=100000)])
+
+    def validate_date_to(self, field: DateField) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date is before the start date.")
+
+
+class TeamOverviewForm(FlaskForm):
+    """Filters of the manager's team overview (GET)."""
+
+    class Meta:
+        csrf = False
+
+    team = SelectField("Team", default="", validate_choice=True)
+    certificate = SelectField("Certificate", default="", validate_choice=True)

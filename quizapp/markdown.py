@@ -19,6 +19,7 @@ ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}}
 @lru_cache(maxsize=64)
 def render_markdown(text: str) -> Markup:
     """Safe HTML for a lesson; raw HTML in the source is shown as text, never run."""
-    html = _md.render(text or "")
+    # the page title is the only h1; a lesson's own top-level headings become sections
+    html = _md.render(text or "").replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     return Markup(nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto"},
                             link_rel="noopener noreferrer"))

@@ -15,21 +15,27 @@ from quizapp.services.audit import record
 
 @dataclass
 class ImportReport:
+    """Question counts of one import, and the existing modules whose settings it changed."""
+
     created: int = 0
     updated: int = 0
     retired: int = 0
     unchanged: int = 0
     modules: list[str] = field(default_factory=list)
+    settings_changed: list[str] = field(default_factory=list)
 
     @property
     def changes(self) -> int:
-        return self.created + self.updated + self.retired
+        return self.created + self.updated + self.retired + len(self.settings_changed)
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"{', '.join(self.modules)}: {self.created} created, {self.updated} updated, "
             f"{self.retired} retired, {self.unchanged} unchanged"
         )
+        if self.settings_changed:
+            text += f"; module settings changed: {', '.join(self.settings_changed)}"
+        return text
 
 
 def import_bank(session: Session, bank: Bank, actor: User | None = None) -> ImportReport:
@@ -42,12 +48,14 @@ def import_bank(session: Session, bank: Bank, actor: User | None = None) -> Impo
             select(Question).options(selectinload(Question.versions), selectinload(Question.module))
         )
     }
+    # A question may move to another module of the same bank: retire only what no module holds.
+    in_bank = {q.id for spec in bank.modules for q in spec.questions}
     for spec in sorted(bank.modules, key=lambda m: (m.order, m.slug)):
-        module = _upsert_module(session, spec)
+        module, settings_changed = _upsert_module(session, spec)
         report.modules.append(spec.slug)
-        seen: set[str] = set()
+        if settings_changed:
+            report.settings_changed.append(spec.slug)
         for position, qspec in enumerate(spec.questions):
-            seen.add(qspec.id)
             question = existing.get(qspec.id)
             if question is None:
                 question = Question(key=qspec.id, module=module)
@@ -68,29 +76,37 @@ def import_bank(session: Session, bank: Bank, actor: User | None = None) -> Impo
             else:
                 report.unchanged += 1
         for question in existing.values():
-            if question.module_id == module.id and question.key not in seen and question.retired_at is None:
+            dropped = question.module_id == module.id and question.key not in in_bank
+            if dropped and question.retired_at is None:
                 question.retired_at = utcnow()
                 report.retired += 1
     session.flush()
+    slugs = ",".join(report.modules)
     record(
-        session, actor, "bank.imported", "module", ",".join(report.modules), f"Bank import: {report}",
+        # target_id is a String(80): PostgreSQL refuses a longer list of slugs; details hold them all.
+        session, actor, "bank.imported", "module", slugs if len(slugs) <= 80 else None,
+        f"Bank import: {report}", modules=report.modules, settings_changed=report.settings_changed,
         created=report.created, updated=report.updated, retired=report.retired, unchanged=report.unchanged,
     )
     return report
 
 
-def _upsert_module(session: Session, spec: ModuleSpec) -> Module:
+def _upsert_module(session: Session, spec: ModuleSpec) -> tuple[Module, bool]:
+    """The module row with the spec's settings; True when an existing module's settings changed."""
     module = session.scalar(select(Module).where(Module.slug == spec.slug))
+    created = module is None
     if module is None:
         module = Module(slug=spec.slug)
         session.add(module)
     settings = spec.settings()
     settings["review"] = ReviewMode(settings["review"])
+    changed = False
     for key, value in settings.items():
         if getattr(module, key, None) != value:
             setattr(module, key, value)
+            changed = True
     session.flush()
-    return module
+    return module, changed and not created
 
 
 def _apply_metadata(question: Question, spec: QuestionSpec, position: int) -> bool:
@@ -109,7 +125,9 @@ def _apply_metadata(question: Question, spec: QuestionSpec, position: int) -> bo
     return changed
 
 
-def _add_version(session: Session, question: Question, spec: QuestionSpec, number: int, actor: User | None) -> None:
+def _add_version(
+    session: Session, question: Question, spec: QuestionSpec, number: int, actor: User | None
+) -> None:
     version = QuestionVersion(
         number=number, content_hash=spec.content_hash, created_by_id=actor.id if actor else None,
         **spec.version_fields(),

@@ -41,10 +41,15 @@ def _defaults() -> Mapping[str, Any]:
     return vars(Defaults)
 
 
+def defaults() -> Programme:
+    """The programme as the configuration sets it, before any admin edits."""
+    config = _defaults()
+    return Programme(**{field: parse(config[conf]) for field, conf, parse in KEYS.values()})
+
+
 def get(session: Session) -> Programme:
     """The programme as configured: stored settings win over the config defaults."""
-    defaults = _defaults()
-    values = {field: parse(defaults[conf]) for field, conf, parse in KEYS.values()}
+    values = vars(defaults()).copy()
     for row in session.scalars(select(Setting).where(Setting.key.in_(KEYS))):
         field, _conf, parse = KEYS[row.key]
         try:

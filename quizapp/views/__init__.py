@@ -5,18 +5,21 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from quizapp.views import admin, auth, trainee
+    from quizapp.views import admin, auth, certificates, manager, trainee, verify
 
-    for module in (auth, trainee, admin):
+    for module in (auth, trainee, certificates, manager, admin, verify):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["nav_links"] = nav_links
 
 
 NAV = {
-    "trainee": [("trainee.home", "Home"), ("trainee.history", "History")],
+    "trainee": [("trainee.home", "Home"), ("trainee.history", "History"), ("certificates.show", "Certificate")],
     "instructor": [("trainee.home", "Home")],
-    "manager": [("trainee.home", "Home")],
-    "admin": [("admin.users", "Users"), ("admin.teams", "Teams")],
+    "manager": [("trainee.home", "Home"), ("manager.overview", "My teams")],
+    "admin": [
+        ("admin.users", "Users"), ("admin.teams", "Teams"), ("manager.overview", "Trainees"),
+        ("admin.programme", "Programme"), ("admin.audit", "Audit log"),
+    ],
 }
 
 

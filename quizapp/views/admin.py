@@ -1,15 +1,18 @@
 """Admin: users, teams (programme settings and the audit log join in the certification issue)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from quizapp.db import get_session
-from quizapp.forms import NewTeamForm, NewUserForm, PasswordForm, TeamForm, UserForm
-from quizapp.models import Role, Team, User
+from quizapp.forms import AuditFilterForm, NewTeamForm, NewUserForm, PasswordForm, ProgrammeForm, TeamForm, UserForm
+from quizapp.models import Module, Role, Team, User
 from quizapp.security import role_required
 from quizapp.services import ServiceError
+from quizapp.services import audit_log
+from quizapp.services import programme as programme_service
 from quizapp.services import users as users_service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -157,3 +160,47 @@ def team_edit(team_id: int):
             flash(f"Saved team {team.name}.", "success")
             return redirect(url_for("admin.teams"))
     return render_template("admin/team_form.html", form=form, team=team), 400 if form.errors else 200
+
+
+@bp.route("/programme", methods=["GET", "POST"])
+def programme():
+    session = get_session()
+    modules = list(session.scalars(select(Module).order_by(Module.order, Module.title)))
+    form = ProgrammeForm()
+    form.required_modules.choices = [SelectChoice(m.id, f"{m.order}. {m.title}") for m in modules]
+    if not form.is_submitted():
+        current = programme_service.get(session)
+        form.name.data = current.name
+        form.validity_months.data = current.validity_months
+        form.renewal_window_days.data = current.renewal_window_days
+        form.required_modules.data = [m.id for m in modules if m.required_for_certification]
+    if form.validate_on_submit():
+        try:
+            changes = programme_service.update(
+                session, name=form.name.data, validity_months=form.validity_months.data,
+                renewal_window_days=form.renewal_window_days.data,
+                required_module_ids=form.required_modules.data or [], actor=current_user,
+            )
+        except ServiceError as err:
+            session.rollback()
+            form.renewal_window_days.errors.append(str(err))
+        else:
+            session.commit()
+            flash(f"Saved {len(changes)} change(s)." if changes else "Nothing changed.", "success")
+            return redirect(url_for("admin.programme"))
+    return render_template("admin/programme.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/audit")
+def audit():
+    session = get_session()
+    form = AuditFilterForm(formdata=request.args)
+    form.action.choices = [SelectChoice("", "Any action")] + [SelectChoice(a, a) for a in audit_log.actions(session)]
+    if request.args and not form.validate():
+        return render_template("admin/audit.html", form=form, page=None), 400
+    page = audit_log.search(
+        session, action=form.action.data or None, actor=form.actor.data or None,
+        date_from=form.date_from.data, date_to=form.date_to.data, page=form.page.data or 1,
+    )
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("admin/audit.html", form=form, page=page, filters=filters)

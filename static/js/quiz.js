@@ -56,7 +56,8 @@
       if (s === 60) { box.setAttribute("aria-live", "assertive"); }
       if (s === 0) {
         clearInterval(interval);
-        var target = form || document.querySelector("form[method=post]");
+        // the question form, or the page's own form (submit page); never the navbar's logout form
+        var target = form || document.querySelector("#main form[method=post]");
         if (target) {
           var nav = document.createElement("input");
           nav.type = "hidden"; nav.name = "nav"; nav.value = "finish";

@@ -1,0 +1,160 @@
+"""load_banks: find the bank files, read sources.yaml, check every file, then the ids across files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from quizapp import ROOT
+from quizapp.bank_loader.checks import Scope, check_module, check_question, is_text
+from quizapp.bank_loader.schema import SOURCE_TIERS, SOURCES_NAME
+from quizapp.bank_loader.specs import Bank, BankError, ModuleSpec, Problem, QuestionSpec
+from quizapp.bank_loader.yaml_reader import LineDict, read_yaml
+
+
+def load_banks(paths: Iterable[str | Path], sources_path: Path | None = None) -> Bank:
+    """Read and check bank files or directories; BankError lists every problem in all of them."""
+    files, problems = _bank_files(paths)
+    sources, source_problems = _load_sources(sources_path or _default_sources(files))
+    problems += source_problems
+    results = [_load_file(path, sources) for path in files]
+    for result in results:
+        problems += result.problems
+    problems += _repeated(
+        "module slug", [(r.file, line, "module", slug) for r in results for slug, line in r.slugs]
+    )
+    problems += _repeated("id", [(r.file, line, qid, qid) for r in results for qid, line in r.ids])
+    if problems:
+        rank = {str(path): n for n, path in enumerate(files)}
+        raise BankError(sorted(problems, key=lambda p: (rank.get(p.file, -1), p.file, p.line)))
+    return Bank(modules=[r.module for r in results if r.module is not None], sources=sources or {})
+
+
+@dataclass
+class _FileResult:
+    """One bank file read: its module if it has no problems, plus what the cross-file checks need."""
+
+    file: str
+    module: ModuleSpec | None = None
+    slugs: list[tuple[str, int]] = field(default_factory=list)
+    ids: list[tuple[str, int]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _repeated(what: str, found: list[tuple[str, int, str, str]]) -> list[Problem]:
+    """A problem for each (file, line, qid, value) whose value was seen before."""
+    first: dict[str, tuple[str, int]] = {}
+    problems = []
+    for file, line, qid, value in found:
+        if value in first:
+            where = f"{first[value][0]}:{first[value][1]}"
+            problems.append(Problem(file, line, qid, f"duplicate {what}, first at {where}"))
+        else:
+            first[value] = (file, line)
+    return problems
+
+
+def _bank_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
+    """The bank files named or found in the named directories, without sources.yaml or repeats."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.yaml") if p.name != SOURCES_NAME)
+            if not found:
+                problems.append(Problem(str(path), 0, "-", "no *.yaml bank files in this directory"))
+        elif path.is_file():
+            found = [] if path.name == SOURCES_NAME else [path]
+        else:
+            found = []
+            problems.append(Problem(str(path), 0, "-", "no such file or directory"))
+        for bank_file in found:
+            if bank_file.resolve() not in seen:
+                seen.add(bank_file.resolve())
+                files.append(bank_file)
+    if not files and not problems:
+        problems.append(Problem("-", 0, "-", "no bank files given"))
+    return files, problems
+
+
+def _default_sources(files: list[Path]) -> Path:
+    if files and (files[0].parent / SOURCES_NAME).is_file():
+        return files[0].parent / SOURCES_NAME
+    return ROOT / "question_banks" / SOURCES_NAME
+
+
+def _load_sources(path: Path) -> tuple[dict[str, dict[str, Any]] | None, list[Problem]]:
+    """The citable sources; None (and a problem) when the list cannot be read, so no source is checked."""
+    if not path.is_file():
+        return None, [Problem(str(path), 0, "-", "sources list not found, so no source can be checked")]
+    data, problems = read_yaml(path)
+    if problems:
+        return None, problems
+    if not isinstance(data, LineDict) or not isinstance(data.get("sources"), LineDict):
+        return None, [
+            Problem(str(path), 1, "-", "expected 'sources:' mapping id -> {title, url or seed, tier}")
+        ]
+    Scope(str(path), "-", data, problems).check_keys(["sources"], [])
+    sources: dict[str, dict[str, Any]] = {}
+    for sid, entry in data["sources"].items():
+        scope = Scope(str(path), str(sid), data["sources"], problems)
+        if not isinstance(entry, Mapping):
+            scope.add("must be a mapping with title, url or seed, and tier", sid)
+            continue
+        if not is_text(entry.get("title")):
+            scope.add("title must be non-empty text", sid)
+        if not (is_text(entry.get("url")) or is_text(entry.get("seed"))):
+            scope.add("needs a url or a seed file name", sid)
+        if entry.get("tier") not in SOURCE_TIERS:
+            scope.add(f"tier must be one of {', '.join(SOURCE_TIERS)}", sid)
+        sources[str(sid)] = dict(entry)
+    return sources, problems
+
+
+def _load_file(path: Path, sources: dict[str, Any] | None) -> _FileResult:
+    """One bank file checked on its own."""
+    result = _FileResult(str(path))
+    data, result.problems = read_yaml(path)
+    if result.problems:
+        return result
+    if not isinstance(data, LineDict):
+        found = "an empty file" if data is None else f"a {type(data).__name__}"
+        message = f"top level must be a mapping with 'module' and 'questions', found {found}"
+        result.problems.append(Problem(result.file, 1, "-", message))
+        return result
+    top = Scope(result.file, "-", data, result.problems)
+    top.check_keys(["module", "questions"], [], nested=False)
+    raw_questions = data.get("questions")
+    if "questions" in data and not isinstance(raw_questions, list):
+        top.add("questions must be a list", "questions")
+    questions: list[QuestionSpec] = []
+    # Without a question list, counting usable questions would only repeat that problem.
+    candidates: list[list[str]] | None = [] if isinstance(raw_questions, list) else None
+    for index, raw in enumerate(raw_questions if isinstance(raw_questions, list) else []):
+        if not isinstance(raw, LineDict):
+            top.add(f"question {index + 1} must be a mapping", "questions")
+            continue
+        qid = raw["id"] if is_text(raw.get("id")) else None
+        if qid is not None:
+            result.ids.append((qid, raw.line))
+        scope = Scope(result.file, qid or f"question {index + 1}", raw, result.problems)
+        question, usable_tags = check_question(scope, sources)
+        if usable_tags is not None and candidates is not None:
+            candidates.append(usable_tags)
+        if question is not None:
+            questions.append(question)
+    raw_module = data.get("module")
+    if not isinstance(raw_module, LineDict):
+        if "module" in data:
+            top.add("module must be a mapping of settings", "module")
+        return result
+    settings = check_module(Scope(result.file, "module", raw_module, result.problems), candidates)
+    if settings.get("slug"):
+        result.slugs.append((settings["slug"], raw_module.key_lines.get("slug", raw_module.line)))
+    if not result.problems:
+        result.module = ModuleSpec(**settings, questions=questions, path=result.file)
+    return result

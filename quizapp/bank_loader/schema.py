@@ -1,0 +1,51 @@
+"""What a bank file may hold: required keys, defaults and allowed values (the validator's rules)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from quizapp.question_types import QUESTION_TYPES
+
+SOURCES_NAME = "sources.yaml"
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+QUESTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+MAX_KEY_LENGTH = 80  # the database columns for slugs, question ids and sources
+MAX_TITLE_LENGTH = 200
+
+MODULE_REQUIRED = (
+    "slug",
+    "title",
+    "order",
+    "pass_mark",
+    "questions_per_attempt",
+    "required_for_certification",
+    "lesson",
+)
+MODULE_DEFAULTS: dict[str, Any] = {
+    "time_limit_minutes": 0,
+    "review": "full",
+    "draw": [],
+    "attempts_per_day": 3,
+    "cooldown_minutes": 0,
+}
+QUESTION_REQUIRED = ("id", "type", "stem", "explanation", "source")
+QUESTION_DEFAULTS: dict[str, Any] = {
+    "tags": [],
+    "points": 1,
+    "critical": False,
+    "review_status": "approved",
+    "assessed": True,
+}
+INTEGER_SETTINGS: dict[str, tuple[float, float, str]] = {
+    "order": (float("-inf"), float("inf"), "a whole number"),
+    "pass_mark": (1, 100, "a whole percentage from 1 to 100"),
+    "questions_per_attempt": (1, float("inf"), "a whole number, at least 1"),
+    "time_limit_minutes": (0, float("inf"), "a whole number of minutes, 0 for untimed"),
+    "attempts_per_day": (1, float("inf"), "a whole number, at least 1"),
+    "cooldown_minutes": (0, float("inf"), "a whole number of minutes, 0 or more"),
+}
+REVIEW_MODES = ("full", "score_only")
+REVIEW_STATUSES = ("draft", "approved")
+SOURCE_TIERS = ("A", "B", "C")
+ALL_SPEC_KEYS = frozenset().union(*(t.spec_keys for t in QUESTION_TYPES.values()))

@@ -1,0 +1,490 @@
+"""Certificates: issue on the last required pass, status over time, codes, revoke and restore."""
+from __future__ import annotations
+
+import calendar
+import math
+import re
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, object_session, selectinload
+
+from quizapp.models import Certificate, CertificateAttempt, Module, QuizAttempt, User
+from quizapp.services import NotFound, ServiceError
+from quizapp.services import programme as programme_service
+from quizapp.services.audit import record
+from quizapp.services.programme import Programme
+
+# --- codes ---------------------------------------------------------------------------------------
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+CODE_BITS = 65  # 13 characters of 5 bits
+CODE_LENGTH = CODE_BITS // 5
+GROUP = 4
+_READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0"})
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—_.]+")
+_CANONICAL = re.compile(rf"[{ALPHABET}]{{{CODE_LENGTH}}}")
+MAX_REASON = 500
+
+
+def generate_code(randbits: Callable[[int], int] = secrets.randbits) -> str:
+    """A fresh canonical code: CODE_BITS random bits in Crockford base32."""
+    value = randbits(CODE_BITS)
+    return "".join(ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(CODE_LENGTH)))
+
+
+def normalise_code(text: str) -> str | None:
+    """The canonical form of a typed code (case, dashes, spaces, I/L/O forgiven), or None if it is not one."""
+    code = _SEPARATORS.sub("", text or "").upper().translate(_READ_AS)
+    return code if _CANONICAL.fullmatch(code) else None
+
+
+def format_code(code: str) -> str:
+    """The display form: groups of four joined by dashes (7K3Q-9XPM-2D4T-V)."""
+    return "-".join(code[i:i + GROUP] for i in range(0, len(code), GROUP))
+
+
+def verify_url(code: str, base_url: str) -> str:
+    """The public verify link; always built from the configured base URL, never a request's host."""
+    return f"{base_url.rstrip('/')}/verify/{format_code(code)}"
+
+
+def unique_code(session: Session, randbits: Callable[[int], int] = secrets.randbits, tries: int = 10) -> str:
+    """A code no certificate has yet (a clash is astronomically unlikely, but checked)."""
+    for _ in range(tries):
+        code = generate_code(randbits)
+        if session.scalar(select(Certificate.id).where(Certificate.code == code)) is None:
+            return code
+    raise ServiceError("Could not find a free certificate code; try again.")
+
+
+def find_by_code(session: Session, text: str) -> Certificate | None:
+    code = normalise_code(text)
+    if code is None:
+        return None
+    return session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+# --- time and status -----------------------------------------------------------------------------
+
+
+class CertStatus(StrEnum):
+    VALID = "valid"
+    EXPIRING = "expiring"  # inside the recertification window
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"  # replaced by a newer certificate
+
+
+CURRENT = (CertStatus.VALID, CertStatus.EXPIRING)
+STATUS_LABELS = {
+    CertStatus.VALID: "Valid",
+    CertStatus.EXPIRING: "Valid, expiring soon",
+    CertStatus.EXPIRED: "Expired",
+    CertStatus.REVOKED: "Revoked",
+    CertStatus.SUPERSEDED: "Superseded by a newer certificate",
+}
+
+
+def add_months(when: datetime, months: int) -> datetime:
+    """Calendar months later (or earlier); the day is clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
+    index = when.year * 12 + when.month - 1 + months
+    year, month = divmod(index, 12)
+    day = min(when.day, calendar.monthrange(year, month + 1)[1])
+    return when.replace(year=year, month=month + 1, day=day)
+
+
+def _window_days(cert: Certificate, window_days: int | None) -> int:
+    if window_days is not None:
+        return window_days
+    session = object_session(cert)
+    if session is None:
+        return programme_service.defaults().renewal_window_days
+    return programme_service.get(session).renewal_window_days
+
+
+def window_opens(cert: Certificate, window_days: int | None = None) -> datetime:
+    """When recertification opens: the renewal window before expiry, never before the issue."""
+    return max(cert.expires_at - timedelta(days=_window_days(cert, window_days)), cert.issued_at)
+
+
+def status(cert: Certificate, now: datetime, window_days: int | None = None) -> CertStatus:
+    """valid | expiring | expired | revoked | superseded, at `now`."""
+    if cert.revoked_at is not None:
+        return CertStatus.REVOKED
+    if cert.superseded_at is not None:
+        return CertStatus.SUPERSEDED
+    if now >= cert.expires_at:
+        return CertStatus.EXPIRED
+    if now >= window_opens(cert, window_days):
+        return CertStatus.EXPIRING
+    return CertStatus.VALID
+
+
+def days_left(cert: Certificate, now: datetime) -> int:
+    """Whole days until expiry, rounded up (0 once expired)."""
+    return max(0, math.ceil((cert.expires_at - now).total_seconds() / 86400))
+
+
+def certificates_of(session: Session, user: User, *, fresh: bool = False) -> list[Certificate]:
+    """The trainee's certificates, newest first."""
+    query = (
+        select(Certificate).where(Certificate.user_id == user.id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    )
+    if fresh:  # read what other transactions committed, not this session's cached rows
+        query = query.execution_options(populate_existing=True)
+    return list(session.scalars(query))
+
+
+def current_for(session: Session, user: User, now: datetime) -> Certificate | None:
+    """The trainee's valid or expiring certificate, if any (there is at most one)."""
+    window = programme_service.get(session).renewal_window_days
+    return next((c for c in certificates_of(session, user) if status(c, now, window) in CURRENT), None)
+
+
+def latest_for(session: Session, user: User) -> Certificate | None:
+    """The most recent certificate whatever its status."""
+    certs = certificates_of(session, user)
+    return certs[0] if certs else None
+
+
+# --- what counts toward a certificate ------------------------------------------------------------
+
+
+def _counting_from(certs: list[Certificate], now: datetime, window: int) -> tuple[datetime | None, bool]:
+    """(passes must finish after this, a valid certificate blocks a new one)."""
+    current = next((c for c in certs if status(c, now, window) in CURRENT), None)
+    if current is not None:
+        return window_opens(current, window), status(current, now, window) == CertStatus.VALID
+    if not certs:
+        return None, False
+    latest = certs[0]
+    if latest.revoked_at is not None:  # a revoked certificate is re-earned with new passes only
+        return latest.revoked_at, False
+    return window_opens(latest, window), False
+
+
+def _best_passes(
+    session: Session, user: User, modules: Iterable[Module], now: datetime, settings: Programme,
+    since: datetime | None,
+) -> dict[int, QuizAttempt]:
+    """The best counting pass of each module: within the validity period and after `since`."""
+    module_ids = [m.id for m in modules]
+    if not module_ids:
+        return {}
+    query = select(QuizAttempt).where(
+        QuizAttempt.user_id == user.id,
+        QuizAttempt.module_id.in_(module_ids),
+        QuizAttempt.passed.is_(True),
+        QuizAttempt.finished_at >= add_months(now, -settings.validity_months),
+        QuizAttempt.finished_at <= now,
+    )
+    if since is not None:
+        query = query.where(QuizAttempt.finished_at > since)
+    best: dict[int, QuizAttempt] = {}
+    for attempt in session.scalars(query.execution_options(populate_existing=True)):
+        held = best.get(attempt.module_id)
+        if held is None or (attempt.percent, attempt.finished_at) > (held.percent, held.finished_at):
+            best[attempt.module_id] = attempt
+    return best
+
+
+@dataclass(frozen=True)
+class ModuleProgress:
+    module: Module
+    attempt: QuizAttempt | None  # the best counting pass, if any
+
+    @property
+    def passed(self) -> bool:
+        return self.attempt is not None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a trainee stands toward their next certificate."""
+
+    items: list[ModuleProgress]
+    since: datetime | None  # passes before this no longer count (recertification)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for item in self.items if item.passed)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.items) and self.passed == self.total
+
+
+def progress(session: Session, user: User, now: datetime) -> Progress:
+    """Which required modules have a counting pass ("3 of 4 required modules passed")."""
+    settings = programme_service.get(session)
+    since, blocked = _counting_from(certificates_of(session, user), now, settings.renewal_window_days)
+    if blocked:  # certified and not yet in the window: show what earned it
+        since = None
+    modules = programme_service.required_modules(session)
+    best = _best_passes(session, user, modules, now, settings, since)
+    return Progress([ModuleProgress(m, best.get(m.id)) for m in modules], since)
+
+
+# --- issuing -------------------------------------------------------------------------------------
+
+
+def _lock_user(session: Session, user: User) -> None:
+    """Serialise issuing per trainee. SQLite needs nothing: the submit already holds the write lock.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: rows inserted with a foreign key to the user (an attempt, an
+    audit event) take KEY SHARE locks, which FOR UPDATE would wait on, deadlocking two submits."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
+
+
+def _keep_one_current(certs: list[Certificate], now: datetime, window: int) -> None:
+    """At most one valid or expiring certificate: the newest stays, older ones are superseded."""
+    current = [c for c in certs if status(c, now, window) in CURRENT]
+    current.sort(key=lambda c: (c.issued_at, c.id or 0), reverse=True)
+    for older in current[1:]:
+        older.superseded_at = now
+
+
+def on_attempt_passed(session: Session, user: User, now: datetime) -> Certificate | None:
+    """Issue a certificate if this pass completed the required modules; flush only, the caller commits."""
+    _lock_user(session, user)
+    settings = programme_service.get(session)
+    window = settings.renewal_window_days
+    certs = certificates_of(session, user, fresh=True)
+    since, blocked = _counting_from(certs, now, window)
+    if blocked:
+        return None
+    modules = programme_service.required_modules(session)
+    best = _best_passes(session, user, modules, now, settings, since)
+    if not modules or len(best) < len(modules):
+        return None
+    cert = Certificate(
+        user_id=user.id,
+        code=unique_code(session),
+        programme=settings.name,
+        issued_at=now,
+        expires_at=add_months(now, settings.validity_months),
+    )
+    session.add(cert)
+    session.flush()
+    for module in modules:
+        session.add(CertificateAttempt(certificate_id=cert.id, attempt_id=best[module.id].id))
+    _keep_one_current([cert, *certs], now, window)
+    session.flush()
+    record(
+        session, None, "certificate.issued", "certificate", cert.id,
+        f"Certificate {format_code(cert.code)} issued to {user.name} ({user.email}), "
+        f"valid until {cert.expires_at:%Y-%m-%d}",
+        user_id=user.id, code=cert.code, expires_at=cert.expires_at.isoformat(),
+        attempt_ids=[best[m.id].id for m in modules],
+    )
+    return cert
+
+
+# --- revoking ------------------------------------------------------------------------------------
+
+
+def _reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("Give a reason.")
+    if len(reason) > MAX_REASON:
+        raise ServiceError(f"Keep the reason under {MAX_REASON} characters.")
+    return reason
+
+
+def _set_revocation(session: Session, cert: Certificate, revoked: bool, **values: object) -> bool:
+    """Change the revocation only if nobody changed it first (a conditional UPDATE, so two
+    managers clicking at once cannot both succeed); reload the row either way."""
+    was = Certificate.revoked_at.is_(None) if revoked else Certificate.revoked_at.is_not(None)
+    won = session.execute(
+        update(Certificate).where(Certificate.id == cert.id, was).values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    session.refresh(cert)
+    return won
+
+
+def revoke(session: Session, cert: Certificate, actor: User, reason: str, now: datetime) -> Certificate:
+    """Withdraw a certificate; the verify page then says revoked."""
+    reason = _reason(reason)
+    if not _set_revocation(session, cert, True, revoked_at=now, revoked_reason=reason, revoked_by_id=actor.id):
+        raise ServiceError("This certificate is already revoked.")
+    record(
+        session, actor, "certificate.revoked", "certificate", cert.id,
+        f"Certificate {format_code(cert.code)} of {cert.user.name} revoked: {reason}",
+        user_id=cert.user_id, code=cert.code, reason=reason,
+    )
+    return cert
+
+
+def restore(session: Session, cert: Certificate, actor: User, reason: str, now: datetime) -> Certificate:
+    """Undo a revocation; a newer certificate issued meanwhile keeps precedence."""
+    reason = _reason(reason)
+    _lock_user(session, cert.user)  # as when issuing: restoring may make this the current certificate
+    if not _set_revocation(session, cert, False, revoked_at=None, revoked_reason=None, revoked_by_id=None):
+        raise ServiceError("This certificate is not revoked.")
+    window = programme_service.get(session).renewal_window_days
+    _keep_one_current(certificates_of(session, cert.user, fresh=True), now, window)
+    session.flush()
+    record(
+        session, actor, "certificate.restored", "certificate", cert.id,
+        f"Certificate {format_code(cert.code)} of {cert.user.name} restored: {reason}",
+        user_id=cert.user_id, code=cert.code, reason=reason,
+    )
+    return cert
+
+
+# --- what pages, the PDF and the CLI show --------------------------------------------------------
+
+
+class Banner(str):
+    """A banner message with its Bootstrap alert level."""
+
+    level: str
+
+    def __new__(cls, text: str, level: str) -> Banner:
+        obj = super().__new__(cls, text)
+        obj.level = level
+        return obj
+
+
+def banner(session: Session, user: User, now: datetime) -> Banner | None:
+    """The trainee's home-page notice: expiring soon, or expired."""
+    window = programme_service.get(session).renewal_window_days
+    certs = certificates_of(session, user)
+    statuses = [(c, status(c, now, window)) for c in certs]
+    current = next(((c, s) for c, s in statuses if s in CURRENT), None)
+    if current is not None:
+        cert, state = current
+        if state != CertStatus.EXPIRING:
+            return None
+        days = days_left(cert, now)
+        when = "tomorrow" if days == 1 else f"in {days} days"
+        return Banner(
+            f"Your certificate expires {when} — recertify by passing the required modules again.", "warning"
+        )
+    if statuses and statuses[0][1] == CertStatus.EXPIRED:
+        return Banner(
+            "Your certificate has expired — pass the required modules again to earn a new one.", "danger"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    module_title: str
+    percent: Decimal | None
+    passed_at: datetime | None
+    attempt_id: int
+
+
+def evidence(session: Session, cert: Certificate) -> list[EvidenceRow]:
+    """The passes that earned the certificate, in module order."""
+    attempts = session.scalars(
+        select(QuizAttempt)
+        .join(CertificateAttempt, CertificateAttempt.attempt_id == QuizAttempt.id)
+        .where(CertificateAttempt.certificate_id == cert.id)
+        .options(selectinload(QuizAttempt.module))
+    ).all()
+    attempts = sorted(attempts, key=lambda a: (a.module.order, a.module.title))
+    return [EvidenceRow(a.module.title, a.percent, a.finished_at, a.id) for a in attempts]
+
+
+@dataclass(frozen=True)
+class CertificateView:
+    """Everything the certificate page, its print view and its PDF show."""
+
+    id: int
+    holder: str
+    programme: str
+    code: str  # display form
+    issued_at: datetime
+    expires_at: datetime
+    status: CertStatus
+    verify_url: str
+    modules: list[EvidenceRow]
+    revoked_reason: str | None = None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+def view(session: Session, cert: Certificate, now: datetime, base_url: str) -> CertificateView:
+    return CertificateView(
+        id=cert.id, holder=cert.user.name, programme=cert.programme, code=format_code(cert.code),
+        issued_at=cert.issued_at, expires_at=cert.expires_at, status=status(cert, now),
+        verify_url=verify_url(cert.code, base_url), modules=evidence(session, cert),
+        revoked_reason=cert.revoked_reason,
+    )
+
+
+@dataclass(frozen=True)
+class TraineePage:
+    """The trainee's certificate page: the certificate to show, older ones, progress, banner."""
+
+    certificate: CertificateView | None  # the current one, else the latest
+    history: list[CertificateView]
+    progress: Progress | None  # shown when there is no current certificate, or recertification is open
+    banner: Banner | None
+
+
+def trainee_page(session: Session, user: User, now: datetime, base_url: str) -> TraineePage:
+    certs = certificates_of(session, user)
+    current = current_for(session, user, now)
+    main = current or (certs[0] if certs else None)
+    shown = view(session, main, now, base_url) if main is not None else None
+    needs_progress = current is None or shown.status == CertStatus.EXPIRING
+    return TraineePage(
+        certificate=shown,
+        history=[view(session, c, now, base_url) for c in certs if c is not main],
+        progress=progress(session, user, now) if needs_progress else None,
+        banner=banner(session, user, now),
+    )
+
+
+def own_certificate(session: Session, user: User, cert_id: int | None, now: datetime) -> Certificate:
+    """One of the trainee's own certificates (default: the current one, else the latest)."""
+    if cert_id is None:
+        cert = current_for(session, user, now) or latest_for(session, user)
+    else:
+        cert = session.get(Certificate, cert_id)
+        if cert is not None and cert.user_id != user.id:
+            cert = None
+    if cert is None:
+        raise NotFound("No such certificate.")
+    return cert
+
+
+def list_certificates(
+    session: Session, now: datetime, *, statuses: Iterable[str] = (), expiring_within: int | None = None,
+) -> list[tuple[Certificate, CertStatus]]:
+    """Certificates with their status, newest first; filtered by status and by expiry within N days."""
+    window = programme_service.get(session).renewal_window_days
+    wanted = {CertStatus(s) for s in statuses}
+    rows = []
+    for cert in session.scalars(
+        select(Certificate).options(selectinload(Certificate.user))
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    ):
+        state = status(cert, now, window)
+        if wanted and state not in wanted:
+            continue
+        if expiring_within is not None and (
+            state not in CURRENT or cert.expires_at > now + timedelta(days=expiring_within)
+        ):
+            continue
+        rows.append((cert, state))
+    return rows

@@ -1,0 +1,71 @@
+"""The trainee's own certificate: page, printable view, PDF."""
+from __future__ import annotations
+
+import io
+
+import segno
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask_login import current_user
+
+from quizapp.db import get_session, utcnow
+from quizapp.models import Role
+from quizapp.pdf import certificate_pdf
+from quizapp.security import role_required
+from quizapp.services import NotFound, certification
+
+bp = Blueprint("certificates", __name__)
+MAX_ID = 2**31 - 1  # larger ids cannot exist; PostgreSQL would refuse to compare them
+
+
+def _chosen_view():
+    """The certificate named by ?id= (default: the current one), as shown on print and PDF."""
+    raw = request.args.get("id")
+    if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID):
+        abort(400)
+    session = get_session()
+    now = utcnow()
+    try:
+        cert = certification.own_certificate(session, current_user, int(raw) if raw else None, now)
+    except NotFound:
+        abort(404)
+    return certification.view(session, cert, now, current_app.config["PUBLIC_BASE_URL"])
+
+
+@bp.route("/certificate")
+@role_required(Role.TRAINEE)
+def show():
+    page = certification.trainee_page(get_session(), current_user, utcnow(), current_app.config["PUBLIC_BASE_URL"])
+    return render_template(
+        "certificates/show.html", cert=page.certificate, history=page.history, progress=page.progress,
+        banner=page.banner,
+    )
+
+
+def qr_data_uri(url: str) -> str:
+    """The QR code as an SVG data URI (an <img>, so the strict CSP holds)."""
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
+
+
+@bp.route("/certificate/print")
+@role_required(Role.TRAINEE)
+def printable():
+    cert = _chosen_view()
+    return render_template("certificates/print.html", cert=cert, qr=qr_data_uri(cert.verify_url))
+
+
+@bp.route("/certificate.pdf")
+@role_required(Role.TRAINEE)
+def pdf():
+    cert = _chosen_view()
+    response = send_file(
+        io.BytesIO(certificate_pdf(cert)), mimetype="application/pdf", as_attachment=True,
+        download_name=f"certificate-{cert.code}.pdf",
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.app_template_filter("day")
+def format_day(value) -> str:  # noqa: ANN001
+    """A UTC date as shown on certificates (15 Jan 2026)."""
+    return value.strftime("%d %b %Y") if value else "—"
