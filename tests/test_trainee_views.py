@@ -308,3 +308,28 @@ def test_query_counts_do_not_grow_with_bank_size(app, client, db, trainee):
     with count_queries(app) as big_submit:
         client.post(f"/attempts/{attempt2.id}/submit")
     assert len(big_submit) <= 14, big_submit
+
+
+def test_autosave_of_a_half_edited_ordering_keeps_the_saved_answer(client, db, module, trainee):
+    attempt = start(client, db)
+    r = next(r for r in attempt.responses if r.version.type == "ordering")
+    good = form_for(r.version, r.shuffle, key_answer(r.version))
+    assert client.post(f"/attempts/{attempt.id}/autosave", data={**good, "position": str(r.position)}).json["saved"]
+    half = {**good, "answer-1": good["answer-0"], "position": str(r.position)}  # a repeated position mid-swap
+    response = client.post(f"/attempts/{attempt.id}/autosave", data=half)
+    assert response.status_code == 400 and response.json["saved"] is False and "only once" in response.json["error"]
+    db.expire_all()
+    assert db.get(type(r), r.id).answer == key_answer(r.version)
+
+
+def test_partial_credit_is_shown_readably(client, db, module, trainee):
+    attempt = start(client, db)
+    r = next(r for r in attempt.responses if r.version.type == "matching")
+    answer = key_answer(r.version)
+    from quizapp.question_types import choices
+
+    answer[-1] = len(choices(r.version.spec)) - 1  # the distractor for the last left: 2 of 3 right
+    client.post(f"/attempts/{attempt.id}/q/{r.position}", data=form_for(r.version, r.shuffle, answer))
+    client.post(f"/attempts/{attempt.id}/submit")
+    page = client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "0.67 / 1" in page and "0.6667" not in page

@@ -218,11 +218,17 @@ def seconds_left(attempt: QuizAttempt, now: datetime) -> int | None:
 
 
 def save_answer(session: Session, attempt: QuizAttempt, position: int, form: FormData,
-                now: datetime) -> Parsed:
-    """Parse and store one answer. A parse error stores nothing usable (counts as unanswered)."""
+                now: datetime, *, keep_on_error: bool = False) -> Parsed:
+    """Parse and store one answer. A parse error stores "unanswered" when the trainee moves on
+    (`keep_on_error=False`); a background autosave of a half-edited answer keeps what was saved."""
     response = response_at(attempt, position)
     version = response.version
     parsed = get_type(version.type).parse(version.spec, response.shuffle, form)
+    if parsed.error is not None and keep_on_error:
+        if is_overdue(attempt, now):
+            finalise_if_overdue(session, attempt, now)
+            raise TooLate("Time is up: this answer arrived after the deadline and was not saved.")
+        return parsed
     store_answer(session, attempt, response, parsed.answer, now)
     return parsed
 

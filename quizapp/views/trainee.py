@@ -171,7 +171,8 @@ def autosave(attempt_id: int):
     if not position.isdigit() or not 1 <= int(position) <= len(attempt.responses):
         return jsonify(saved=False, error="Unknown question."), 400
     try:
-        parsed = attempts_service.save_answer(session, attempt, int(position), request.form, utcnow())
+        parsed = attempts_service.save_answer(session, attempt, int(position), request.form, utcnow(),
+                                              keep_on_error=True)
         session.commit()
     except AttemptClosed as err:
         session.commit()
@@ -235,6 +236,15 @@ def history():
     attempts = attempts_service.history(session, current_user, utcnow())
     session.commit()
     return render_template("trainee/history.html", attempts=attempts)
+
+
+@bp.app_template_filter("points")
+def format_points(value) -> str:
+    """Points as people read them: 1, 0.5, 0.33."""
+    if value is None:
+        return "—"
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
 
 
 @bp.app_template_filter("when")

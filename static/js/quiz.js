@@ -56,6 +56,8 @@
       if (s === 60) { box.setAttribute("aria-live", "assertive"); }
       if (s === 0) {
         clearInterval(interval);
+        // a page that opened with no time left does not submit again (the server grades after the grace)
+        if (left <= 0) { return; }
         // the question form, or the page's own form (submit page); never the navbar's logout form
         var target = form || document.querySelector("#main form[method=post]");
         if (target) {

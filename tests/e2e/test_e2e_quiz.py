@@ -131,7 +131,7 @@ def test_take_quiz_with_autosave_reload_navigator_submit_and_review(page, live_s
         assert "Source:" in text
         assert ("Not answered" in text) == (p not in answered), f"question {p}: {text[:200]}"
         if p in answered:  # one picture of the review of each type
-            review.screenshot(path=artifacts / f"review-{slug}-{p}-{types[p]}.png")
+            review.screenshot(path=artifacts / f"review-{slug}-{types[p]}.png")
     page.screenshot(path=artifacts / f"result-{slug}.png", full_page=True)
 
     # History lists the graded attempt.
