@@ -56,8 +56,9 @@
       if (s === 60) { box.setAttribute("aria-live", "assertive"); }
       if (s === 0) {
         clearInterval(interval);
-        // a page that opened with no time left does not submit again (the server grades after the grace)
-        if (left <= 0) { return; }
+        // a question page that opened with no time left (say, re-shown because an answer did not parse)
+        // goes to the submit page instead of posting again, so it cannot loop
+        if (form && left <= 0) { window.location.assign(form.dataset.submitUrl); return; }
         // the question form, or the page's own form (submit page); never the navbar's logout form
         var target = form || document.querySelector("#main form[method=post]");
         if (target) {
