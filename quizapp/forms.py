@@ -99,6 +99,10 @@ class AuditFilterForm(FlaskForm):
     date_to = DateField("To (UTC date, inclusive)", validators=[Optional()])
     page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=100000)])
 
+    def validate_actor(self, field: StringField) -> None:
+        if field.data and any(ord(c) < 32 for c in field.data):
+            raise ValidationError("Type a name or an email address.")
+
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("The end date is before the start date.")

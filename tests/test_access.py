@@ -55,6 +55,19 @@ ROUTES: list[Route] = [
     R("POST", "/admin/teams", ADMIN, "admin.teams"),
     R("GET", "/admin/teams/{team_id}/edit", ADMIN, "admin.team_edit"),
     R("POST", "/admin/teams/{team_id}/edit", ADMIN, "admin.team_edit"),
+    # certification (issue 5): a certificate id of 1 does not exist here, so allowed roles get 404
+    R("GET", "/certificate", TRAINEE, "certificates.show"),
+    R("GET", "/certificate/print", TRAINEE, "certificates.printable"),
+    R("GET", "/certificate.pdf", TRAINEE, "certificates.pdf"),
+    R("GET", "/verify", PUBLIC, "verify.form"),
+    R("GET", "/verify/7K3Q-9XPM-2D4T-V", PUBLIC, "verify.show"),
+    R("GET", "/manager/", {"manager", "admin"}, "manager.overview"),
+    R("GET", "/manager/trainees/{trainee_id}", {"manager", "admin"}, "manager.trainee"),
+    R("POST", "/manager/certificates/1/revoke", {"manager", "admin"}, "manager.revoke"),
+    R("POST", "/manager/certificates/1/restore", {"manager", "admin"}, "manager.restore"),
+    R("GET", "/admin/programme", ADMIN, "admin.programme"),
+    R("POST", "/admin/programme", ADMIN, "admin.programme"),
+    R("GET", "/admin/audit", ADMIN, "admin.audit"),
 ]
 UNCHECKED_ENDPOINTS = {"static", "bootstrap.static"}
 

@@ -112,6 +112,7 @@ def test_audit_log_filters(client, login_as, events_dated, query, expected):
     ({"action": "no.such.action"}, "Not a valid choice."),
     ({"page": "0"}, "Number must be between 1 and 100000."),
     ({"page": "two"}, "Not a valid integer value."),
+    ({"actor": "a\x00b"}, "Type a name or an email address."),
 ])
 def test_audit_log_refuses_bad_filters_with_a_message(client, login_as, events_dated, query, message):
     login_as(Role.ADMIN)
@@ -171,6 +172,7 @@ def test_programme_page_saves_and_audits(client, login_as, db):
     ({"name": "P", "validity_months": "0", "renewal_window_days": "60"}, "Number must be between 1 and 120."),
     ({"name": "P", "validity_months": "x", "renewal_window_days": "60"}, "Not a valid integer value."),
     ({"name": "P", "validity_months": "2", "renewal_window_days": "60"}, "shorter than the validity period"),
+    ({"name": "P\x00", "validity_months": "24", "renewal_window_days": "60"}, "one line of plain text"),
     ({"name": "P", "validity_months": "24", "renewal_window_days": "60", "required_modules": "99999"},
      "is not a valid choice for this field."),
 ])

@@ -103,6 +103,20 @@ def test_revoke_needs_a_reason(client, login_as, world, db):
     assert db.get(Certificate, cert.id).revoked_at is None
 
 
+@pytest.mark.parametrize("reason, message", [
+    ("x" * 501, "Field cannot be longer than 500 characters."),
+    ("bad\x00byte", "control characters"),
+])
+def test_bad_reasons_are_refused_with_a_message(client, login_as, world, db, reason, message):
+    login_as(Role.ADMIN)
+    cert = world["cert"]
+    response = client.post(f"/manager/certificates/{cert.id}/revoke", data={f"cert{cert.id}-reason": reason})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Certificate, cert.id).revoked_at is None
+
+
 def test_revoke_then_restore_shows_on_verify_and_in_the_audit_log(client, login_as, world, db):
     manager = login_as(Role.MANAGER, managed=[world["mine"]])
     cert = world["cert"]

@@ -301,6 +301,8 @@ def _reason(reason: str | None) -> str:
         raise ServiceError("Give a reason.")
     if len(reason) > MAX_REASON:
         raise ServiceError(f"Keep the reason under {MAX_REASON} characters.")
+    if any(ord(c) < 32 and c not in "\r\n\t" for c in reason):
+        raise ServiceError("The reason holds control characters; type it as plain text.")
     return reason
 
 

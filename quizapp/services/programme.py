@@ -73,6 +73,8 @@ def validate(name: str, validity_months: int, renewal_window_days: int) -> list[
         problems.append("The programme needs a name.")
     elif len(name.strip()) > MAX_NAME:
         problems.append(f"The programme name may have at most {MAX_NAME} characters.")
+    elif any(ord(c) < 32 for c in name):
+        problems.append("The programme name must be one line of plain text.")
     if not 1 <= validity_months <= MAX_VALIDITY_MONTHS:
         problems.append(f"Validity must be between 1 and {MAX_VALIDITY_MONTHS} months.")
     if not 0 <= renewal_window_days <= MAX_WINDOW_DAYS:
