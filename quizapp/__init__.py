@@ -21,7 +21,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     config.load(app, test_config)
 
-    from quizapp import cli, db, extensions, security
+    from quizapp import cli, converters, db, extensions, security
+
+    app.url_map.converters["int"] = converters.IdConverter
     from quizapp.views import register_blueprints, errors
 
     db.init_app(app)

@@ -1,6 +1,8 @@
 """Friendly error pages, CSRF, and a lost database showing 503."""
 from __future__ import annotations
 
+import pytest
+
 from quizapp.models import Role
 
 
@@ -61,3 +63,10 @@ def test_unexpected_error_shows_500_page(app):
     response = app.test_client().get("/boom")
     assert response.status_code == 500
     assert b"Something went wrong" in response.data and b"boom" not in response.data
+
+
+@pytest.mark.parametrize("path", ["/admin/users/2147483648/edit", "/attempts/99999999999999999999/q/1",
+                                  "/attempts/1/q/99999999999"])
+def test_ids_beyond_the_database_range_are_404(client, login_as, path):
+    login_as(Role.ADMIN if path.startswith("/admin") else Role.TRAINEE)
+    assert client.get(path).status_code == 404

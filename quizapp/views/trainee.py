@@ -12,7 +12,7 @@ from quizapp.markdown import render_markdown
 from quizapp.models import Module, Role
 from quizapp.question_types import get_type
 from quizapp.security import role_required
-from quizapp.services import Forbidden, NotFound
+from quizapp.services import Forbidden, NotFound, certification
 from quizapp.services import attempts as attempts_service
 from quizapp.services.attempts import AttemptClosed, QuizUnavailable
 from quizapp.services.sources import source_label
@@ -47,20 +47,13 @@ def home():
         modules = session.scalars(select(Module).order_by(Module.order, Module.title)).all()
         return render_template("trainee/preview_home.html", modules=modules)
     statuses = attempts_service.module_statuses(session, current_user, now)
+    progress = certification.progress(session, current_user, now)  # only passes that still count
+    banner = certification.banner(session, current_user, now)
     session.commit()  # overdue attempts found on the way were graded
-    required = [s for s in statuses if s.module.required_for_certification]
     return render_template(
         "trainee/home.html", statuses=statuses, now=now,
-        required_total=len(required), required_passed=sum(1 for s in required if s.state == "passed"),
-        extra=home_extras(session, now),
+        required_total=progress.total, required_passed=progress.passed, banner=banner,
     )
-
-
-def home_extras(session, now) -> dict:
-    """What the certification area adds to the home page (banner, certificate status)."""
-    from quizapp.services import certification
-
-    return {"banner": certification.banner(session, current_user, now)}
 
 
 @bp.route("/modules/<slug>")
