@@ -42,39 +42,13 @@ def users():
 
 @bp.route("/users/new", methods=["GET", "POST"])
 def user_new():
-    session = get_session()
     form = NewUserForm()
     form.teams.choices = form.managed_teams.choices = _team_choices()
-    if form.validate_on_submit():
-        try:
-            user = users_service.create_user(
-                session,
-                email=form.email.data,
-                name=form.name.data,
-                role=form.role.data,
-                password=form.password.data,
-                active=form.active.data,
-                actor=current_user,
-            )
-            users_service.update_user(
-                session, user, email=user.email, name=user.name, role=user.role, active=user.active,
-                teams=[session.get(Team, i) for i in form.teams.data or []],
-                managed_teams=[session.get(Team, i) for i in form.managed_teams.data or []],
-                actor=current_user,
-            )
-        except ServiceError as err:
-            session.rollback()
-            form.email.errors.append(str(err))
-        else:
-            session.commit()
-            flash(f"Created {user.email}.", "success")
-            return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
+    return _user_form(form, None)
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 def user_edit(user_id: int):
-    session = get_session()
     user = _get_or_404(User, user_id)
     form = UserForm(obj=user)
     form.teams.choices = form.managed_teams.choices = _team_choices()
@@ -82,8 +56,20 @@ def user_edit(user_id: int):
         form.role.data = user.role.value
         form.teams.data = [t.id for t in user.teams]
         form.managed_teams.data = [t.id for t in user.managed_teams]
+    return _user_form(form, user)
+
+
+def _user_form(form: UserForm, user: User | None):
+    """Create (user None) or update an account from the form; errors go back on the form."""
+    session = get_session()
+    is_new = user is None
     if form.validate_on_submit():
         try:
+            if is_new:
+                user = users_service.create_user(
+                    session, email=form.email.data, name=form.name.data, role=form.role.data,
+                    password=form.password.data, active=form.active.data, actor=current_user,
+                )
             users_service.update_user(
                 session, user, email=form.email.data, name=form.name.data, role=Role(form.role.data),
                 active=form.active.data,
@@ -98,7 +84,9 @@ def user_edit(user_id: int):
             session.commit()
             flash(f"Saved {user.email}.", "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
+    return render_template("admin/user_form.html", form=form, user=None if is_new else user), (
+        400 if form.errors else 200
+    )
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
