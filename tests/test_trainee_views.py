@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event, select
 
 from quizapp.db import get_engine
-from quizapp.models import AttemptStatus, Module, QuizAttempt, Role
+from quizapp.models import QuizAttempt, Role
 from tests.quiz_helpers import form_for, import_quiz, key_answer, wrong_answer
 
 

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import calendar
 import math
-import re
-import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -18,56 +16,20 @@ from quizapp.models import Certificate, CertificateAttempt, Module, QuizAttempt,
 from quizapp.services import NotFound, ServiceError
 from quizapp.services import programme as programme_service
 from quizapp.services.audit import record
+from quizapp.services.certificate_codes import (  # noqa: F401  (part of this module's interface)
+    ALPHABET,
+    CODE_BITS,
+    CODE_LENGTH,
+    find_by_code,
+    format_code,
+    generate_code,
+    normalise_code,
+    unique_code,
+    verify_url,
+)
 from quizapp.services.programme import Programme
 
-# --- codes ---------------------------------------------------------------------------------------
-
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
-CODE_BITS = 65  # 13 characters of 5 bits
-CODE_LENGTH = CODE_BITS // 5
-GROUP = 4
-_READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0"})
-_SEPARATORS = re.compile(r"[\s\-‐‑‒–—_.]+")
-_CANONICAL = re.compile(rf"[{ALPHABET}]{{{CODE_LENGTH}}}")
 MAX_REASON = 500
-
-
-def generate_code(randbits: Callable[[int], int] = secrets.randbits) -> str:
-    """A fresh canonical code: CODE_BITS random bits in Crockford base32."""
-    value = randbits(CODE_BITS)
-    return "".join(ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(CODE_LENGTH)))
-
-
-def normalise_code(text: str) -> str | None:
-    """The canonical form of a typed code (case, dashes, spaces, I/L/O forgiven), or None if it is not one."""
-    code = _SEPARATORS.sub("", text or "").upper().translate(_READ_AS)
-    return code if _CANONICAL.fullmatch(code) else None
-
-
-def format_code(code: str) -> str:
-    """The display form: groups of four joined by dashes (7K3Q-9XPM-2D4T-V)."""
-    return "-".join(code[i:i + GROUP] for i in range(0, len(code), GROUP))
-
-
-def verify_url(code: str, base_url: str) -> str:
-    """The public verify link; always built from the configured base URL, never a request's host."""
-    return f"{base_url.rstrip('/')}/verify/{format_code(code)}"
-
-
-def unique_code(session: Session, randbits: Callable[[int], int] = secrets.randbits, tries: int = 10) -> str:
-    """A code no certificate has yet (a clash is astronomically unlikely, but checked)."""
-    for _ in range(tries):
-        code = generate_code(randbits)
-        if session.scalar(select(Certificate.id).where(Certificate.code == code)) is None:
-            return code
-    raise ServiceError("Could not find a free certificate code; try again.")
-
-
-def find_by_code(session: Session, text: str) -> Certificate | None:
-    code = normalise_code(text)
-    if code is None:
-        return None
-    return session.scalar(select(Certificate).where(Certificate.code == code))
 
 
 # --- time and status -----------------------------------------------------------------------------
