@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from quizapp.db import get_engine
 from quizapp.models import QuizAttempt, Role
+from tests.query_count import count_queries
 from tests.quiz_helpers import form_for, import_quiz, key_answer, wrong_answer
 
 
@@ -27,21 +26,6 @@ def start(client, db, slug="test-quiz") -> QuizAttempt:
     assert response.status_code == 302, response.data
     db.expire_all()
     return db.scalars(select(QuizAttempt).order_by(QuizAttempt.id.desc())).first()
-
-
-@contextmanager
-def count_queries(app):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):  # noqa: ANN001
-        statements.append(statement)
-
-    engine = get_engine(app)
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 def test_home_lists_modules_with_status(client, module, trainee):

@@ -221,6 +221,8 @@ def save_answer(session: Session, attempt: QuizAttempt, position: int, form: For
                 now: datetime, *, keep_on_error: bool = False) -> Parsed:
     """Parse and store one answer. A parse error stores "unanswered" when the trainee moves on
     (`keep_on_error=False`); a background autosave of a half-edited answer keeps what was saved."""
+    if not attempt.is_open:
+        raise AttemptClosed("This attempt has already been submitted.")
     response = response_at(attempt, position)
     version = response.version
     parsed = get_type(version.type).parse(version.spec, response.shuffle, form)
