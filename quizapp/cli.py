@@ -5,6 +5,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from quizapp import migrate
 from quizapp.db import new_session
@@ -12,10 +13,28 @@ from quizapp.models import Role, Team
 from quizapp.services import ServiceError
 from quizapp.services import users as users_service
 
-attempts_cli = AppGroup("attempts", help="Quiz attempt housekeeping.")
-banks_cli = AppGroup("banks", help="Check, import and export question banks (YAML files).")
-db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
-users_cli = AppGroup("users", help="Create and list user accounts.")
+class _DatabaseErrors:
+    """Report an unreachable database in one line and exit 1, not with a traceback."""
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201
+        try:
+            return super().invoke(ctx)  # type: ignore[misc]
+        except OperationalError as err:
+            raise click.ClickException(f"Cannot use the database: {err.orig or err}".strip()) from None
+
+
+class Group(_DatabaseErrors, AppGroup):
+    """A command group (see _DatabaseErrors)."""
+
+
+class Command(_DatabaseErrors, click.Command):
+    """A single command (see _DatabaseErrors)."""
+
+
+attempts_cli = Group("attempts", help="Quiz attempt housekeeping.")
+banks_cli = Group("banks", help="Check, import and export question banks (YAML files).")
+db_cli = Group("db", help="Database schema migrations (Alembic).")
+users_cli = Group("users", help="Create and list user accounts.")
 
 DEMO_TEAM = "Demo clinic"
 DEMO_USERS = [
@@ -87,7 +106,7 @@ def _team(session, name: str) -> Team:  # noqa: ANN001
     return team or users_service.create_team(session, name)
 
 
-@click.command("seed-demo")
+@click.command("seed-demo", cls=Command)
 @click.option("--logins-only", is_flag=True, help="Only print the demo logins; change nothing.")
 @with_appcontext
 def seed_demo(logins_only: bool) -> None:
@@ -203,7 +222,7 @@ def attempts_close_overdue() -> None:
     click.echo(f"Graded {count} overdue attempt(s).")
 
 
-certs_cli = AppGroup("certs", help="Certificates: list them for reports and automation.")
+certs_cli = Group("certs", help="Certificates: list them for reports and automation.")
 
 
 @certs_cli.command("list")

@@ -367,10 +367,12 @@ def test_import_is_audited(db, make_user, tmp_path):
     ).all()
     assert (first.actor_id, first.target_type, first.target_id) == (instructor.id, "module", "alpha,beta")
     assert first.summary == "Bank import: alpha, beta: 10 created, 0 updated, 0 retired, 0 unchanged"
+    questions = first.details.pop("questions")
     assert first.details == {
         "modules": ["alpha", "beta"], "settings_changed": [],
         "created": 10, "updated": 0, "retired": 0, "unchanged": 0,
     }
+    assert len(questions["created"]) == 10 and questions["updated"] == questions["retired"] == []
     assert second.actor_id is None and second.details["unchanged"] == 10
 
 
@@ -432,3 +434,16 @@ def test_export_leaves_retired_questions_out_and_round_trips(db, imported, tmp_p
     assert [q.id for q in spec.questions] == [q for q in ALPHA_IDS if q != "alpha-tf-1"]
     assert spec.questions[0].stem == "Which facial region takes the shallowest setting?"
     assert import_paths(db, exported).changes == 0
+
+
+def test_import_audit_names_the_questions_it_changed(db):
+    from quizapp.bank_loader import load_banks
+    from quizapp.models import AuditEvent
+    from quizapp.services.banks import import_bank
+    from tests.quiz_helpers import QUIZ_BANK
+
+    import_bank(db, load_banks([QUIZ_BANK]))
+    db.commit()
+    event = db.query(AuditEvent).filter_by(action="bank.imported").one()
+    assert "tq-single" in event.details["questions"]["created"]
+    assert event.details["questions"]["updated"] == [] and event.details["questions"]["retired"] == []

@@ -77,3 +77,12 @@ def test_user_creation_is_audited(runner, db):
 def test_db_current(runner):
     result = runner.invoke(args=["db", "current"])
     assert result.exit_code == 0 and result.output.strip() == "0002"
+
+
+def test_unreachable_database_is_one_clear_line(make_app):
+    app = make_app(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    runner = app.test_cli_runner()
+    for args in (["users", "list"], ["seed-demo"], ["db", "upgrade"], ["banks", "import"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "Cannot use the database" in result.output and "Traceback" not in result.output

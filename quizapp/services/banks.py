@@ -23,6 +23,9 @@ class ImportReport:
     unchanged: int = 0
     modules: list[str] = field(default_factory=list)
     settings_changed: list[str] = field(default_factory=list)
+    changed_ids: dict[str, list[str]] = field(
+        default_factory=lambda: {"created": [], "updated": [], "retired": []}
+    )  # which questions, for the audit trail
 
     @property
     def changes(self) -> int:
@@ -63,6 +66,7 @@ def import_bank(session: Session, bank: Bank, actor: User | None = None) -> Impo
                 _apply_metadata(question, qspec, position)
                 _add_version(session, question, qspec, 1, actor)
                 report.created += 1
+                report.changed_ids["created"].append(qspec.id)
                 continue
             changed = question.module_id != module.id or question.retired_at is not None
             question.module = module
@@ -73,6 +77,7 @@ def import_bank(session: Session, bank: Bank, actor: User | None = None) -> Impo
                 changed = True
             if changed:
                 report.updated += 1
+                report.changed_ids["updated"].append(qspec.id)
             else:
                 report.unchanged += 1
         for question in existing.values():
@@ -80,6 +85,7 @@ def import_bank(session: Session, bank: Bank, actor: User | None = None) -> Impo
             if dropped and question.retired_at is None:
                 question.retired_at = utcnow()
                 report.retired += 1
+                report.changed_ids["retired"].append(question.key)
     session.flush()
     slugs = ",".join(report.modules)
     record(
@@ -87,6 +93,7 @@ def import_bank(session: Session, bank: Bank, actor: User | None = None) -> Impo
         session, actor, "bank.imported", "module", slugs if len(slugs) <= 80 else None,
         f"Bank import: {report}", modules=report.modules, settings_changed=report.settings_changed,
         created=report.created, updated=report.updated, retired=report.retired, unchanged=report.unchanged,
+        questions=report.changed_ids,
     )
     return report
 
