@@ -19,7 +19,7 @@ from quizapp.services.sources import source_label
 
 bp = Blueprint("trainee", __name__)
 
-ROLE_HOME = {Role.ADMIN: "admin.users"}
+ROLE_HOME = {Role.ADMIN: "admin.users", Role.MANAGER: "manager.overview"}
 
 
 def _module_or_404(slug: str) -> Module:
@@ -45,7 +45,10 @@ def home():
     now = utcnow()
     if current_user.role != Role.TRAINEE:
         modules = session.scalars(select(Module).order_by(Module.order, Module.title)).all()
-        return render_template("trainee/preview_home.html", modules=modules)
+        problems = {
+            m.id: attempts_service.draw_problem(m, attempts_service.usable_tags(session, m)) for m in modules
+        } if current_user.role in (Role.INSTRUCTOR, Role.ADMIN) else {}
+        return render_template("trainee/preview_home.html", modules=modules, problems=problems)
     statuses = attempts_service.module_statuses(session, current_user, now)
     progress = certification.progress(session, current_user, now)  # only passes that still count
     banner = certification.banner(session, current_user, now)
