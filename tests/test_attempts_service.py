@@ -282,7 +282,6 @@ def test_edited_question_keeps_the_version_answered(db, module, trainee):
     assert all(r.version.question.current.stem.endswith("(edited)") for r in attempt.responses)
 
 
-@pytest.mark.postgres_only
 def test_two_threads_submitting_at_once_grade_once(app, db, module, trainee):
     attempt = svc.start_attempt(db, trainee, module, T0)
     answer_all(db, attempt, key_answer, T0)
@@ -313,6 +312,14 @@ def test_two_threads_submitting_at_once_grade_once(app, db, module, trainee):
     db.expire_all()
     graded = db.get(QuizAttempt, attempt_id)
     assert graded.status == AttemptStatus.SUBMITTED and graded.passed is True
+    from sqlalchemy import func, select
+
+    from quizapp.models import AuditEvent, Certificate
+
+    # graded once: the pass completed the (only) required module exactly once
+    assert db.scalar(select(func.count()).select_from(Certificate)) == 1
+    assert db.scalar(select(func.count()).select_from(AuditEvent)
+                     .where(AuditEvent.action == "certificate.issued")) == 1
 
 
 def test_concurrent_start_creates_one_open_attempt(app, db, module, trainee):
