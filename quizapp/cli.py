@@ -139,7 +139,7 @@ def demo_logins_text() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _load(paths: tuple[str, ...]):  # noqa: ANN202
+def _load(paths: tuple[str, ...], outcome: str = "nothing was imported"):  # noqa: ANN202
     from quizapp.bank_loader import BankError, load_banks
 
     try:
@@ -148,7 +148,7 @@ def _load(paths: tuple[str, ...]):  # noqa: ANN202
         for problem in err.problems:
             click.echo(str(problem), err=True)
         raise click.ClickException(
-            f"{len(err.problems)} problem(s) found; nothing was imported. Fix them and run again."
+            f"{len(err.problems)} problem(s) found; {outcome}. Fix them and run again."
         ) from None
 
 
@@ -158,7 +158,7 @@ def banks_check(paths: tuple[str, ...]) -> None:
     """Validate bank files (default: the shipped question_banks/); list every problem."""
     from quizapp.bank_loader import summary
 
-    bank = _load(paths)
+    bank = _load(paths, "the banks are not valid")
     for line in summary(bank):
         click.echo(line)
     click.echo(f"OK: {len(bank.modules)} module(s) valid.")

@@ -32,8 +32,8 @@ EXPECTED = [
     ("bad_flags.yaml", 16, "flags-1", "review_status must be draft or approved"),
     ("bad_flags.yaml", 17, "flags-1", "assessed must be true or false"),
     ("bad_flags.yaml", 24, "flags-2", "critical must be true or false"),
-    ("bad_flags.yaml", 25, "flags-2", "points must be a whole number, at least 1, not 0"),
-    ("bad_flags.yaml", 32, "flags-3", "points must be a whole number, at least 1, not 1.5"),
+    ("bad_flags.yaml", 25, "flags-2", "points must be a whole number from 1 to 100, not 0"),
+    ("bad_flags.yaml", 32, "flags-3", "points must be a whole number from 1 to 100, not 1.5"),
     ("bad_slug.yaml", 2, "module", "slug must be lower-case letters"),
     ("bad_slug.yaml", 10, "bad slug 1", "id must be letters, digits"),
     ("bad_source.yaml", 10, "source-1", "missing key 'source'"),
@@ -81,16 +81,16 @@ EXPECTED = [
         "module_settings.yaml",
         7,
         "module",
-        "time_limit_minutes must be a whole number of minutes, 0 for untimed",
+        "time_limit_minutes must be a whole number of minutes from 0 (untimed) to 1440",
     ),
     ("module_settings.yaml", 8, "module", "required_for_certification must be true or false"),
     ("module_settings.yaml", 9, "module", "review must be one of full, score_only, not 'none'"),
-    ("module_settings.yaml", 10, "module", "attempts_per_day must be a whole number, at least 1, not 0"),
+    ("module_settings.yaml", 10, "module", "attempts_per_day must be a whole number from 1 to 100, not 0"),
     (
         "module_settings.yaml",
         11,
         "module",
-        "cooldown_minutes must be a whole number of minutes, 0 or more, not -1",
+        "cooldown_minutes must be a whole number of minutes from 0 to 43200 (30 days), not -1",
     ),
     ("module_settings.yaml", 12, "module", "lesson must be non-empty text"),
     ("multiple_choice.yaml", 10, "multiple-none-correct", "needs at least one correct option, has none"),
@@ -403,3 +403,39 @@ def test_shipped_bank_round_trips(path, tmp_path):
 def test_shipped_banks_validate_together():
     bank = load_banks([SHIPPED_DIR])
     assert len(bank.modules) == len(SHIPPED)
+
+
+def _bank_file(tmp_path, extra_module: str = "", lesson: str = '"## L"', tags: str = "[face]"):
+    import shutil
+
+    from quizapp import ROOT
+
+    shutil.copy(ROOT / "question_banks" / "sources.yaml", tmp_path / "sources.yaml")
+    path = tmp_path / "bank.yaml"
+    path.write_text(
+        "module:\n  slug: x\n  title: X\n  order: 1\n  pass_mark: 80\n  questions_per_attempt: 1\n"
+        f"  required_for_certification: true\n{extra_module}  lesson: {lesson}\n"
+        "questions:\n  - id: x-1\n    type: true_false\n    stem: S\n    answer: true\n    explanation: E\n"
+        f"    source: E12\n    tags: {tags}\n"
+    )
+    return path
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ("  cooldown_minutes: 1000000000000\n", "cooldown_minutes must be a whole number of minutes from 0 to 43200"),
+    ("  time_limit_minutes: 100000\n", "time_limit_minutes must be a whole number of minutes from 0"),
+    ("  attempts_per_day: 100000000000000000000\n", "attempts_per_day must be a whole number from 1 to 100"),
+])
+def test_settings_have_realistic_bounds(tmp_path, extra, message):
+    with pytest.raises(BankError) as err:
+        load_banks([_bank_file(tmp_path, extra)])
+    assert message in str(err.value)
+
+
+def test_aliases_and_nul_characters_are_refused_with_a_line(tmp_path):
+    with pytest.raises(BankError) as err:
+        load_banks([_bank_file(tmp_path, tags="&t [face, *t]")])
+    assert "bank.yaml:16: -: malformed YAML: aliases (*name) are not allowed" in str(err.value)
+    with pytest.raises(BankError) as err:
+        load_banks([_bank_file(tmp_path, lesson='"## L\\0"')])
+    assert "bank.yaml:8: -: malformed YAML: text contains a NUL character" in str(err.value)

@@ -57,7 +57,7 @@ def test_check_lists_every_problem_with_file_and_line(app, runner):
     assert result.exit_code == 1
     expected = broken_problems()
     assert result.stderr.splitlines()[: len(expected)] == expected
-    assert f"Error: {len(expected)} problem(s) found; nothing was imported." in result.stderr
+    assert f"Error: {len(expected)} problem(s) found; the banks are not valid." in result.stderr
     named = {Path(line.split(":", 1)[0]).name for line in expected}
     assert {p.name for p in BROKEN.glob("*.yaml")} - {"sources.yaml", "duplicate_id_first.yaml"} <= named
     assert "Traceback" not in result.output and "OK:" not in result.stdout
@@ -71,7 +71,7 @@ def test_check_one_broken_file_shows_file_line_id_problem(runner):
     assert result.stderr.splitlines() == [
         f"{path}:10: tf-quoted: answer must be true or false, not 'false'",
         f"{path}:16: tf-missing: missing key 'answer'",
-        "Error: 2 problem(s) found; nothing was imported. Fix them and run again.",
+        "Error: 2 problem(s) found; the banks are not valid. Fix them and run again.",
     ]
 
 

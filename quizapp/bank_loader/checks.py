@@ -159,8 +159,8 @@ def check_question(
         scope.add(f"tags must be a list of non-empty texts, not {tags!r}", "tags")
         tags = []
     tags = list(dict.fromkeys(t.strip() for t in tags))
-    if not (_is_int(values["points"]) and values["points"] >= 1):
-        scope.add(f"points must be a whole number, at least 1, not {values['points']!r}", "points")
+    if not (_is_int(values["points"]) and 1 <= values["points"] <= 100):
+        scope.add(f"points must be a whole number from 1 to 100, not {values['points']!r}", "points")
     for key in ("critical", "assessed"):
         if not isinstance(values[key], bool):
             scope.add(f"{key} must be true or false, not {values[key]!r}", key)

@@ -38,12 +38,12 @@ QUESTION_DEFAULTS: dict[str, Any] = {
     "assessed": True,
 }
 INTEGER_SETTINGS: dict[str, tuple[float, float, str]] = {
-    "order": (float("-inf"), float("inf"), "a whole number"),
+    "order": (-100_000, 100_000, "a whole number from -100000 to 100000"),
     "pass_mark": (1, 100, "a whole percentage from 1 to 100"),
-    "questions_per_attempt": (1, float("inf"), "a whole number, at least 1"),
-    "time_limit_minutes": (0, float("inf"), "a whole number of minutes, 0 for untimed"),
-    "attempts_per_day": (1, float("inf"), "a whole number, at least 1"),
-    "cooldown_minutes": (0, float("inf"), "a whole number of minutes, 0 or more"),
+    "questions_per_attempt": (1, 500, "a whole number from 1 to 500"),
+    "time_limit_minutes": (0, 1440, "a whole number of minutes from 0 (untimed) to 1440"),
+    "attempts_per_day": (1, 100, "a whole number from 1 to 100"),
+    "cooldown_minutes": (0, 43_200, "a whole number of minutes from 0 to 43200 (30 days)"),
 }
 REVIEW_MODES = ("full", "score_only")
 REVIEW_STATUSES = ("draft", "approved")

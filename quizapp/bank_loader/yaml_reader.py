@@ -44,6 +44,25 @@ class BankYamlLoader(yaml.SafeLoader):
         data.update(self.construct_mapping(node))
 
 
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        """Refuse aliases (*name): bank files never need them, and a self-referencing one never ends."""
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in bank files", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_scalar(self, node: Any) -> Any:
+        """Text with a NUL character cannot be stored; refuse it where it is written."""
+        value = super().construct_scalar(node)
+        if isinstance(value, str) and "\x00" in value:
+            raise yaml.constructor.ConstructorError(
+                None, None, "text contains a NUL character (\\0)", node.start_mark
+            )
+        return value
+
+
 BankYamlLoader.add_constructor("tag:yaml.org,2002:map", BankYamlLoader.construct_line_mapping)
 
 
