@@ -324,3 +324,44 @@ def test_instructor_home_warns_when_a_draw_has_become_impossible(client, db, log
     login_as(Role.INSTRUCTOR)
     page = client.get("/").get_data(as_text=True)
     assert "Trainees cannot start this quiz" in page and "needs 40 usable questions" in page
+
+
+def test_input_that_does_not_parse_never_overwrites_a_saved_answer(client, db, module, trainee):
+    attempt = start(client, db)
+    r = next(r for r in attempt.responses if r.version.type == "numeric")
+    client.post(f"/attempts/{attempt.id}/q/{r.position}", data={"answer": "0.25", "nav": "next"})
+    response = client.post(f"/attempts/{attempt.id}/q/{r.position}", data={"answer": "0.25 cm", "nav": "prev"})
+    assert response.status_code == 400 and 'value="0.25 cm"' in response.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(type(r), r.id).answer == "0.25"
+
+
+def test_resume_on_an_attempt_whose_time_ran_out_shows_its_result(client, db, module, trainee):
+    from datetime import timedelta
+
+    from quizapp.db import utcnow
+
+    attempt = start(client, db)
+    attempt.deadline = utcnow() - timedelta(hours=1)
+    db.commit()
+    page = client.get("/modules/test-quiz").get_data(as_text=True)
+    assert "Resume your attempt" not in page and "Start the quiz" in page
+    db.expire_all()
+    assert db.get(QuizAttempt, attempt.id).status.value == "expired"
+
+    other = start(client, db)  # a fresh start is a new attempt, the expired one stays graded
+    assert other.id != attempt.id
+    other.deadline = utcnow() - timedelta(hours=1)
+    db.commit()
+    response = client.post("/modules/test-quiz/start")
+    assert response.headers["Location"] == f"/attempts/{other.id}/result"
+    db.expire_all()
+    assert db.scalars(select(QuizAttempt)).all().__len__() == 2
+
+
+@pytest.mark.parametrize("value", ["²", "١", "1" * 30, "-1", " 1"])
+def test_odd_positions_and_navigation_values_are_4xx_not_500(client, db, module, trainee, value):
+    attempt = start(client, db)
+    assert client.post(f"/attempts/{attempt.id}/autosave", data={"position": value}).status_code == 400
+    response = client.post(f"/attempts/{attempt.id}/q/1", data={"nav": f"goto-{value}"})
+    assert response.status_code == 302 and response.headers["Location"] == f"/attempts/{attempt.id}/q/1"

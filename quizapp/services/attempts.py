@@ -218,21 +218,29 @@ def seconds_left(attempt: QuizAttempt, now: datetime) -> int | None:
 
 
 def save_answer(session: Session, attempt: QuizAttempt, position: int, form: FormData,
-                now: datetime, *, keep_on_error: bool = False) -> Parsed:
-    """Parse and store one answer. A parse error stores "unanswered" when the trainee moves on
-    (`keep_on_error=False`); a background autosave of a half-edited answer keeps what was saved."""
+                now: datetime) -> Parsed:
+    """Parse and store one answer. Input that does not parse stores nothing: what was saved before
+    stays (or the question stays unanswered) and the trainee gets the message."""
     if not attempt.is_open:
         raise AttemptClosed("This attempt has already been submitted.")
     response = response_at(attempt, position)
     version = response.version
     parsed = get_type(version.type).parse(version.spec, response.shuffle, form)
-    if parsed.error is not None and keep_on_error:
+    if parsed.error is not None:
         if is_overdue(attempt, now):
             finalise_if_overdue(session, attempt, now)
             raise TooLate("Time is up: this answer arrived after the deadline and was not saved.")
         return parsed
     store_answer(session, attempt, response, parsed.answer, now)
     return parsed
+
+
+def finalise_overdue_of(session: Session, user: User, module: Module, now: datetime) -> QuizAttempt | None:
+    """Grade the trainee's open attempt at this module if its time ran out; return it if so."""
+    for attempt in attempts_of(session, user, module):
+        if attempt.is_open and finalise_if_overdue(session, attempt, now):
+            return attempt
+    return None
 
 
 def store_answer(session: Session, attempt: QuizAttempt, response: Response, answer: Any,

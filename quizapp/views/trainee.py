@@ -1,6 +1,8 @@
 """Trainee pages: home, lessons, taking and reviewing attempts, history."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -67,6 +69,8 @@ def module(slug: str):
     now = utcnow()
     avail = problem = None
     if current_user.role == Role.TRAINEE:
+        if attempts_service.finalise_overdue_of(session, current_user, module, now):
+            session.commit()
         avail = attempts_service.availability(session, current_user, module, now)
         problem = attempts_service.draw_problem(module, attempts_service.usable_tags(session, module))
     return render_template(
@@ -82,6 +86,11 @@ def start(slug: str):
     module = _module_or_404(slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    expired = attempts_service.finalise_overdue_of(session, current_user, module, utcnow())
+    if expired is not None:  # "Resume" on an attempt whose time ran out: show its result, start nothing
+        session.commit()
+        flash("Time ran out on that attempt; it was graded on the answers saved in time.", "info")
+        return redirect(url_for("trainee.result", attempt_id=expired.id))
     try:
         attempt = attempts_service.start_attempt(session, current_user, module, utcnow())
         session.commit()
@@ -104,7 +113,7 @@ def _nav_target(attempt, n: int) -> str:
         return url_for("trainee.question", attempt_id=attempt.id, n=max(1, n - 1))
     if action == "finish" or (action == "next" and n >= total):
         return url_for("trainee.submit", attempt_id=attempt.id)
-    if action.startswith("goto-") and action[5:].isdigit() and 1 <= int(action[5:]) <= total:
+    if re.fullmatch(r"goto-[0-9]{1,6}", action) and 1 <= int(action[5:]) <= total:
         return url_for("trainee.question", attempt_id=attempt.id, n=int(action[5:]))
     if action == "next":
         return url_for("trainee.question", attempt_id=attempt.id, n=n + 1)
@@ -164,11 +173,10 @@ def autosave(attempt_id: int):
     except NotFound:
         return jsonify(saved=False, error="No such attempt."), 404
     position = request.form.get("position", "")
-    if not position.isdigit() or not 1 <= int(position) <= len(attempt.responses):
+    if not re.fullmatch(r"[0-9]{1,6}", position) or not 1 <= int(position) <= len(attempt.responses):
         return jsonify(saved=False, error="Unknown question."), 400
     try:
-        parsed = attempts_service.save_answer(session, attempt, int(position), request.form, utcnow(),
-                                              keep_on_error=True)
+        parsed = attempts_service.save_answer(session, attempt, int(position), request.form, utcnow())
         session.commit()
     except AttemptClosed as err:
         session.commit()
