@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-ENV_VARS = ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL", "RATELIMIT_STORAGE_URI")
+ENV_VARS = ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL", "RATELIMIT_STORAGE_URI", "TRUSTED_PROXIES")
 
 
 class Defaults:
@@ -17,6 +17,7 @@ class Defaults:
     DATABASE_URL: str | None = None  # None: a SQLite file in the instance folder
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     RATELIMIT_STORAGE_URI = "memory://"
+    TRUSTED_PROXIES = 0  # reverse proxies in front of the app whose X-Forwarded-* headers are believed
     RATELIMIT_HEADERS_ENABLED = True
     VERIFY_RATE_LIMIT = "30 per minute"
     LOGIN_RATE_LIMIT = "20 per minute"
@@ -44,6 +45,13 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
             app.config[name] = value
     if test_config:
         app.config.update(test_config)
+    try:
+        app.config["TRUSTED_PROXIES"] = max(0, int(app.config["TRUSTED_PROXIES"]))
+    except (TypeError, ValueError):
+        raise ValueError(f"TRUSTED_PROXIES must be a whole number, not {app.config['TRUSTED_PROXIES']!r}") from None
+    if str(app.config["PUBLIC_BASE_URL"]).startswith("https://"):  # served over HTTPS: cookies only go there
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'quizapp.sqlite'}"
     if not app.config.get("SECRET_KEY"):

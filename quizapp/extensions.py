@@ -28,9 +28,12 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):  # noqa: ANN202
         from quizapp.db import get_session
-        from quizapp.models import User
+        from quizapp.models.users import User, session_token
 
-        if not user_id.isdigit():
+        uid, _, token = user_id.partition(":")
+        if not (uid.isascii() and uid.isdigit() and len(uid) < 10):
             return None
-        user = get_session().get(User, int(user_id))
-        return user if user is not None and user.active else None  # deactivation ends sessions
+        user = get_session().get(User, int(uid))
+        if user is None or not user.active or token != session_token(user.password_hash):
+            return None  # deactivation or a new password ends sessions
+        return user

@@ -6,7 +6,7 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort
+from flask import Flask, Response, abort, request
 from flask_login import current_user
 
 from quizapp.models import Role
@@ -50,6 +50,17 @@ def safe_next(target: str | None) -> str | None:
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul():  # noqa: ANN202
+        """A NUL character is never meaningful input, and PostgreSQL cannot store it."""
+        for values in (request.args, request.form):
+            if any("\x00" in k or any("\x00" in v for v in vs) for k, vs in values.lists()):
+                from quizapp.views.errors import render_error
+
+                return render_error(400, "The request contains a NUL character (\\0), which is never valid "
+                                         "input. Remove it and try again.")
+        return None
+
     @app.after_request
     def headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CSP)

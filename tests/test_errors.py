@@ -70,3 +70,50 @@ def test_unexpected_error_shows_500_page(app):
 def test_ids_beyond_the_database_range_are_404(client, login_as, path):
     login_as(Role.ADMIN if path.startswith("/admin") else Role.TRAINEE)
     assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("where", ["form", "query"])
+def test_nul_characters_are_a_clear_400_before_anything_reads_them(client, where):
+    if where == "form":
+        response = client.post("/auth/login", data={"email": "a\x00@b.com", "password": "whatever-pass"})
+    else:
+        response = client.get("/verify", query_string={"code": "AB\x00CD"})
+    assert response.status_code == 400
+    assert "NUL character" in response.get_data(as_text=True)
+
+
+def test_a_new_password_ends_older_sessions(client, auth, make_user, db):
+    from quizapp.services import users as users_service
+
+    user = make_user()
+    auth.login(user.email, remember="y")
+    assert client.get("/").status_code == 200
+    with client.application.app_context():
+        users_service.set_password(db, user, "a-brand-new-password", actor=None)
+    db.commit()
+    assert client.get("/").status_code == 302  # session and remember-me cookie both refused
+
+
+def test_https_public_url_makes_cookies_secure(make_app):
+    app = make_app(PUBLIC_BASE_URL="https://clinic.example")
+    assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["REMEMBER_COOKIE_SECURE"] is True
+    plain = make_app(PUBLIC_BASE_URL="http://127.0.0.1:5000")
+    assert not plain.config.get("SESSION_COOKIE_SECURE")
+
+
+def test_trusted_proxies_take_the_client_address_from_the_proxy(make_app):
+    app = make_app(TRUSTED_PROXIES=1)
+    seen = []
+
+    @app.route("/whoami")
+    def whoami():
+        from flask import request
+
+        seen.append(request.remote_addr)
+        return "ok"
+
+    app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"},
+                          environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert seen == ["203.0.113.9"]
+    with pytest.raises(ValueError, match="TRUSTED_PROXIES must be a whole number"):
+        make_app(TRUSTED_PROXIES="two")

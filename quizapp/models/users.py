@@ -1,6 +1,7 @@
 """Accounts, roles and teams."""
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from enum import StrEnum
 
@@ -8,6 +9,11 @@ from sqlalchemy import Boolean, Column, Enum, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quizapp.db import Base, UTCDateTime, utcnow
+
+
+def session_token(password_hash: str) -> str:
+    """A short fingerprint of the password hash (not the hash itself) for session ids."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 class Role(StrEnum):
@@ -66,7 +72,8 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The id sessions and remember-me cookies hold: a new password ends every older session."""
+        return f"{self.id}:{session_token(self.password_hash)}"
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
