@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import click
+from alembic.util import CommandError
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from quizapp import migrate
@@ -51,7 +52,10 @@ DEMO_USERS = [
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Migrate the database up to REVISION (default: head)."""
-    migrate.upgrade(current_app, revision)
+    try:
+        migrate.upgrade(current_app, revision)
+    except CommandError as err:
+        raise click.ClickException(str(err)) from None
     click.echo(f"Database at {migrate.current(current_app)}.")
 
 
@@ -59,7 +63,10 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Migrate the database down to REVISION (e.g. base, or -1)."""
-    migrate.downgrade(current_app, revision)
+    try:
+        migrate.downgrade(current_app, revision)
+    except CommandError as err:
+        raise click.ClickException(str(err)) from None
     click.echo(f"Database at {migrate.current(current_app) or 'base (empty)'}.")
 
 
@@ -102,7 +109,7 @@ def users_list() -> None:
 
 
 def _team(session, name: str) -> Team:  # noqa: ANN001
-    team = session.scalar(select(Team).where(Team.name == name))
+    team = session.scalar(select(Team).where(func.lower(Team.name) == name.strip().lower()))
     return team or users_service.create_team(session, name)
 
 
@@ -232,7 +239,7 @@ certs_cli = Group("certs", help="Certificates: list them for reports and automat
     help="Only certificates with this status; repeatable.",
 )
 @click.option(
-    "--expiring-within", type=click.IntRange(min=0), metavar="DAYS",
+    "--expiring-within", type=click.IntRange(min=0, max=36_500), metavar="DAYS",
     help="Only valid certificates that expire within DAYS days.",
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)

@@ -1,6 +1,7 @@
 """CLI commands through Flask's CLI runner."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from quizapp.cli import DEMO_USERS
@@ -22,7 +23,7 @@ def test_users_create_and_list(runner, db):
 
 
 def test_users_create_rejects_bad_role(runner):
-    result = runner.invoke(args=["users", "create", "--email", "a@b.test", "--role", "wizard",
+    result = runner.invoke(args=["users", "create", "--email", "a@example.com", "--role", "wizard",
                                  "--password", "longpassword"])
     assert result.exit_code == 2
     assert "Invalid value for '--role'" in result.output
@@ -33,7 +34,7 @@ def test_users_create_rejects_duplicate_and_short_password(runner, make_user):
     dup = runner.invoke(args=["users", "create", "--email", user.email, "--role", "trainee",
                               "--password", "longpassword"])
     assert dup.exit_code == 1 and "already exists" in dup.output
-    short = runner.invoke(args=["users", "create", "--email", "s@b.test", "--role", "trainee",
+    short = runner.invoke(args=["users", "create", "--email", "s@example.com", "--role", "trainee",
                                 "--password", "short"])
     assert short.exit_code == 1 and "at least 8 characters" in short.output
 
@@ -86,3 +87,26 @@ def test_unreachable_database_is_one_clear_line(make_app):
         result = runner.invoke(args=args)
         assert result.exit_code == 1, (args, result.output)
         assert "Cannot use the database" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["users", "create", "--email", "", "--role", "trainee", "--password", "longpassword"], "not a valid email"),
+    (["users", "create", "--email", "notanemail", "--role", "trainee", "--password", "longpassword"],
+     "not a valid email"),
+    (["users", "create", "--email", "ok@example.com", "--name", "   ", "--role", "trainee",
+      "--password", "longpassword"], "needs a name"),
+    (["db", "upgrade", "bogus"], "bogus"),
+    (["db", "downgrade", "nonsense"], "nonsense"),
+    (["certs", "list", "--expiring-within", "1000000000"], "Invalid value"),
+])
+def test_bad_cli_arguments_are_clear_errors(runner, args, message):
+    result = runner.invoke(args=args)
+    assert result.exit_code in (1, 2), result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_team_option_matches_existing_team_whatever_the_case(runner, make_team, db):
+    make_team("Demo clinic")
+    result = runner.invoke(args=["users", "create", "--email", "c@example.com", "--role", "trainee",
+                                 "--team", "demo CLINIC", "--password", "longpassword"])
+    assert result.exit_code == 0, result.output

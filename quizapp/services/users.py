@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -23,6 +24,16 @@ def hash_password(password: str) -> str:
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def check_email(email: str) -> str:
+    """The normalised address, or ServiceError when it is not an email address (same rule as the forms)."""
+    email = normalise_email(email)
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as err:
+        raise ServiceError(f"{email!r} is not a valid email address: {err}") from None
+    return email
 
 
 def find_by_email(session: Session, email: str) -> User | None:
@@ -48,7 +59,9 @@ def create_user(
     active: bool = True,
     actor: User | None = None,
 ) -> User:
-    email = normalise_email(email)
+    email = check_email(email)
+    if not name or not name.strip() or len(name.strip()) > 120:
+        raise ServiceError("A user needs a name of 1 to 120 characters.")
     if find_by_email(session, email) is not None:
         raise ServiceError(f"A user with email {email} already exists.")
     try:
