@@ -1,20 +1,74 @@
-"""The certificate as a PDF (fpdf2, an embedded Unicode TTF, a vector QR code from segno)."""
+"""The certificate as a PDF (fpdf2, embedded Unicode TTFs, a vector QR code from segno)."""
 from __future__ import annotations
 
+import functools
+import importlib
 import io
+import tempfile
 from importlib.resources import files
+from pathlib import Path
 
 import segno
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.enums import MethodReturnValue
 
 from quizapp.services.certification import CURRENT, CertificateView
 
 FONT_DIR = files("font_source_sans_pro") / "files"
-FONT = "SourceSans"
+FONT = "SourceSans"  # Latin (Vietnamese too), Greek, Cyrillic
+FONT_FILES = {"": str(FONT_DIR / "SourceSansPro-Regular.ttf"), "B": str(FONT_DIR / "SourceSansPro-Bold.ttf")}
+FALLBACK = "FiraGO"  # adds Arabic, Hebrew, Georgian, Thai, Devanagari; used only for what FONT lacks
+FALLBACK_MODULES = {"": "pymupdf_fonts.FiraGO_Regular", "B": "pymupdf_fonts.FiraGO_Bold"}
 INK = (33, 37, 41)
 MUTED = (108, 117, 125)
 ACCENT = (13, 110, 253)
 ALERT = (176, 42, 55)
+NAME_SIZE, MIN_NAME_SIZE = 28.0, 8.0  # points
+NAME_BOX = 14.0  # mm of height the holder's name may fill
+PT = 25.4 / 72  # mm per point
+
+
+@functools.cache
+def _font_folder() -> tempfile.TemporaryDirectory:
+    """A private directory for this process, removed when it exits (the cache keeps it alive)."""
+    return tempfile.TemporaryDirectory(prefix="quizapp-fonts-")
+
+
+@functools.cache
+def _fallback_files() -> dict[str, str]:
+    """pymupdf-fonts ships its TTFs as Python data and fpdf2 reads files: write them once per process."""
+    paths = {}
+    for style, module in FALLBACK_MODULES.items():
+        path = Path(_font_folder().name) / f"{FALLBACK}{style}.ttf"
+        path.write_bytes(importlib.import_module(module).fontbuffer)
+        paths[style] = str(path)
+    return paths
+
+
+@functools.cache
+def _charset(path: str) -> frozenset[int]:
+    font = TTFont(path, lazy=True)
+    try:
+        return frozenset(font.getBestCmap())
+    finally:
+        font.close()
+
+
+def _primary_charset() -> frozenset[int]:
+    return _charset(FONT_FILES[""]) & _charset(FONT_FILES["B"])
+
+
+def _beyond(charset: frozenset[int], text: str) -> list[str]:
+    return [c for c in text if not c.isspace() and ord(c) not in charset]
+
+
+def unprintable(text: str) -> str:
+    """The characters of `text` that no embedded font can draw (CJK, for one), in order, once each."""
+    rest = _beyond(_primary_charset(), text)
+    if rest:
+        rest = _beyond(_charset(_fallback_files()["B"]), "".join(rest))
+    return "".join(dict.fromkeys(rest))
 
 
 def _date(value) -> str:  # noqa: ANN001
@@ -28,15 +82,40 @@ def _qr_svg(url: str) -> io.BytesIO:
     return buf
 
 
+def _name_layout(pdf: FPDF, name: str, width: float) -> tuple[float, int]:
+    """The largest bold size (and its number of lines) at which the name fits the box under
+    "This certifies that": one line at 28 pt if it can, smaller or wrapped if not."""
+    size = NAME_SIZE
+    while True:
+        pdf.set_font(FONT, "B", size)
+        lines = len(pdf.multi_cell(width, NAME_BOX, name, dry_run=True, output=MethodReturnValue.LINES))
+        if lines * size * PT * 1.15 <= NAME_BOX or size <= MIN_NAME_SIZE:
+            return size, lines
+        size -= 0.5
+
+
+def _add_fonts(pdf: FPDF, texts: list[str]) -> None:
+    """The main font; the fallback font and text shaping (joined Arabic letters, right-to-left
+    order) only when some text needs them, so Latin certificates render as they always did."""
+    for style, path in FONT_FILES.items():
+        pdf.add_font(FONT, style, path)
+    if not _beyond(_primary_charset(), "".join(texts)):
+        return
+    for style, path in _fallback_files().items():
+        pdf.add_font(FALLBACK, style, path)
+    pdf.set_fallback_fonts([FALLBACK])
+    pdf.set_text_shaping(True)
+
+
 def certificate_pdf(cert: CertificateView) -> bytes:
     """Render one certificate on an A4 landscape page."""
     pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf.set_title(f"Certificate {cert.code}")
+    # the name is in the document's properties too, whole, even where a glyph cannot be drawn
+    pdf.set_title(f"Certificate {cert.code}: {cert.holder}")
     pdf.set_author("quizapp")
-    pdf.set_subject(cert.programme)
+    pdf.set_subject(f"{cert.programme}, awarded to {cert.holder}")
     pdf.set_auto_page_break(False)
-    pdf.add_font(FONT, "", str(FONT_DIR / "SourceSansPro-Regular.ttf"))
-    pdf.add_font(FONT, "B", str(FONT_DIR / "SourceSansPro-Bold.ttf"))
+    _add_fonts(pdf, [cert.holder, cert.programme, *(row.module_title for row in cert.modules)])
     pdf.add_page()
     width = pdf.w - 40
 
@@ -54,9 +133,18 @@ def certificate_pdf(cert: CertificateView) -> bytes:
     pdf.set_font(FONT, "", 12)
     pdf.set_xy(20, 36)
     pdf.cell(width, 7, "This certifies that", align="C")
-    pdf.set_font(FONT, "B", 28)
+    size, lines = _name_layout(pdf, cert.holder, width)
+    pdf.set_font(FONT, "B", size)
     pdf.set_xy(20, 45)
-    pdf.cell(width, 14, cert.holder, align="C")
+    pdf.multi_cell(width, NAME_BOX / lines, cert.holder, align="C")
+    missing = unprintable(cert.holder)
+    if missing:
+        pdf.set_font(FONT, "", 8)
+        pdf.set_text_color(*MUTED)
+        pdf.set_xy(20, 45 + NAME_BOX)
+        pdf.cell(width, 3, "Some characters of this name cannot be printed here; the verification page "
+                           "and this document's properties show it in full.", align="C")
+        pdf.set_text_color(*INK)
     pdf.set_font(FONT, "", 12)
     pdf.set_xy(20, 62)
     pdf.cell(width, 7, "has passed every required module of the programme", align="C")

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from quizapp.models import AuditEvent, Module, Role, Setting
+from quizapp.db import utcnow
+from quizapp.models import AuditEvent, Certificate, Module, Role, Setting
+from quizapp.services import certification
 from quizapp.services.audit import AuditImmutable, record
-from tests.cert_helpers import make_modules
+from tests.cert_helpers import make_modules, pass_all
 
 PACKAGE = Path(__file__).resolve().parent.parent / "quizapp"
 
@@ -112,7 +114,7 @@ def test_audit_log_filters(client, login_as, events_dated, query, expected):
     ({"action": "no.such.action"}, "Not a valid choice."),
     ({"page": "0"}, "Number must be between 1 and 100000."),
     ({"page": "two"}, "Not a valid integer value."),
-    ({"actor": "a\x00b"}, "Type a name or an email address."),
+    ({"actor": "a\x00b"}, "NUL character"),
 ])
 def test_audit_log_refuses_bad_filters_with_a_message(client, login_as, events_dated, query, message):
     login_as(Role.ADMIN)
@@ -134,6 +136,25 @@ def test_audit_log_pages(client, login_as, db):
     assert "event number 009" in second and "event number 010" not in second
     beyond = client.get("/admin/audit", query_string={"page": 50})
     assert beyond.status_code == 200 and "No events match." in beyond.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("extra", [{"_method": "POST"}, {"_anchor": "elsewhere"}, {"_external": "1"},
+                                   {"_scheme": "javascript"}, {"unknown": "kept-out"}])
+def test_audit_pager_links_carry_only_the_known_filters(client, login_as, db, extra):
+    login_as(Role.ADMIN)
+    base = datetime(2030, 3, 1, tzinfo=UTC)
+    db.add_all(AuditEvent(at=base + timedelta(minutes=i), action="test.bulk", target_type="x", target_id=str(i),
+                          summary=f"event number {i:03d}", details={}) for i in range(60))
+    db.commit()
+    filters = {"action": "test.bulk", "actor": "system", "date_from": "2030-03-01", "date_to": "2030-03-02"}
+    response = client.get("/admin/audit", query_string={**filters, **extra})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    older = re.search(r'href="([^"]*)"[^>]*>Older</a>', html).group(1)
+    assert older.startswith("/admin/audit?") and "#" not in older
+    query = dict(part.split("=", 1) for part in older.split("?", 1)[1].split("&amp;"))
+    assert query == {"page": "2", "action": "test.bulk", "actor": "system", "date_from": "2030-03-01",
+                     "date_to": "2030-03-02"}
 
 
 # --- programme settings page -------------------------------------------------------------------------
@@ -167,12 +188,29 @@ def test_programme_page_saves_and_audits(client, login_as, db):
     assert actions.count("programme.updated") == 3 and actions.count("module.required_changed") == 1
 
 
+def test_unrequiring_the_last_missing_module_issues_the_certificate_at_once(client, login_as, db, make_user):
+    modules = make_modules(db, 4)
+    trainee = make_user(Role.TRAINEE, name="Three of Four")
+    pass_all(db, trainee, modules[:3], utcnow() - timedelta(days=2))
+    login_as(Role.ADMIN)
+    response = client.post("/admin/programme", data={
+        "name": "Microneedling practitioner — face and back", "validity_months": "24", "renewal_window_days": "60",
+        "required_modules": [str(m.id) for m in modules[:3]],
+    }, follow_redirects=True)
+    assert "1 certificate(s) issued to trainees who now qualify" in response.get_data(as_text=True)
+    db.expire_all()
+    cert = db.scalar(select(Certificate).where(Certificate.user_id == trainee.id))
+    assert cert is not None and certification.status(cert, utcnow()) == certification.CertStatus.VALID
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.issued"))
+    assert event.target_id == str(cert.id) and event.details["user_id"] == trainee.id
+
+
 @pytest.mark.parametrize("data, message", [
     ({"name": "", "validity_months": "24", "renewal_window_days": "60"}, "This field is required."),
     ({"name": "P", "validity_months": "0", "renewal_window_days": "60"}, "Number must be between 1 and 120."),
     ({"name": "P", "validity_months": "x", "renewal_window_days": "60"}, "Not a valid integer value."),
     ({"name": "P", "validity_months": "2", "renewal_window_days": "60"}, "shorter than the validity period"),
-    ({"name": "P\x00", "validity_months": "24", "renewal_window_days": "60"}, "one line of plain text"),
+    ({"name": "P\x00", "validity_months": "24", "renewal_window_days": "60"}, "NUL character"),
     ({"name": "P", "validity_months": "24", "renewal_window_days": "60", "required_modules": "99999"},
      "is not a valid choice for this field."),
 ])

@@ -1,6 +1,7 @@
 """Certification rules at a frozen `now`: issue, expire, recertify, revoke, restore, codes, settings."""
 from __future__ import annotations
 
+import random
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -10,9 +11,11 @@ from sqlalchemy import func, select
 from quizapp.db import new_session
 from quizapp.models import AuditEvent, Certificate, CertificateAttempt, Module, Role, User
 from quizapp.services import ServiceError, certification
+from quizapp.services import attempts as attempts_service
 from quizapp.services import programme as programme_service
 from quizapp.services.certification import CertStatus, add_months, status
 from tests.cert_helpers import NOW, attempt, attempt_row, certify, make_modules, pass_all
+from tests.quiz_helpers import import_quiz, key_answer
 
 DAY = timedelta(days=1)
 
@@ -121,6 +124,96 @@ def test_each_trainee_is_judged_on_their_own_passes(db, make_user, modules):
     pass_all(db, two, modules[2:], NOW - DAY)
     assert certification.on_attempt_passed(db, one, NOW) is None
     assert certification.on_attempt_passed(db, two, NOW) is None
+
+
+def test_a_pass_graded_late_dates_the_certificate_from_when_it_finished(db, trainee, modules):
+    """An overdue attempt finished at its deadline but was graded days later, when somebody looked."""
+    pass_all(db, trainee, modules[:3], NOW - 10 * DAY)
+    finished = NOW - 3 * DAY
+    late = attempt(db, trainee, modules[3], finished)
+    cert = certification.on_attempt_passed(db, trainee, NOW, earned_at=finished)
+    db.commit()
+    assert cert.issued_at == finished
+    assert cert.expires_at == add_months(finished, 24)
+    assert late.id in {e.attempt_id for e in cert.evidence}
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.issued"))
+    assert event.details["expires_at"] == add_months(finished, 24).isoformat()
+
+
+def test_a_late_graded_certificate_is_never_dated_before_its_evidence(db, trainee, modules):
+    attempt(db, trainee, modules[1], NOW - 10 * DAY)
+    early = attempt(db, trainee, modules[0], NOW - 5 * DAY, percent="85.0")
+    attempt(db, trainee, modules[0], NOW - DAY, percent="100.0")  # better, but after the certificate's date
+    submitted = attempt(db, trainee, modules[2], NOW - 2 * DAY)  # submitted while the overdue one lay open
+    attempt(db, trainee, modules[3], NOW - 3 * DAY)
+    cert = certification.on_attempt_passed(db, trainee, NOW, earned_at=NOW - 3 * DAY)
+    db.commit()
+    assert cert.issued_at == submitted.finished_at == NOW - 2 * DAY
+    assert early.id in {e.attempt_id for e in cert.evidence}
+    assert all(row.passed_at <= cert.issued_at for row in certification.evidence(db, cert))
+
+
+def test_an_overdue_attempt_graded_days_later_dates_the_certificate_from_its_deadline(db, trainee):
+    module = import_quiz(db, required_for_certification=True, time_limit_minutes=10)
+    opened = attempts_service.start_attempt(db, trainee, module, NOW - 3 * DAY, random.Random(1))
+    for response in opened.responses:
+        attempts_service.store_answer(db, opened, response, key_answer(response.version), NOW - 3 * DAY)
+    db.commit()
+    assert attempts_service.finalise_if_overdue(db, opened, NOW)  # nobody looked until now
+    db.commit()
+    assert opened.passed and opened.finished_at == NOW - 3 * DAY + timedelta(minutes=10) + attempts_service.GRACE
+    [cert] = certificates(db, trainee)
+    assert cert.issued_at == opened.finished_at
+
+
+# --- the rules change: certificates due at once -----------------------------------------------------
+
+
+def _settings(db, modules, *, validity: int = 24, now=NOW) -> list[str]:
+    return programme_service.update(
+        db, name="Microneedling practitioner — face and back", validity_months=validity, renewal_window_days=60,
+        required_module_ids=[m.id for m in modules], actor=None, now=now,
+    )
+
+
+def test_unrequiring_the_missing_module_issues_the_certificate_in_the_same_transaction(
+    db, trainee, modules, make_user,
+):
+    pass_all(db, trainee, modules[:3], NOW - 3 * DAY)
+    assert certification.on_attempt_passed(db, trainee, NOW - 3 * DAY) is None
+    partly = make_user(Role.TRAINEE)
+    pass_all(db, partly, modules[:2], NOW - 3 * DAY)
+    holder = make_user(Role.TRAINEE)
+    held = certify(db, holder, modules, NOW - 5 * DAY)
+
+    changes = _settings(db, modules[:3])
+    cert = db.scalar(select(Certificate).where(Certificate.user_id == trainee.id))
+    assert cert is not None and cert.issued_at == NOW and status(cert, NOW) == CertStatus.VALID
+    assert len(cert.evidence) == 3
+    assert changes[-1] == "1 certificate(s) issued to trainees who now qualify"
+    assert certificates(db, partly) == [] and certificates(db, holder) == [held]
+    issued = db.scalars(select(AuditEvent).where(AuditEvent.action == "certificate.issued",
+                                                 AuditEvent.target_id == str(cert.id))).all()
+    assert len(issued) == 1 and issued[0].actor_id is None
+    db.rollback()  # nothing was committed: the certificate goes with the settings change
+    assert certificates(db, trainee) == []
+
+
+def test_a_longer_validity_issues_the_certificate_a_lapsed_pass_held_back(db, trainee, modules):
+    _settings(db, modules, validity=12)
+    attempt(db, trainee, modules[0], NOW - 14 * 30 * DAY)
+    pass_all(db, trainee, modules[1:], NOW - DAY)
+    assert certification.on_attempt_passed(db, trainee, NOW) is None
+    _settings(db, modules, validity=24)
+    [cert] = certificates(db, trainee)
+    assert cert.expires_at == add_months(NOW, 24)
+
+
+def test_renaming_the_programme_issues_nothing(db, trainee, modules):
+    pass_all(db, trainee, modules[:3], NOW - DAY)
+    programme_service.update(db, name="Renamed", validity_months=24, renewal_window_days=60,
+                             required_module_ids=[m.id for m in modules], actor=None, now=NOW)
+    assert certificates(db, trainee) == []
 
 
 # --- time: status, window, banner -------------------------------------------------------------------
@@ -432,6 +525,24 @@ def test_concurrent_last_two_passes_still_issue_one_certificate(app, db, trainee
 
     results = _race(app, trainee.id, work)
     assert sum(r is not None for r in results) == 1
+    assert db.scalar(select(func.count()).select_from(Certificate)) == 1
+
+
+@pytest.mark.postgres_only
+def test_unrequiring_a_module_while_the_last_pass_is_graded_issues_one_certificate(app, db, trainee, modules):
+    """Whichever takes the trainee's lock first, the later one sees the other's work."""
+    pass_all(db, trainee, modules[:2], NOW - DAY)
+
+    def work(session, user, barrier, i):
+        if i == 0:  # the submit of module 3, graded inside its transaction
+            session.add(attempt_row(user, session.get(Module, modules[2].id), NOW - timedelta(minutes=5)))
+            session.flush()
+            barrier.wait()
+            return certification.on_attempt_passed(session, user, NOW)
+        barrier.wait()  # an admin makes module 4 optional
+        return _settings(session, modules[:3])
+
+    _race(app, trainee.id, work)
     assert db.scalar(select(func.count()).select_from(Certificate)) == 1
 
 

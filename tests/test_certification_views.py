@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pypdf
 import pytest
 
 from quizapp.db import utcnow
 from quizapp.models import Role
+from quizapp.pdf import certificate_pdf, unprintable
 from quizapp.services import certification
 from tests.cert_helpers import NAME, attempt, certify, make_modules
 from tests.conftest import PASSWORD
@@ -96,6 +98,97 @@ def test_pdf_of_a_revoked_certificate_says_so(client, login_as, db, modules, mak
     response = client.get(f"/certificate.pdf?id={cert.id}")
     text = pypdf.PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
     assert "REVOKED" in text
+
+
+# --- names in any script, and long ones -------------------------------------------------------------
+
+
+def pdf_of(holder: str) -> pypdf.PdfReader:
+    row = certification.EvidenceRow("Module 1", Decimal("90.0"), datetime(2030, 6, 1, tzinfo=UTC), 1)
+    view = certification.CertificateView(
+        id=1, holder=holder, programme="Microneedling practitioner — face and back", code="7K3Q-9XPM-2D4T-V",
+        issued_at=datetime(2030, 6, 1, tzinfo=UTC), expires_at=datetime(2032, 6, 1, tzinfo=UTC),
+        status=certification.CertStatus.VALID, verify_url="https://quizapp.example/verify/7K3Q-9XPM-2D4T-V",
+        modules=[row],
+    )
+    return pypdf.PdfReader(io.BytesIO(certificate_pdf(view)))
+
+
+def text_runs(reader: pypdf.PdfReader) -> list[tuple[str, str | None, float, float]]:
+    """(text, font name, size in pt, left edge in mm) of every piece of text drawn on the page."""
+    runs = []
+
+    def visit(text, cm, tm, font, size):  # noqa: ANN001
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            runs.append((text, font and font["/BaseFont"].split("+")[-1], size, x * 25.4 / 72))
+
+    reader.pages[0].extract_text(visitor_text=visit)
+    return runs
+
+
+@pytest.mark.parametrize("holder, fonts", [
+    ("Zoë Ångström-Nguyễn", {"SourceSansProBold"}),
+    ("Γιώργος Παπαδόπουλος", {"SourceSansProBold"}),
+    ("Наталья Иванова", {"SourceSansProBold"}),
+    ("محمد عبد الله", {"FiraGOBold"}),
+    ("דוד כהן", {"FiraGOBold"}),
+    ("राहुल शर्मा", {"FiraGOBold"}),
+    ("გიორგი ბერიძე", {"FiraGOBold"}),
+    ("Ana محمد López", {"SourceSansProBold", "FiraGOBold"}),
+])
+def test_pdf_prints_names_in_greek_cyrillic_arabic_hebrew_and_more(holder, fonts):
+    reader = pdf_of(holder)
+    runs = text_runs(reader)
+    assert all(font for _text, font, _size, _x in runs)  # no text drawn without a font (it would not show)
+    name = [(text, font) for text, font, size, _x in runs if size == 28]
+    assert {font for _text, font in name} == fonts
+    drawn = " ".join(text for text, _font in name)
+    # right-to-left words come out of the page in visual order; each must be there, whole
+    assert all(word in drawn for word in holder.split())
+    assert "cannot be printed" not in reader.pages[0].extract_text()
+    if fonts == {"SourceSansProBold"}:  # Latin, Greek and Cyrillic pages embed no extra font
+        assert not any("FiraGO" in f for f in fonts_of(reader))
+
+
+def fonts_of(reader: pypdf.PdfReader) -> list[str]:
+    return [f.get_object()["/BaseFont"] for f in reader.pages[0]["/Resources"]["/Font"].values()]
+
+
+@pytest.mark.parametrize("holder, missing", [("王小明", "王小明"), ("Ana 王 López", "王")])
+def test_pdf_of_a_name_no_font_can_draw_keeps_it_in_the_properties_and_says_so(holder, missing):
+    assert unprintable(holder) == missing
+    reader = pdf_of(holder)
+    assert reader.metadata.title == f"Certificate 7K3Q-9XPM-2D4T-V: {holder}"
+    assert reader.metadata.subject == f"Microneedling practitioner — face and back, awarded to {holder}"
+    text = reader.pages[0].extract_text()
+    assert "Some characters of this name cannot be printed here; the verification page" in text
+    assert all(word in text for word in holder.split() if word not in missing)
+
+
+@pytest.mark.parametrize("holder", [
+    "Maximiliana Alexandrina Konstantinopoulou-Vanderbilt Featherstonehaugh de la Cruz y Montenegro "
+    "Wolfeschlegelsteinhausen Bergerdorff",
+    "W" * 120,
+    "محمد " * 24,
+])
+def test_a_long_name_shrinks_to_fit_inside_the_border(holder):
+    holder = holder.strip()[:120]
+    runs = text_runs(pdf_of(holder))
+    name = [(text, size, x) for text, _font, size, x in runs if 8 <= size < 28 and text.strip() in holder]
+    assert name, runs
+    assert "".join(text for text, _size, _x in name).replace(" ", "") == holder.replace(" ", "")
+    # centred in the 20 mm margins: a line that starts inside them also ends inside them
+    assert min(x for _text, _size, x in name) >= 20
+    assert len({size for _text, size, _x in name}) == 1
+
+
+def test_the_pdf_of_an_arabic_name_downloads(client, login_as, db, modules):
+    trainee = login_as(Role.TRAINEE, name="ليلى حداد")
+    certify(db, trainee, modules, utcnow() - timedelta(minutes=5))
+    reader = pypdf.PdfReader(io.BytesIO(client.get("/certificate.pdf").data))
+    assert "ليلى" in reader.pages[0].extract_text() and "حداد" in reader.pages[0].extract_text()
+    assert reader.metadata.title.endswith(": ليلى حداد")
 
 
 def test_print_view_uses_the_public_base_url_not_the_host_header(client, make_user, db, modules):

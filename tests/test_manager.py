@@ -105,7 +105,8 @@ def test_revoke_needs_a_reason(client, login_as, world, db):
 
 @pytest.mark.parametrize("reason, message", [
     ("x" * 501, "Field cannot be longer than 500 characters."),
-    ("bad\x00byte", "control characters"),
+    ("bad\x00byte", "NUL character"),
+    ("bad\x07bell", "control characters"),
 ])
 def test_bad_reasons_are_refused_with_a_message(client, login_as, world, db, reason, message):
     login_as(Role.ADMIN)

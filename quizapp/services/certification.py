@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import calendar
 import math
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import distinct, func, select, update
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from quizapp.models import Certificate, CertificateAttempt, Module, QuizAttempt, User
@@ -132,11 +133,11 @@ def _counting_from(certs: list[Certificate], now: datetime, window: int) -> tupl
     return window_opens(latest, window), False
 
 
-def _best_passes(
+def _counting_passes(
     session: Session, user: User, modules: Iterable[Module], now: datetime, settings: Programme,
     since: datetime | None,
-) -> dict[int, QuizAttempt]:
-    """The best counting pass of each module: within the validity period and after `since`."""
+) -> dict[int, list[QuizAttempt]]:
+    """Each module's counting passes: within the validity period and after `since`."""
     module_ids = [m.id for m in modules]
     if not module_ids:
         return {}
@@ -149,12 +150,22 @@ def _best_passes(
     )
     if since is not None:
         query = query.where(QuizAttempt.finished_at > since)
-    best: dict[int, QuizAttempt] = {}
+    passes: dict[int, list[QuizAttempt]] = defaultdict(list)
     for attempt in session.scalars(query.execution_options(populate_existing=True)):
-        held = best.get(attempt.module_id)
-        if held is None or (attempt.percent, attempt.finished_at) > (held.percent, held.finished_at):
-            best[attempt.module_id] = attempt
-    return best
+        passes[attempt.module_id].append(attempt)
+    return passes
+
+
+def _best(passes: Iterable[QuizAttempt]) -> QuizAttempt:
+    return max(passes, key=lambda a: (a.percent, a.finished_at))
+
+
+def _best_passes(
+    session: Session, user: User, modules: Iterable[Module], now: datetime, settings: Programme,
+    since: datetime | None,
+) -> dict[int, QuizAttempt]:
+    """The best counting pass of each module."""
+    return {m: _best(p) for m, p in _counting_passes(session, user, modules, now, settings, since).items()}
 
 
 @dataclass(frozen=True)
@@ -187,10 +198,15 @@ class Progress:
         return bool(self.items) and self.passed == self.total
 
 
-def progress(session: Session, user: User, now: datetime) -> Progress:
-    """Which required modules have a counting pass ("3 of 4 required modules passed")."""
-    settings = programme_service.get(session)
-    since, blocked = _counting_from(certificates_of(session, user), now, settings.renewal_window_days)
+def progress(
+    session: Session, user: User, now: datetime, *, settings: Programme | None = None,
+    certs: list[Certificate] | None = None,
+) -> Progress:
+    """Which required modules have a counting pass ("3 of 4 required modules passed"); a page that
+    already holds the settings and the trainee's certificates passes them in."""
+    settings = settings or programme_service.get(session)
+    certs = certificates_of(session, user) if certs is None else certs
+    since, blocked = _counting_from(certs, now, settings.renewal_window_days)
     if blocked:  # certified and not yet in the window: show what earned it
         since = None
     modules = programme_service.required_modules(session)
@@ -218,8 +234,13 @@ def _keep_one_current(certs: list[Certificate], now: datetime, window: int) -> N
         older.superseded_at = now
 
 
-def on_attempt_passed(session: Session, user: User, now: datetime) -> Certificate | None:
-    """Issue a certificate if this pass completed the required modules; flush only, the caller commits."""
+def on_attempt_passed(
+    session: Session, user: User, now: datetime, *, earned_at: datetime | None = None,
+) -> Certificate | None:
+    """Issue a certificate if this pass completed the required modules; flush only, the caller commits.
+
+    `earned_at` is when the pass finished, if earlier than `now` (an overdue attempt graded late):
+    the certificate is dated from it, though never before the passes it rests on."""
     _lock_user(session, user)
     settings = programme_service.get(session)
     window = settings.renewal_window_days
@@ -228,15 +249,20 @@ def on_attempt_passed(session: Session, user: User, now: datetime) -> Certificat
     if blocked:
         return None
     modules = programme_service.required_modules(session)
-    best = _best_passes(session, user, modules, now, settings, since)
-    if not modules or len(best) < len(modules):
+    passes = _counting_passes(session, user, modules, now, settings, since)
+    if not modules or len(passes) < len(modules):
         return None
+    issued_at = now
+    if earned_at is not None and earned_at < now:
+        completed = max(min(a.finished_at for a in p) for p in passes.values())
+        issued_at = max(earned_at, completed)
+    best = {m: _best(a for a in p if a.finished_at <= issued_at) for m, p in passes.items()}
     cert = Certificate(
         user_id=user.id,
         code=unique_code(session),
         programme=settings.name,
-        issued_at=now,
-        expires_at=add_months(now, settings.validity_months),
+        issued_at=issued_at,
+        expires_at=add_months(issued_at, settings.validity_months),
     )
     session.add(cert)
     session.flush()
@@ -252,6 +278,44 @@ def on_attempt_passed(session: Session, user: User, now: datetime) -> Certificat
         attempt_ids=[best[m.id].id for m in modules],
     )
     return cert
+
+
+def issue_where_qualified(session: Session, now: datetime) -> list[Certificate]:
+    """After the rules changed (required modules, validity, window): issue every certificate now due,
+    each through on_attempt_passed under the trainee's lock; flush only, the caller commits."""
+    modules = programme_service.required_modules(session)
+    if not modules:
+        return []
+    settings = programme_service.get(session)
+    module_ids = [m.id for m in modules]
+    if session.get_bind().dialect.name != "sqlite":
+        # Lock everyone who has taken a required module before looking: a pass being graded right now
+        # is then either committed before we look, or graded after this change and issues itself.
+        takers = select(QuizAttempt.user_id).where(QuizAttempt.module_id.in_(module_ids))
+        session.execute(
+            select(User.id).where(User.id.in_(takers)).order_by(User.id).with_for_update(key_share=True)
+        )
+    covered = (
+        select(QuizAttempt.user_id)
+        .where(
+            QuizAttempt.module_id.in_(module_ids),
+            QuizAttempt.passed.is_(True),
+            QuizAttempt.finished_at >= add_months(now, -settings.validity_months),
+            QuizAttempt.finished_at <= now,
+        )
+        .group_by(QuizAttempt.user_id)
+        .having(func.count(distinct(QuizAttempt.module_id)) == len(module_ids))
+    )
+    certified = select(Certificate.user_id).where(  # holds a valid certificate outside its renewal window
+        Certificate.revoked_at.is_(None),
+        Certificate.superseded_at.is_(None),
+        Certificate.expires_at > now + timedelta(days=settings.renewal_window_days),
+    )
+    candidates = session.scalars(
+        select(User).where(User.id.in_(covered), User.id.not_in(certified)).order_by(User.id)
+    ).all()
+    issued = [on_attempt_passed(session, user, now) for user in candidates]
+    return [cert for cert in issued if cert is not None]
 
 
 # --- revoking ------------------------------------------------------------------------------------
@@ -324,10 +388,13 @@ class Banner(str):
         return obj
 
 
-def banner(session: Session, user: User, now: datetime) -> Banner | None:
+def banner(
+    session: Session, user: User, now: datetime, *, settings: Programme | None = None,
+    certs: list[Certificate] | None = None,
+) -> Banner | None:
     """The trainee's home-page notice: expiring soon, or expired."""
-    window = programme_service.get(session).renewal_window_days
-    certs = certificates_of(session, user)
+    window = (settings or programme_service.get(session)).renewal_window_days
+    certs = certificates_of(session, user) if certs is None else certs
     statuses = [(c, status(c, now, window)) for c in certs]
     current = next(((c, s) for c, s in statuses if s in CURRENT), None)
     if current is not None:
@@ -356,14 +423,24 @@ class EvidenceRow:
 
 def evidence(session: Session, cert: Certificate) -> list[EvidenceRow]:
     """The passes that earned the certificate, in module order."""
-    attempts = session.scalars(
-        select(QuizAttempt)
-        .join(CertificateAttempt, CertificateAttempt.attempt_id == QuizAttempt.id)
-        .where(CertificateAttempt.certificate_id == cert.id)
-        .options(selectinload(QuizAttempt.module))
+    return evidence_of(session, [cert])[cert.id]
+
+
+def evidence_of(session: Session, certs: Iterable[Certificate]) -> dict[int, list[EvidenceRow]]:
+    """The evidence of several certificates in one query: certificate id -> rows in module order."""
+    rows: dict[int, list[EvidenceRow]] = {c.id: [] for c in certs}
+    if not rows:
+        return rows
+    found = session.execute(
+        select(CertificateAttempt.certificate_id, QuizAttempt, Module)
+        .join(QuizAttempt, CertificateAttempt.attempt_id == QuizAttempt.id)
+        .join(Module, QuizAttempt.module_id == Module.id)
+        .where(CertificateAttempt.certificate_id.in_(rows))
+        .order_by(Module.order, Module.title, QuizAttempt.id)
     ).all()
-    attempts = sorted(attempts, key=lambda a: (a.module.order, a.module.title))
-    return [EvidenceRow(a.module.title, a.percent, a.finished_at, a.id) for a in attempts]
+    for cert_id, attempt, module in found:
+        rows[cert_id].append(EvidenceRow(module.title, attempt.percent, attempt.finished_at, attempt.id))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -386,11 +463,18 @@ class CertificateView:
         return STATUS_LABELS[self.status]
 
 
-def view(session: Session, cert: Certificate, now: datetime, base_url: str) -> CertificateView:
+def view(
+    session: Session, cert: Certificate, now: datetime, base_url: str, *, settings: Programme | None = None,
+    modules: list[EvidenceRow] | None = None,
+) -> CertificateView:
+    """What pages and the PDF show of one certificate; pages showing several pass in the settings and
+    the evidence they loaded once."""
+    window = (settings or programme_service.get(session)).renewal_window_days
     return CertificateView(
         id=cert.id, holder=cert.user.name, programme=cert.programme, code=format_code(cert.code),
-        issued_at=cert.issued_at, expires_at=cert.expires_at, status=status(cert, now),
-        verify_url=verify_url(cert.code, base_url), modules=evidence(session, cert),
+        issued_at=cert.issued_at, expires_at=cert.expires_at, status=status(cert, now, window),
+        verify_url=verify_url(cert.code, base_url),
+        modules=evidence(session, cert) if modules is None else modules,
         revoked_reason=cert.revoked_reason,
     )
 
@@ -406,16 +490,18 @@ class TraineePage:
 
 
 def trainee_page(session: Session, user: User, now: datetime, base_url: str) -> TraineePage:
+    """Everything on the page in a fixed number of queries, however many certificates there are."""
+    settings = programme_service.get(session)
     certs = certificates_of(session, user)
-    current = current_for(session, user, now)
-    main = current or (certs[0] if certs else None)
-    shown = view(session, main, now, base_url) if main is not None else None
-    needs_progress = current is None or shown.status == CertStatus.EXPIRING
+    rows = evidence_of(session, certs)
+    views = [view(session, c, now, base_url, settings=settings, modules=rows[c.id]) for c in certs]
+    shown = next((v for v in views if v.status in CURRENT), views[0] if views else None)
+    needs_progress = shown is None or shown.status != CertStatus.VALID
     return TraineePage(
         certificate=shown,
-        history=[view(session, c, now, base_url) for c in certs if c is not main],
-        progress=progress(session, user, now) if needs_progress else None,
-        banner=banner(session, user, now),
+        history=[v for v in views if v is not shown],
+        progress=progress(session, user, now, settings=settings, certs=certs) if needs_progress else None,
+        banner=banner(session, user, now, settings=settings, certs=certs),
     )
 
 

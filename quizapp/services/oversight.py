@@ -178,12 +178,17 @@ def trainee_detail(session: Session, viewer: User, user_id: int, now: datetime) 
     _finalise_overdue(session, attempts, now)
     modules = list(session.scalars(select(Module).order_by(Module.order, Module.title)))
     cutoff = certification.add_months(now, -settings.validity_months)
+    certs = list(session.scalars(  # who revoked each is shown too: loaded here, not once per row
+        select(Certificate).where(Certificate.user_id == trainee.id)
+        .options(selectinload(Certificate.revoked_by))
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    ))
+    evidence = certification.evidence_of(session, certs)
     entries = [
-        CertificateEntry(c, certification.status(c, now, settings.renewal_window_days),
-                         certification.evidence(session, c))
-        for c in certification.certificates_of(session, trainee)
+        CertificateEntry(c, certification.status(c, now, settings.renewal_window_days), evidence[c.id])
+        for c in certs
     ]
     return TraineeDetail(
         trainee, _module_states(modules, attempts, cutoff), attempts, entries,
-        certification.progress(session, trainee, now),
+        certification.progress(session, trainee, now, settings=settings, certs=certs),
     )

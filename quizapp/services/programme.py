@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quizapp.db import utcnow
 from quizapp.models import Module, Setting, User
 from quizapp.services import ServiceError
 from quizapp.services.audit import record
@@ -92,8 +94,12 @@ def update(
     renewal_window_days: int,
     required_module_ids: Iterable[int],
     actor: User | None,
+    now: datetime | None = None,
 ) -> list[str]:
-    """Store the settings and the modules' required flags; audit each change; return what changed."""
+    """Store the settings and the modules' required flags; audit each change; return what changed.
+
+    A change to who qualifies (the required modules, the validity, the window) issues, in the same
+    transaction, the certificates trainees have now earned: nobody waits for another pass."""
     problems = validate(name, validity_months, renewal_window_days)
     if problems:
         raise ServiceError(" ".join(problems))
@@ -112,13 +118,21 @@ def update(
         changes.append(f"{key}: {before} → {after}")
         record(session, actor, "programme.updated", "setting", key, f"{key}: {before} → {after}",
                old=before, new=after)
+    rules_changed = (old.validity_months, old.renewal_window_days) != (new.validity_months, new.renewal_window_days)
     wanted = set(required_module_ids)
     for module in session.scalars(select(Module).order_by(Module.order, Module.title)):
         required = module.id in wanted
         if module.required_for_certification != required:
             module.required_for_certification = required
+            rules_changed = True
             text = f"{module.slug}: {'required' if required else 'not required'} for certification"
             changes.append(text)
             record(session, actor, "module.required_changed", "module", module.id, text, required=required)
     session.flush()
+    if rules_changed:
+        from quizapp.services import certification  # it imports this module: a top-level import is circular
+
+        issued = certification.issue_where_qualified(session, now or utcnow())
+        if issued:
+            changes.append(f"{len(issued)} certificate(s) issued to trainees who now qualify")
     return changes

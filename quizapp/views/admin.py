@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from quizapp.db import get_session
+from quizapp.db import get_session, utcnow
 from quizapp.forms import AuditFilterForm, NewTeamForm, NewUserForm, PasswordForm, ProgrammeForm, TeamForm, UserForm
 from quizapp.models import Module, Role, Team, User
 from quizapp.security import role_required
@@ -16,6 +16,7 @@ from quizapp.services import programme as programme_service
 from quizapp.services import users as users_service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+AUDIT_FILTERS = ("action", "actor", "date_from", "date_to")  # what the audit log's pager links carry
 
 
 @bp.before_request
@@ -167,14 +168,14 @@ def programme():
             changes = programme_service.update(
                 session, name=form.name.data, validity_months=form.validity_months.data,
                 renewal_window_days=form.renewal_window_days.data,
-                required_module_ids=form.required_modules.data or [], actor=current_user,
+                required_module_ids=form.required_modules.data or [], actor=current_user, now=utcnow(),
             )
         except ServiceError as err:
             session.rollback()
             form.renewal_window_days.errors.append(str(err))
         else:
             session.commit()
-            flash(f"Saved {len(changes)} change(s)." if changes else "Nothing changed.", "success")
+            flash(f"Saved: {'; '.join(changes)}." if changes else "Nothing changed.", "success")
             return redirect(url_for("admin.programme"))
     return render_template("admin/programme.html", form=form), 400 if form.errors else 200
 
@@ -190,5 +191,6 @@ def audit():
         session, action=form.action.data or None, actor=form.actor.data or None,
         date_from=form.date_from.data, date_to=form.date_to.data, page=form.page.data or 1,
     )
-    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    # only the known filters: url_for would take raw keys such as _method or _anchor as its own arguments
+    filters = {k: request.args[k] for k in AUDIT_FILTERS if request.args.get(k)}
     return render_template("admin/audit.html", form=form, page=page, filters=filters)
