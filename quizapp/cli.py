@@ -249,7 +249,8 @@ def certs_list(statuses: tuple[str, ...], expiring_within: int | None, fmt: str)
     import sys
 
     from quizapp.db import utcnow
-    from quizapp.services.certification import format_code, list_certificates
+    from quizapp.services.certificate_pages import list_certificates
+    from quizapp.services.certificate_codes import format_code
 
     header = ["code", "holder", "email", "programme", "issued_at", "expires_at", "status"]
     with new_session() as session:

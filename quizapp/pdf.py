@@ -13,7 +13,8 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 
-from quizapp.services.certification import CURRENT, CertificateView
+from quizapp.services.certificate_pages import CertificateView
+from quizapp.services.certification import CURRENT
 
 FONT_DIR = files("font_source_sans_pro") / "files"
 FONT = "SourceSans"  # Latin (Vietnamese too), Greek, Cyrillic

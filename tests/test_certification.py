@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from quizapp.db import new_session
 from quizapp.models import AuditEvent, Certificate, CertificateAttempt, Module, Role, User
 from quizapp.services import ServiceError, certification
+from quizapp.services import certificate_pages
 from quizapp.services import attempts as attempts_service
 from quizapp.services import programme as programme_service
 from quizapp.services.certification import CertStatus, add_months, status
@@ -113,7 +114,7 @@ def test_the_best_pass_of_each_module_is_the_evidence(db, trainee, modules):
     best = attempt(db, trainee, modules[0], NOW - 2 * DAY, percent="95.0")
     attempt(db, trainee, modules[0], NOW - DAY, percent="82.5")
     cert = certification.on_attempt_passed(db, trainee, NOW)
-    rows = certification.evidence(db, cert)
+    rows = certificate_pages.evidence(db, cert)
     assert [r.module_title for r in rows] == ["Module 1", "Module 2", "Module 3", "Module 4"]
     assert rows[0].attempt_id == best.id and str(rows[0].percent) == "95.0"
 
@@ -150,7 +151,7 @@ def test_a_late_graded_certificate_is_never_dated_before_its_evidence(db, traine
     db.commit()
     assert cert.issued_at == submitted.finished_at == NOW - 2 * DAY
     assert early.id in {e.attempt_id for e in cert.evidence}
-    assert all(row.passed_at <= cert.issued_at for row in certification.evidence(db, cert))
+    assert all(row.passed_at <= cert.issued_at for row in certificate_pages.evidence(db, cert))
 
 
 def test_an_overdue_attempt_graded_days_later_dates_the_certificate_from_its_deadline(db, trainee):
@@ -243,14 +244,14 @@ def test_add_months_clamps_to_the_end_of_the_month():
 
 
 def test_banner_inside_the_window_and_after_expiry(db, trainee, modules):
-    assert certification.banner(db, trainee, NOW) is None
+    assert certificate_pages.banner(db, trainee, NOW) is None
     cert = certify(db, trainee, modules)
-    assert certification.banner(db, trainee, NOW) is None
-    text = certification.banner(db, trainee, cert.expires_at - timedelta(days=10))
+    assert certificate_pages.banner(db, trainee, NOW) is None
+    text = certificate_pages.banner(db, trainee, cert.expires_at - timedelta(days=10))
     assert text == ("Your certificate expires in 10 days — recertify by passing the required modules again.")
     assert text.level == "warning"
-    assert "expires tomorrow" in certification.banner(db, trainee, cert.expires_at - timedelta(hours=3))
-    expired = certification.banner(db, trainee, cert.expires_at + DAY)
+    assert "expires tomorrow" in certificate_pages.banner(db, trainee, cert.expires_at - timedelta(hours=3))
+    expired = certificate_pages.banner(db, trainee, cert.expires_at + DAY)
     assert expired.startswith("Your certificate has expired") and expired.level == "danger"
 
 
@@ -285,7 +286,7 @@ def test_recertify_inside_the_window(db, trainee, modules):
     assert status(old, inside) == CertStatus.SUPERSEDED
     assert certification.current_for(db, trainee, inside) == new
     assert certificates(db, trainee) == [old, new]  # history kept
-    assert certification.banner(db, trainee, inside) is None
+    assert certificate_pages.banner(db, trainee, inside) is None
 
 
 def test_recertify_after_expiry_with_passes_from_the_window(db, trainee, modules):

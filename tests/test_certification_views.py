@@ -13,6 +13,7 @@ from quizapp.db import utcnow
 from quizapp.models import Role
 from quizapp.pdf import certificate_pdf, unprintable
 from quizapp.services import certification
+from quizapp.services import certificate_pages
 from tests.cert_helpers import NAME, attempt, certify, make_modules
 from tests.conftest import PASSWORD
 
@@ -104,8 +105,8 @@ def test_pdf_of_a_revoked_certificate_says_so(client, login_as, db, modules, mak
 
 
 def pdf_of(holder: str) -> pypdf.PdfReader:
-    row = certification.EvidenceRow("Module 1", Decimal("90.0"), datetime(2030, 6, 1, tzinfo=UTC), 1)
-    view = certification.CertificateView(
+    row = certificate_pages.EvidenceRow("Module 1", Decimal("90.0"), datetime(2030, 6, 1, tzinfo=UTC), 1)
+    view = certificate_pages.CertificateView(
         id=1, holder=holder, programme="Microneedling practitioner — face and back", code="7K3Q-9XPM-2D4T-V",
         issued_at=datetime(2030, 6, 1, tzinfo=UTC), expires_at=datetime(2032, 6, 1, tzinfo=UTC),
         status=certification.CertStatus.VALID, verify_url="https://quizapp.example/verify/7K3Q-9XPM-2D4T-V",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from quizapp.models import Certificate, Module, QuizAttempt, Role, Team, User, team_members
 from quizapp.services import NotFound, certification
+from quizapp.services import certificate_pages
 from quizapp.services import programme as programme_service
 from quizapp.services.certification import CertStatus
 
@@ -156,7 +157,7 @@ def overview(
 class CertificateEntry:
     certificate: Certificate
     status: CertStatus
-    evidence: list[certification.EvidenceRow]
+    evidence: list[certificate_pages.EvidenceRow]
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def trainee_detail(session: Session, viewer: User, user_id: int, now: datetime) 
         .options(selectinload(Certificate.revoked_by))
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     ))
-    evidence = certification.evidence_of(session, certs)
+    evidence = certificate_pages.evidence_of(session, certs)
     entries = [
         CertificateEntry(c, certification.status(c, now, settings.renewal_window_days), evidence[c.id])
         for c in certs

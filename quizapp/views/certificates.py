@@ -11,7 +11,8 @@ from quizapp.db import get_session, utcnow
 from quizapp.models import Role
 from quizapp.pdf import certificate_pdf
 from quizapp.security import role_required
-from quizapp.services import NotFound, certification
+from quizapp.services import NotFound
+from quizapp.services import certificate_pages
 
 bp = Blueprint("certificates", __name__)
 MAX_ID = 2**31 - 1  # larger ids cannot exist; PostgreSQL would refuse to compare them
@@ -25,16 +26,16 @@ def _chosen_view():
     session = get_session()
     now = utcnow()
     try:
-        cert = certification.own_certificate(session, current_user, int(raw) if raw else None, now)
+        cert = certificate_pages.own_certificate(session, current_user, int(raw) if raw else None, now)
     except NotFound:
         abort(404)
-    return certification.view(session, cert, now, current_app.config["PUBLIC_BASE_URL"])
+    return certificate_pages.view(session, cert, now, current_app.config["PUBLIC_BASE_URL"])
 
 
 @bp.route("/certificate")
 @role_required(Role.TRAINEE)
 def show():
-    page = certification.trainee_page(get_session(), current_user, utcnow(), current_app.config["PUBLIC_BASE_URL"])
+    page = certificate_pages.trainee_page(get_session(), current_user, utcnow(), current_app.config["PUBLIC_BASE_URL"])
     return render_template(
         "certificates/show.html", cert=page.certificate, history=page.history, progress=page.progress,
         banner=page.banner,

@@ -15,6 +15,7 @@ from quizapp.models import Module, Role
 from quizapp.question_types import get_type
 from quizapp.security import role_required
 from quizapp.services import Forbidden, NotFound, certification
+from quizapp.services import certificate_pages
 from quizapp.services import attempts as attempts_service
 from quizapp.services.attempts import AttemptClosed, QuizUnavailable
 from quizapp.services.sources import source_label
@@ -53,7 +54,7 @@ def home():
         return render_template("trainee/preview_home.html", modules=modules, problems=problems)
     statuses = attempts_service.module_statuses(session, current_user, now)
     progress = certification.progress(session, current_user, now)  # only passes that still count
-    banner = certification.banner(session, current_user, now)
+    banner = certificate_pages.banner(session, current_user, now)
     session.commit()  # overdue attempts found on the way were graded
     return render_template(
         "trainee/home.html", statuses=statuses, now=now,
