@@ -16,6 +16,7 @@ from quizapp.question_types import get_type
 from quizapp.security import role_required
 from quizapp.services import Forbidden, NotFound, certification
 from quizapp.services import certificate_pages
+from quizapp.services import attempt_overview
 from quizapp.services import attempts as attempts_service
 from quizapp.services.attempts import AttemptClosed, QuizUnavailable
 from quizapp.services.sources import source_label
@@ -52,7 +53,7 @@ def home():
             m.id: attempts_service.draw_problem(m, attempts_service.usable_tags(session, m)) for m in modules
         } if current_user.role in (Role.INSTRUCTOR, Role.ADMIN) else {}
         return render_template("trainee/preview_home.html", modules=modules, problems=problems)
-    statuses = attempts_service.module_statuses(session, current_user, now)
+    statuses = attempt_overview.module_statuses(session, current_user, now)
     progress = certification.progress(session, current_user, now)  # only passes that still count
     banner = certificate_pages.banner(session, current_user, now)
     session.commit()  # overdue attempts found on the way were graded
@@ -238,7 +239,7 @@ def result(attempt_id: int):
 @role_required(Role.TRAINEE)
 def history():
     session = get_session()
-    attempts = attempts_service.history(session, current_user, utcnow())
+    attempts = attempt_overview.history(session, current_user, utcnow())
     session.commit()
     return render_template("trainee/history.html", attempts=attempts)
 
