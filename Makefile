@@ -3,22 +3,39 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app wsgi
-STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 WORKERS ?= 3
 
-.PHONY: run test serve install migrate banks demo e2e bench clean
+.PHONY: run test lint serve install install-test install-e2e migrate banks demo e2e bench lock clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+# Each stamp installs from the lock file, so a fresh machine gets the versions that were tested.
+$(VENV)/.installed-runtime: pyproject.toml $(LOCK) | $(PY)
+	$(PY) -m pip install --quiet -c $(LOCK) -e .
+	touch $@
 
-install: $(STAMP)
+$(VENV)/.installed-test: $(VENV)/.installed-runtime
+	$(PY) -m pip install --quiet -c $(LOCK) -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-e2e: $(VENV)/.installed-test
+	$(PY) -m pip install --quiet -c $(LOCK) -e '.[e2e]'
+	touch $@
+
+install: $(VENV)/.installed-runtime
+install-test: $(VENV)/.installed-test
+install-e2e: $(VENV)/.installed-e2e
+
+# Refresh the pins after changing dependencies in pyproject.toml (needs network), then run make test.
+lock: | $(PY)
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --all-extras --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file $(LOCK) pyproject.toml
 
 migrate: install
 	$(FLASK) db upgrade
@@ -37,13 +54,18 @@ run: demo
 serve: banks
 	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) wsgi:app
 
-test: install
+test: install-test
 	$(PY) -m pytest -q tests
 
-e2e: install
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+e2e: install-e2e
 	$(PY) -m pytest -q tests/e2e -m e2e
 
-bench: install
+bench: install-test
 	$(PY) bench/run.py
 
 clean:

@@ -5,6 +5,7 @@ Each page is requested N times through the WSGI stack in-process (no network), a
 figure reported is the mean time per request divided by the bare Flask baseline's. A ratio, not seconds,
 so results from different machines can be compared.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,14 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask import Flask  # noqa: E402
+from flask import Flask
 
-from quizapp import create_app, migrate  # noqa: E402
-from quizapp.bank_loader import load_banks  # noqa: E402
-from quizapp.db import new_session, utcnow  # noqa: E402
-from quizapp.models import Module, Role  # noqa: E402
-from quizapp.services import attempts, users  # noqa: E402
-from quizapp.services.banks import import_bank  # noqa: E402
+from quizapp import create_app, migrate
+from quizapp.bank_loader import load_banks
+from quizapp.db import new_session, utcnow
+from quizapp.models import Module, Role
+from quizapp.services import attempts, users
+from quizapp.services.banks import import_bank
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,16 +52,22 @@ def main() -> None:
     baseline = per_request(bare.test_client(), "GET", "/", args.requests)
 
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({
-            "SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite", "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        })
+        app = create_app(
+            {
+                "SECRET_KEY": "bench",
+                "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite",
+                "WTF_CSRF_ENABLED": False,
+                "RATELIMIT_ENABLED": False,
+                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            }
+        )
         migrate.upgrade(app)
         session = new_session(app)
         import_bank(session, load_banks([ROOT / "question_banks"]))
         with app.app_context():
-            trainee = users.create_user(session, email="bench@example.com", name="Bench", role=Role.TRAINEE,
-                                        password="bench-password")
+            trainee = users.create_user(
+                session, email="bench@example.com", name="Bench", role=Role.TRAINEE, password="bench-password"
+            )
         module = session.query(Module).filter_by(slug="depth-selection").one()
         attempt = attempts.start_attempt(session, trainee, module, utcnow(), random.Random(1))
         session.commit()
@@ -75,7 +82,9 @@ def main() -> None:
             "lesson (GET /modules/depth-selection)": (client, "GET", "/modules/depth-selection", {}),
             "question page (GET /attempts/<id>/q/<n>)": (client, "GET", f"/attempts/{attempt.id}/q/2", {}),
             "autosave (POST /attempts/<id>/autosave)": (
-                client, "POST", f"/attempts/{attempt.id}/autosave",
+                client,
+                "POST",
+                f"/attempts/{attempt.id}/autosave",
                 {"data": {"position": str(numeric.position), "answer": "0.5"}},
             ),
         }

@@ -1,4 +1,5 @@
 """quizapp: microneedling training with graded quizzes and certificates."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,7 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from quizapp import cli, converters, db, extensions, security
 
     app.url_map.converters["int"] = converters.IdConverter
-    from quizapp.views import register_blueprints, errors
+    from quizapp.views import errors, register_blueprints
 
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

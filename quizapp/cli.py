@@ -1,4 +1,5 @@
 """Command-line interface: `flask --app wsgi <group> <command>`."""
+
 from __future__ import annotations
 
 import click
@@ -14,10 +15,11 @@ from quizapp.models import Role, Team
 from quizapp.services import ServiceError
 from quizapp.services import users as users_service
 
+
 class _DatabaseErrors:
     """Report an unreachable database in one line and exit 1, not with a traceback."""
 
-    def invoke(self, ctx: click.Context):  # noqa: ANN201
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)  # type: ignore[misc]
         except OperationalError as err:
@@ -79,9 +81,7 @@ def db_current() -> None:
 @users_cli.command("create")
 @click.option("--email", required=True, help="Login email (unique).")
 @click.option("--name", default=None, help="Full name (default: the part of the email before @).")
-@click.option(
-    "--role", required=True, type=click.Choice([r.value for r in Role]), help="What the account may do."
-)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]), help="What the account may do.")
 @click.option("--team", "teams", multiple=True, help="Team to join (created if missing); repeatable.")
 @click.password_option(help="Password (prompted, twice, when not given).")
 def users_create(email: str, name: str | None, role: str, teams: tuple[str, ...], password: str) -> None:
@@ -90,7 +90,11 @@ def users_create(email: str, name: str | None, role: str, teams: tuple[str, ...]
         try:
             team_rows = [_team(session, t) for t in teams]
             user = users_service.create_user(
-                session, email=email, name=name or email.split("@")[0], role=role, password=password,
+                session,
+                email=email,
+                name=name or email.split("@")[0],
+                role=role,
+                password=password,
                 teams=team_rows,
             )
         except ServiceError as err:
@@ -108,7 +112,7 @@ def users_list() -> None:
             click.echo(f"{u.email}\t{u.role.value}\t{'active' if u.active else 'deactivated'}\t{teams}")
 
 
-def _team(session, name: str) -> Team:  # noqa: ANN001
+def _team(session, name: str) -> Team:
     team = session.scalar(select(Team).where(func.lower(Team.name) == name.strip().lower()))
     return team or users_service.create_team(session, name)
 
@@ -127,9 +131,7 @@ def seed_demo(logins_only: bool) -> None:
         for email, name, role, password in DEMO_USERS:
             user = users_service.find_by_email(session, email)
             if user is None:
-                user = users_service.create_user(
-                    session, email=email, name=name, role=role, password=password
-                )
+                user = users_service.create_user(session, email=email, name=name, role=role, password=password)
                 created += 1
             if role == Role.TRAINEE and team not in user.teams:
                 user.teams.append(team)
@@ -146,7 +148,7 @@ def demo_logins_text() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _load(paths: tuple[str, ...], outcome: str = "nothing was imported"):  # noqa: ANN202
+def _load(paths: tuple[str, ...], outcome: str = "nothing was imported"):
     from quizapp.bank_loader import BankError, load_banks
 
     try:
@@ -234,12 +236,16 @@ certs_cli = Group("certs", help="Certificates: list them for reports and automat
 
 @certs_cli.command("list")
 @click.option(
-    "--status", "statuses", multiple=True,
+    "--status",
+    "statuses",
+    multiple=True,
     type=click.Choice(["valid", "expiring", "expired", "revoked", "superseded"]),
     help="Only certificates with this status; repeatable.",
 )
 @click.option(
-    "--expiring-within", type=click.IntRange(min=0, max=36_500), metavar="DAYS",
+    "--expiring-within",
+    type=click.IntRange(min=0, max=36_500),
+    metavar="DAYS",
     help="Only valid certificates that expire within DAYS days.",
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
@@ -249,17 +255,22 @@ def certs_list(statuses: tuple[str, ...], expiring_within: int | None, fmt: str)
     import sys
 
     from quizapp.db import utcnow
-    from quizapp.services.certificate_pages import list_certificates
     from quizapp.services.certificate_codes import format_code
+    from quizapp.services.certificate_pages import list_certificates
 
     header = ["code", "holder", "email", "programme", "issued_at", "expires_at", "status"]
     with new_session() as session:
         rows = [
-            [format_code(c.code), c.user.name, c.user.email, c.programme,
-             c.issued_at.isoformat(timespec="seconds"), c.expires_at.isoformat(timespec="seconds"), state.value]
-            for c, state in list_certificates(
-                session, utcnow(), statuses=statuses, expiring_within=expiring_within
-            )
+            [
+                format_code(c.code),
+                c.user.name,
+                c.user.email,
+                c.programme,
+                c.issued_at.isoformat(timespec="seconds"),
+                c.expires_at.isoformat(timespec="seconds"),
+                state.value,
+            ]
+            for c, state in list_certificates(session, utcnow(), statuses=statuses, expiring_within=expiring_within)
         ]
     if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -271,9 +282,9 @@ def certs_list(statuses: tuple[str, ...], expiring_within: int | None, fmt: str)
         return
     shown = [[*r[:3], r[4][:10], r[5][:10], r[6]] for r in rows]
     titles = ["code", "holder", "email", "issued", "expires", "status"]
-    widths = [max(len(str(x)) for x in col) for col in zip(titles, *shown)]
+    widths = [max(len(str(x)) for x in col) for col in zip(titles, *shown, strict=True)]
     for line in [titles, *shown]:
-        click.echo("  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip())
+        click.echo("  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())
 
 
 def init_app(app: Flask) -> None:

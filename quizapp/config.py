@@ -1,4 +1,5 @@
 """Configuration: defaults, then instance/config.py, then the environment, then test overrides."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Engine and one session per request (plain SQLAlchemy 2, no Flask-SQLAlchemy)."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -1,4 +1,5 @@
 """Unbound extensions, bound to the app in init_app."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -26,7 +27,7 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
 
     @login_manager.user_loader
-    def load_user(user_id: str):  # noqa: ANN202
+    def load_user(user_id: str):
         from quizapp.db import get_session
         from quizapp.models.users import User, session_token
 

@@ -1,9 +1,21 @@
 """Flask-WTF forms (CSRF on every POST)."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms import DateField, IntegerField, TextAreaField, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -82,8 +94,11 @@ class ProgrammeForm(FlaskForm):
         validators=[InputRequired("Give the window in days."), NumberRange(0, 365)],
     )
     required_modules = SelectMultipleField(
-        "Modules required for the certificate", coerce=int, validate_choice=True,
-        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        "Modules required for the certificate",
+        coerce=int,
+        validate_choice=True,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
     )
 
 

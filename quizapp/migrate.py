@@ -1,4 +1,5 @@
 """Alembic driven from the app's engine (wrapped by `flask --app wsgi db ...`)."""
+
 from __future__ import annotations
 
 from pathlib import Path

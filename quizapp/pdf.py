@@ -1,4 +1,5 @@
 """The certificate as a PDF (fpdf2, embedded Unicode TTFs, a vector QR code from segno)."""
+
 from __future__ import annotations
 
 import functools
@@ -72,7 +73,7 @@ def unprintable(text: str) -> str:
     return "".join(dict.fromkeys(rest))
 
 
-def _date(value) -> str:  # noqa: ANN001
+def _date(value) -> str:
     return value.strftime("%d %B %Y") if value else "—"
 
 
@@ -143,8 +144,13 @@ def certificate_pdf(cert: CertificateView) -> bytes:
         pdf.set_font(FONT, "", 8)
         pdf.set_text_color(*MUTED)
         pdf.set_xy(20, 45 + NAME_BOX)
-        pdf.cell(width, 3, "Some characters of this name cannot be printed here; the verification page "
-                           "and this document's properties show it in full.", align="C")
+        pdf.cell(
+            width,
+            3,
+            "Some characters of this name cannot be printed here; the verification page "
+            "and this document's properties show it in full.",
+            align="C",
+        )
         pdf.set_text_color(*INK)
     pdf.set_font(FONT, "", 12)
     pdf.set_xy(20, 62)
@@ -160,7 +166,7 @@ def certificate_pdf(cert: CertificateView) -> bytes:
     pdf.set_font(FONT, "B", 10)
     pdf.set_text_color(*MUTED)
     pdf.set_xy(left, y)
-    for label, w, align in zip(("Module", "Score", "Passed on"), cols, ("L", "R", "R")):
+    for label, w, align in zip(("Module", "Score", "Passed on"), cols, ("L", "R", "R"), strict=True):
         pdf.cell(w, 6, label, border="B", align=align)
     pdf.set_text_color(*INK)
     pdf.set_font(FONT, "", 10)
@@ -200,6 +206,5 @@ def certificate_pdf(cert: CertificateView) -> bytes:
     pdf.set_text_color(*INK)
 
     size = 38
-    pdf.image(_qr_svg(cert.verify_url), x=pdf.w - 24 - size, y=pdf.h - 24 - size, w=size, h=size,
-              link=cert.verify_url)
+    pdf.image(_qr_svg(cert.verify_url), x=pdf.w - 24 - size, y=pdf.h - 24 - size, w=size, h=size, link=cert.verify_url)
     return bytes(pdf.output())

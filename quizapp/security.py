@@ -1,4 +1,5 @@
 """Role checks, safe redirects and security headers."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -51,14 +52,16 @@ def safe_next(target: str | None) -> str | None:
 
 def init_app(app: Flask) -> None:
     @app.before_request
-    def refuse_nul():  # noqa: ANN202
+    def refuse_nul():
         """A NUL character is never meaningful input, and PostgreSQL cannot store it."""
         for values in (request.args, request.form):
             if any("\x00" in k or any("\x00" in v for v in vs) for k, vs in values.lists()):
                 from quizapp.views.errors import render_error
 
-                return render_error(400, "The request contains a NUL character (\\0), which is never valid "
-                                         "input. Remove it and try again.")
+                return render_error(
+                    400,
+                    "The request contains a NUL character (\\0), which is never valid input. Remove it and try again.",
+                )
         return None
 
     @app.after_request

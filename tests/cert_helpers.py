@@ -1,4 +1,5 @@
 """Test helpers for certification: modules, passed attempts as plain rows, a certified trainee."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -22,19 +23,39 @@ def make_modules(db, count: int = 4, *, required: bool = True, start: int = 1) -
 
 
 def attempt_row(
-    user: User, module: Module, finished_at: datetime, *, percent: str = "90.0", passed: bool = True,
+    user: User,
+    module: Module,
+    finished_at: datetime,
+    *,
+    percent: str = "90.0",
+    passed: bool = True,
 ) -> QuizAttempt:
     """A graded attempt as the quiz service would leave it (not added to a session)."""
     return QuizAttempt(
-        user_id=user.id, module_id=module.id, status=AttemptStatus.SUBMITTED,
-        started_at=finished_at - timedelta(minutes=15), finished_at=finished_at,
-        pass_mark=80, time_limit_minutes=20, review=ReviewMode.FULL, question_count=10,
-        awarded=Decimal(percent) / 10, possible=10, percent=Decimal(percent), passed=passed,
+        user_id=user.id,
+        module_id=module.id,
+        status=AttemptStatus.SUBMITTED,
+        started_at=finished_at - timedelta(minutes=15),
+        finished_at=finished_at,
+        pass_mark=80,
+        time_limit_minutes=20,
+        review=ReviewMode.FULL,
+        question_count=10,
+        awarded=Decimal(percent) / 10,
+        possible=10,
+        percent=Decimal(percent),
+        passed=passed,
     )
 
 
 def attempt(
-    db, user: User, module: Module, finished_at: datetime, *, percent: str = "90.0", passed: bool = True,
+    db,
+    user: User,
+    module: Module,
+    finished_at: datetime,
+    *,
+    percent: str = "90.0",
+    passed: bool = True,
 ) -> QuizAttempt:
     """A graded attempt, committed."""
     row = attempt_row(user, module, finished_at, percent=percent, passed=passed)

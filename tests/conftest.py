@@ -1,6 +1,8 @@
 """Fixtures: an app on a fresh database per test (SQLite file, or PostgreSQL via TEST_DATABASE_URL)."""
+
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -19,6 +21,9 @@ from quizapp.services import users as users_service
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 PASSWORD = "correct-horse-battery"
+
+# The browser suite needs the e2e extra (`make e2e` installs it); `make test` installs only the test tools.
+collect_ignore_glob = [] if importlib.util.find_spec("playwright") else ["e2e/*"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -116,16 +121,28 @@ def db(app: Flask) -> Iterator:
 def make_user(app: Flask, db) -> Callable[..., User]:
     counter = {"n": 0}
 
-    def factory(role: Role | str = Role.TRAINEE, *, email: str | None = None, name: str | None = None,
-                teams: list[Team] = (), managed: list[Team] = (), active: bool = True,
-                password: str = PASSWORD) -> User:
+    def factory(
+        role: Role | str = Role.TRAINEE,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        teams: list[Team] = (),
+        managed: list[Team] = (),
+        active: bool = True,
+        password: str = PASSWORD,
+    ) -> User:
         counter["n"] += 1
         role = Role(role)
         email = email or f"{role.value}{counter['n']}@example.com"
         with app.app_context():
             user = users_service.create_user(
-                db, email=email, name=name or f"{role.value.title()} {counter['n']}", role=role,
-                password=password, teams=teams, active=active,
+                db,
+                email=email,
+                name=name or f"{role.value.title()} {counter['n']}",
+                role=role,
+                password=password,
+                teams=teams,
+                active=active,
             )
         user.managed_teams = list(managed)
         db.commit()

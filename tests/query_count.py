@@ -1,4 +1,5 @@
 """Count the SQL statements a block of code sends (for N+1 tests)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from quizapp.db import get_engine
 def count_queries(app: Flask) -> Iterator[list[str]]:
     statements: list[str] = []
 
-    def before(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+    def before(conn, cursor, statement, *args) -> None:
         statements.append(statement)
 
     engine = get_engine(app)

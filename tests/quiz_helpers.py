@@ -1,4 +1,5 @@
 """Test helpers: import a small bank, and build the form a trainee would send."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """The role × route matrix: every route, every role. New routes must be added to ROUTES."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ class Route:
     endpoint: str
 
 
-def R(method: str, path: str, allowed, endpoint: str) -> Route:  # noqa: N802
+def R(method: str, path: str, allowed, endpoint: str) -> Route:
     return Route(method, path, frozenset(allowed), endpoint)
 
 

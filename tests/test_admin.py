@@ -1,4 +1,5 @@
 """Admin pages: users, roles, teams, passwords."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -10,10 +11,17 @@ from quizapp.models import AuditEvent, Role, Team, User
 def test_admin_creates_user_with_team(client, login_as, make_team, db):
     login_as(Role.ADMIN)
     team = make_team("West")
-    response = client.post("/admin/users/new", data={
-        "name": "Wendy", "email": "wendy@example.com", "role": "trainee", "password": "longpassword",
-        "teams": [str(team.id)], "active": "y",
-    })
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "name": "Wendy",
+            "email": "wendy@example.com",
+            "role": "trainee",
+            "password": "longpassword",
+            "teams": [str(team.id)],
+            "active": "y",
+        },
+    )
     assert response.status_code == 302, response.data
     user = db.scalar(select(User).where(User.email == "wendy@example.com"))
     assert user.role == Role.TRAINEE and [t.name for t in user.teams] == ["West"] and user.active
@@ -22,15 +30,17 @@ def test_admin_creates_user_with_team(client, login_as, make_team, db):
 def test_admin_create_rejects_duplicate_email(client, login_as, make_user):
     login_as(Role.ADMIN)
     other = make_user()
-    response = client.post("/admin/users/new", data={
-        "name": "Dup", "email": other.email, "role": "trainee", "password": "longpassword"})
+    response = client.post(
+        "/admin/users/new", data={"name": "Dup", "email": other.email, "role": "trainee", "password": "longpassword"}
+    )
     assert response.status_code == 400 and b"already exists" in response.data
 
 
 def test_admin_create_rejects_bad_role_and_email(client, login_as):
     login_as(Role.ADMIN)
-    response = client.post("/admin/users/new", data={
-        "name": "X", "email": "not-an-email", "role": "wizard", "password": "longpassword"})
+    response = client.post(
+        "/admin/users/new", data={"name": "X", "email": "not-an-email", "role": "wizard", "password": "longpassword"}
+    )
     assert response.status_code == 400
     assert b"Not a valid choice" in response.data and b"Invalid email address" in response.data
 
@@ -38,8 +48,9 @@ def test_admin_create_rejects_bad_role_and_email(client, login_as):
 def test_admin_changes_role_and_it_is_audited(client, login_as, make_user, db):
     admin = login_as(Role.ADMIN)
     user = make_user(Role.TRAINEE)
-    response = client.post(f"/admin/users/{user.id}/edit", data={
-        "name": user.name, "email": user.email, "role": "manager", "active": "y"})
+    response = client.post(
+        f"/admin/users/{user.id}/edit", data={"name": user.name, "email": user.email, "role": "manager", "active": "y"}
+    )
     assert response.status_code == 302
     db.expire_all()
     assert db.get(User, user.id).role == Role.MANAGER
@@ -57,8 +68,10 @@ def test_admin_deactivates_user(client, login_as, make_user, db):
 
 def test_admin_cannot_demote_self(client, login_as, db):
     admin = login_as(Role.ADMIN)
-    response = client.post(f"/admin/users/{admin.id}/edit", data={
-        "name": admin.name, "email": admin.email, "role": "trainee", "active": "y"})
+    response = client.post(
+        f"/admin/users/{admin.id}/edit",
+        data={"name": admin.name, "email": admin.email, "role": "trainee", "active": "y"},
+    )
     assert response.status_code == 400 and b"cannot remove your own admin role" in response.data
     db.expire_all()
     assert db.get(User, admin.id).role == Role.ADMIN
@@ -69,8 +82,7 @@ def test_admin_sets_password(client, login_as, make_user, db):
     user = make_user()
     bad = client.post(f"/admin/users/{user.id}/password", data={"password": "newpassword1", "confirm": "other"})
     assert bad.status_code == 400 and b"The passwords differ." in bad.data
-    ok = client.post(f"/admin/users/{user.id}/password",
-                     data={"password": "newpassword1", "confirm": "newpassword1"})
+    ok = client.post(f"/admin/users/{user.id}/password", data={"password": "newpassword1", "confirm": "newpassword1"})
     assert ok.status_code == 302
     db.expire_all()
     assert check_password_hash(db.get(User, user.id).password_hash, "newpassword1")
@@ -84,8 +96,10 @@ def test_admin_creates_and_edits_team(client, login_as, make_user, db):
     dup = client.post("/admin/teams", data={"name": "east"})
     assert dup.status_code == 400 and b"already exists" in dup.data
     team = db.scalar(select(Team).where(Team.name == "East"))
-    response = client.post(f"/admin/teams/{team.id}/edit", data={
-        "name": "East side", "managers": [str(manager.id)], "members": [str(trainee.id)]})
+    response = client.post(
+        f"/admin/teams/{team.id}/edit",
+        data={"name": "East side", "managers": [str(manager.id)], "members": [str(trainee.id)]},
+    )
     assert response.status_code == 302
     db.expire_all()
     team = db.get(Team, team.id)

@@ -1,4 +1,5 @@
 """The attempt rules without HTTP: draw, resume, save, deadline, grading, limits, double submit."""
+
 from __future__ import annotations
 
 import random
@@ -12,8 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from quizapp.db import new_session
 from quizapp.models import AttemptStatus, QuizAttempt, Role
-from quizapp.services import Forbidden, NotFound
-from quizapp.services import attempt_overview
+from quizapp.services import Forbidden, NotFound, attempt_overview
 from quizapp.services import attempts as svc
 from quizapp.services.attempts import AttemptClosed, QuizUnavailable, TooLate
 from tests.quiz_helpers import form_for, import_quiz, key_answer, wrong_answer
@@ -82,7 +82,8 @@ def test_start_while_open_resumes_same_attempt_with_same_draw(db, module, traine
     again = svc.start_attempt(db, trainee, module, T0 + timedelta(minutes=2))
     assert again.id == first.id
     assert [(r.question_version_id, r.shuffle) for r in again.responses] == [
-        (r.question_version_id, r.shuffle) for r in first.responses]
+        (r.question_version_id, r.shuffle) for r in first.responses
+    ]
 
 
 def test_only_trainees_take_quizzes(db, module, make_user):
@@ -128,10 +129,18 @@ def test_pass_mark_compares_exact_fraction(db, module, trainee):
     assert missed.awarded == 0
 
 
-@pytest.mark.parametrize(("awarded", "possible", "shown"), [
-    (Fraction(7, 8), 1, "87.5"), (Fraction(2, 3), 1, "66.7"), (Fraction(1, 3), 1, "33.3"),
-    (Fraction(1, 8), 1, "12.5"), (Fraction(1, 16), 1, "6.3"), (Fraction(0), 4, "0.0"), (Fraction(4), 4, "100.0"),
-])
+@pytest.mark.parametrize(
+    ("awarded", "possible", "shown"),
+    [
+        (Fraction(7, 8), 1, "87.5"),
+        (Fraction(2, 3), 1, "66.7"),
+        (Fraction(1, 3), 1, "33.3"),
+        (Fraction(1, 8), 1, "12.5"),
+        (Fraction(1, 16), 1, "6.3"),
+        (Fraction(0), 4, "0.0"),
+        (Fraction(4), 4, "100.0"),
+    ],
+)
 def test_percent_rounds_half_up(awarded, possible, shown):
     assert str(svc.percent_half_up(awarded, possible)) == shown
 
@@ -157,12 +166,22 @@ def test_malformed_answer_is_rejected_with_message_and_counts_unanswered(db, mod
 def test_answers_after_deadline_plus_grace_are_not_saved(db, module, trainee):
     attempt = svc.start_attempt(db, trainee, module, T0)  # 10 minute limit
     r1, r2 = attempt.responses[0], attempt.responses[1]
-    svc.save_answer(db, attempt, 1, MultiDict(form_for(r1.version, r1.shuffle, key_answer(r1.version))),
-                    T0 + timedelta(minutes=10, seconds=29))  # inside the grace period
+    svc.save_answer(
+        db,
+        attempt,
+        1,
+        MultiDict(form_for(r1.version, r1.shuffle, key_answer(r1.version))),
+        T0 + timedelta(minutes=10, seconds=29),
+    )  # inside the grace period
     db.commit()
     with pytest.raises(TooLate):
-        svc.save_answer(db, attempt, 2, MultiDict(form_for(r2.version, r2.shuffle, key_answer(r2.version))),
-                        T0 + timedelta(minutes=10, seconds=31))
+        svc.save_answer(
+            db,
+            attempt,
+            2,
+            MultiDict(form_for(r2.version, r2.shuffle, key_answer(r2.version))),
+            T0 + timedelta(minutes=10, seconds=31),
+        )
     db.commit()
     assert attempt.status == AttemptStatus.EXPIRED
     assert r1.full_marks is True and r2.answer is None
@@ -299,7 +318,7 @@ def test_two_threads_submitting_at_once_grade_once(app, db, module, trainee):
                 svc.submit_attempt(session, mine, T0 + timedelta(minutes=1))
                 session.commit()
                 outcomes.append("ok")
-            except Exception as err:  # noqa: BLE001
+            except Exception as err:
                 outcomes.append(repr(err))
             finally:
                 session.close()
@@ -319,8 +338,7 @@ def test_two_threads_submitting_at_once_grade_once(app, db, module, trainee):
 
     # graded once: the pass completed the (only) required module exactly once
     assert db.scalar(select(func.count()).select_from(Certificate)) == 1
-    assert db.scalar(select(func.count()).select_from(AuditEvent)
-                     .where(AuditEvent.action == "certificate.issued")) == 1
+    assert db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "certificate.issued")) == 1
 
 
 def test_concurrent_start_creates_one_open_attempt(app, db, module, trainee):
@@ -335,9 +353,16 @@ def test_concurrent_start_creates_one_open_attempt(app, db, module, trainee):
 
         module2 = other.get(Module, module.id)
         trainee2 = other.get(type(trainee), trainee.id)
-        attempt = QuizAttempt(user_id=trainee2.id, module_id=module2.id, status=AttemptStatus.OPEN,
-                              started_at=T0, pass_mark=80, time_limit_minutes=0, review=module2.review,
-                              question_count=0)
+        attempt = QuizAttempt(
+            user_id=trainee2.id,
+            module_id=module2.id,
+            status=AttemptStatus.OPEN,
+            started_at=T0,
+            pass_mark=80,
+            time_limit_minutes=0,
+            review=module2.review,
+            question_count=0,
+        )
         other.add(attempt)
         with pytest.raises(IntegrityError):
             other.flush()

@@ -1,4 +1,5 @@
 """The audit trail is append-only; the admin pages for it and for the programme settings."""
+
 from __future__ import annotations
 
 import re
@@ -62,13 +63,33 @@ def events_dated(db, make_user):
     admin = make_user(Role.ADMIN, name="Ada Admin", email="ada@example.com")
     manager = make_user(Role.MANAGER, name="Mona Manager", email="mona@example.com")
     rows = [
-        AuditEvent(at=datetime(2030, 1, 10, 9, 0, tzinfo=UTC), actor_id=admin.id, action="user.role_changed",
-                   target_type="user", target_id="7", summary="someone: role trainee → instructor", details={}),
-        AuditEvent(at=datetime(2030, 1, 20, 23, 59, tzinfo=UTC), actor_id=manager.id,
-                   action="certificate.revoked", target_type="certificate", target_id="1",
-                   summary="Certificate ABCD revoked: reason one", details={"reason": "reason one"}),
-        AuditEvent(at=datetime(2030, 2, 1, 0, 0, tzinfo=UTC), actor_id=None, action="certificate.issued",
-                   target_type="certificate", target_id="2", summary="Certificate EFGH issued", details={}),
+        AuditEvent(
+            at=datetime(2030, 1, 10, 9, 0, tzinfo=UTC),
+            actor_id=admin.id,
+            action="user.role_changed",
+            target_type="user",
+            target_id="7",
+            summary="someone: role trainee → instructor",
+            details={},
+        ),
+        AuditEvent(
+            at=datetime(2030, 1, 20, 23, 59, tzinfo=UTC),
+            actor_id=manager.id,
+            action="certificate.revoked",
+            target_type="certificate",
+            target_id="1",
+            summary="Certificate ABCD revoked: reason one",
+            details={"reason": "reason one"},
+        ),
+        AuditEvent(
+            at=datetime(2030, 2, 1, 0, 0, tzinfo=UTC),
+            actor_id=None,
+            action="certificate.issued",
+            target_type="certificate",
+            target_id="2",
+            summary="Certificate EFGH issued",
+            details={},
+        ),
     ]
     db.add_all(rows)
     db.commit()
@@ -89,16 +110,19 @@ def test_audit_log_lists_events_newest_first_with_who_what_when(client, login_as
     assert "20 Jan 2030, 23:59 UTC" in html
 
 
-@pytest.mark.parametrize("query, expected", [
-    ({"action": "certificate.revoked"}, ["certificate.revoked"]),
-    ({"actor": "mona"}, ["certificate.revoked"]),
-    ({"actor": "ADA@EXAMPLE"}, ["user.role_changed"]),
-    ({"actor": "system"}, ["certificate.issued"]),
-    ({"actor": "%"}, []),
-    ({"date_from": "2030-01-11", "date_to": "2030-01-20"}, ["certificate.revoked"]),
-    ({"date_to": "2030-01-10"}, ["user.role_changed"]),
-    ({"date_from": "2030-02-01"}, ["certificate.issued"]),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ({"action": "certificate.revoked"}, ["certificate.revoked"]),
+        ({"actor": "mona"}, ["certificate.revoked"]),
+        ({"actor": "ADA@EXAMPLE"}, ["user.role_changed"]),
+        ({"actor": "system"}, ["certificate.issued"]),
+        ({"actor": "%"}, []),
+        ({"date_from": "2030-01-11", "date_to": "2030-01-20"}, ["certificate.revoked"]),
+        ({"date_to": "2030-01-10"}, ["user.role_changed"]),
+        ({"date_from": "2030-02-01"}, ["certificate.issued"]),
+    ],
+)
 def test_audit_log_filters(client, login_as, events_dated, query, expected):
     login_as(Role.ADMIN)
     response = client.get("/admin/audit", query_string=query)
@@ -107,15 +131,18 @@ def test_audit_log_filters(client, login_as, events_dated, query, expected):
     assert rows == expected
 
 
-@pytest.mark.parametrize("query, message", [
-    ({"date_from": "2030-13-01"}, "Not a valid date value."),
-    ({"date_from": "yesterday"}, "Not a valid date value."),
-    ({"date_from": "2030-02-01", "date_to": "2030-01-01"}, "The end date is before the start date."),
-    ({"action": "no.such.action"}, "Not a valid choice."),
-    ({"page": "0"}, "Number must be between 1 and 100000."),
-    ({"page": "two"}, "Not a valid integer value."),
-    ({"actor": "a\x00b"}, "NUL character"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"date_from": "2030-13-01"}, "Not a valid date value."),
+        ({"date_from": "yesterday"}, "Not a valid date value."),
+        ({"date_from": "2030-02-01", "date_to": "2030-01-01"}, "The end date is before the start date."),
+        ({"action": "no.such.action"}, "Not a valid choice."),
+        ({"page": "0"}, "Number must be between 1 and 100000."),
+        ({"page": "two"}, "Not a valid integer value."),
+        ({"actor": "a\x00b"}, "NUL character"),
+    ],
+)
 def test_audit_log_refuses_bad_filters_with_a_message(client, login_as, events_dated, query, message):
     login_as(Role.ADMIN)
     response = client.get("/admin/audit", query_string=query)
@@ -126,8 +153,17 @@ def test_audit_log_refuses_bad_filters_with_a_message(client, login_as, events_d
 def test_audit_log_pages(client, login_as, db):
     login_as(Role.ADMIN)
     base = datetime(2030, 3, 1, tzinfo=UTC)
-    db.add_all(AuditEvent(at=base + timedelta(minutes=i), action="test.bulk", target_type="x", target_id=str(i),
-                          summary=f"event number {i:03d}", details={}) for i in range(60))
+    db.add_all(
+        AuditEvent(
+            at=base + timedelta(minutes=i),
+            action="test.bulk",
+            target_type="x",
+            target_id=str(i),
+            summary=f"event number {i:03d}",
+            details={},
+        )
+        for i in range(60)
+    )
     db.commit()
     first = client.get("/admin/audit", query_string={"action": "test.bulk"}).get_data(as_text=True)
     assert "page 1 of 2" in first and "event number 059" in first and "event number 009" not in first
@@ -138,13 +174,30 @@ def test_audit_log_pages(client, login_as, db):
     assert beyond.status_code == 200 and "No events match." in beyond.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("extra", [{"_method": "POST"}, {"_anchor": "elsewhere"}, {"_external": "1"},
-                                   {"_scheme": "javascript"}, {"unknown": "kept-out"}])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"_method": "POST"},
+        {"_anchor": "elsewhere"},
+        {"_external": "1"},
+        {"_scheme": "javascript"},
+        {"unknown": "kept-out"},
+    ],
+)
 def test_audit_pager_links_carry_only_the_known_filters(client, login_as, db, extra):
     login_as(Role.ADMIN)
     base = datetime(2030, 3, 1, tzinfo=UTC)
-    db.add_all(AuditEvent(at=base + timedelta(minutes=i), action="test.bulk", target_type="x", target_id=str(i),
-                          summary=f"event number {i:03d}", details={}) for i in range(60))
+    db.add_all(
+        AuditEvent(
+            at=base + timedelta(minutes=i),
+            action="test.bulk",
+            target_type="x",
+            target_id=str(i),
+            summary=f"event number {i:03d}",
+            details={},
+        )
+        for i in range(60)
+    )
     db.commit()
     filters = {"action": "test.bulk", "actor": "system", "date_from": "2030-03-01", "date_to": "2030-03-02"}
     response = client.get("/admin/audit", query_string={**filters, **extra})
@@ -153,8 +206,13 @@ def test_audit_pager_links_carry_only_the_known_filters(client, login_as, db, ex
     older = re.search(r'href="([^"]*)"[^>]*>Older</a>', html).group(1)
     assert older.startswith("/admin/audit?") and "#" not in older
     query = dict(part.split("=", 1) for part in older.split("?", 1)[1].split("&amp;"))
-    assert query == {"page": "2", "action": "test.bulk", "actor": "system", "date_from": "2030-03-01",
-                     "date_to": "2030-03-02"}
+    assert query == {
+        "page": "2",
+        "action": "test.bulk",
+        "actor": "system",
+        "date_from": "2030-03-01",
+        "date_to": "2030-03-02",
+    }
 
 
 # --- programme settings page -------------------------------------------------------------------------
@@ -174,16 +232,24 @@ def test_programme_page_shows_the_settings_and_the_required_flags(client, login_
 def test_programme_page_saves_and_audits(client, login_as, db):
     modules = make_modules(db, 3)
     admin = login_as(Role.ADMIN)
-    response = client.post("/admin/programme", data={
-        "name": "Microneedling — advanced", "validity_months": "12", "renewal_window_days": "30",
-        "required_modules": [str(modules[0].id), str(modules[2].id)],
-    })
+    response = client.post(
+        "/admin/programme",
+        data={
+            "name": "Microneedling — advanced",
+            "validity_months": "12",
+            "renewal_window_days": "30",
+            "required_modules": [str(modules[0].id), str(modules[2].id)],
+        },
+    )
     assert response.status_code == 302
     db.expire_all()
     assert db.get(Setting, "programme_name").value == "Microneedling — advanced"
     assert db.get(Setting, "validity_months").value == "12"
     assert [m.required_for_certification for m in db.scalars(select(Module).order_by(Module.order))] == [
-        True, False, True]
+        True,
+        False,
+        True,
+    ]
     actions = db.scalars(select(AuditEvent.action).where(AuditEvent.actor_id == admin.id)).all()
     assert actions.count("programme.updated") == 3 and actions.count("module.required_changed") == 1
 
@@ -193,10 +259,16 @@ def test_unrequiring_the_last_missing_module_issues_the_certificate_at_once(clie
     trainee = make_user(Role.TRAINEE, name="Three of Four")
     pass_all(db, trainee, modules[:3], utcnow() - timedelta(days=2))
     login_as(Role.ADMIN)
-    response = client.post("/admin/programme", data={
-        "name": "Microneedling practitioner — face and back", "validity_months": "24", "renewal_window_days": "60",
-        "required_modules": [str(m.id) for m in modules[:3]],
-    }, follow_redirects=True)
+    response = client.post(
+        "/admin/programme",
+        data={
+            "name": "Microneedling practitioner — face and back",
+            "validity_months": "24",
+            "renewal_window_days": "60",
+            "required_modules": [str(m.id) for m in modules[:3]],
+        },
+        follow_redirects=True,
+    )
     assert "1 certificate(s) issued to trainees who now qualify" in response.get_data(as_text=True)
     db.expire_all()
     cert = db.scalar(select(Certificate).where(Certificate.user_id == trainee.id))
@@ -205,15 +277,20 @@ def test_unrequiring_the_last_missing_module_issues_the_certificate_at_once(clie
     assert event.target_id == str(cert.id) and event.details["user_id"] == trainee.id
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"name": "", "validity_months": "24", "renewal_window_days": "60"}, "This field is required."),
-    ({"name": "P", "validity_months": "0", "renewal_window_days": "60"}, "Number must be between 1 and 120."),
-    ({"name": "P", "validity_months": "x", "renewal_window_days": "60"}, "Not a valid integer value."),
-    ({"name": "P", "validity_months": "2", "renewal_window_days": "60"}, "shorter than the validity period"),
-    ({"name": "P\x00", "validity_months": "24", "renewal_window_days": "60"}, "NUL character"),
-    ({"name": "P", "validity_months": "24", "renewal_window_days": "60", "required_modules": "99999"},
-     "is not a valid choice for this field."),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"name": "", "validity_months": "24", "renewal_window_days": "60"}, "This field is required."),
+        ({"name": "P", "validity_months": "0", "renewal_window_days": "60"}, "Number must be between 1 and 120."),
+        ({"name": "P", "validity_months": "x", "renewal_window_days": "60"}, "Not a valid integer value."),
+        ({"name": "P", "validity_months": "2", "renewal_window_days": "60"}, "shorter than the validity period"),
+        ({"name": "P\x00", "validity_months": "24", "renewal_window_days": "60"}, "NUL character"),
+        (
+            {"name": "P", "validity_months": "24", "renewal_window_days": "60", "required_modules": "99999"},
+            "is not a valid choice for this field.",
+        ),
+    ],
+)
 def test_programme_page_refuses_bad_input(client, login_as, db, data, message):
     make_modules(db, 1)
     login_as(Role.ADMIN)

@@ -1,4 +1,5 @@
 """Login, logout, remember me, deactivated users, safe `next` redirects."""
+
 from __future__ import annotations
 
 import pytest
@@ -73,29 +74,46 @@ def test_without_remember_me_no_cookie(client, auth, make_user):
 
 def test_next_redirect_on_site(client, make_user):
     user = make_user(Role.ADMIN)
-    response = client.post(
-        "/auth/login?next=/admin/teams", data={"email": user.email, "password": PASSWORD}
-    )
+    response = client.post("/auth/login?next=/admin/teams", data={"email": user.email, "password": PASSWORD})
     assert response.headers["Location"] == "/admin/teams"
 
 
 @pytest.mark.parametrize(
     "target",
-    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "http:/evil", "javascript:alert(1)",
-     "evil.example", "/\r\nSet-Cookie:x", "\\\\evil.example", " //evil.example"],
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "http:/evil",
+        "javascript:alert(1)",
+        "evil.example",
+        "/\r\nSet-Cookie:x",
+        "\\\\evil.example",
+        " //evil.example",
+    ],
 )
 def test_unsafe_next_is_ignored(client, make_user, target):
     user = make_user()
-    response = client.post("/auth/login", query_string={"next": target},
-                           data={"email": user.email, "password": PASSWORD})
+    response = client.post(
+        "/auth/login", query_string={"next": target}, data={"email": user.email, "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
 
 @pytest.mark.parametrize(
     ("target", "expected"),
-    [("/history", "/history"), ("/a?b=c", "/a?b=c"), ("//x", None), ("https://x/", None), ("", None),
-     (None, None), ("/\\x", None), ("x/y", None), ("/ok\r\nX: y", None)],
+    [
+        ("/history", "/history"),
+        ("/a?b=c", "/a?b=c"),
+        ("//x", None),
+        ("https://x/", None),
+        ("", None),
+        (None, None),
+        ("/\\x", None),
+        ("x/y", None),
+        ("/ok\r\nX: y", None),
+    ],
 )
 def test_safe_next(target, expected):
     assert safe_next(target) == expected

@@ -208,9 +208,7 @@ def test_questions_carry_normalised_specs_and_defaults(valid):
     assert questions["alpha-numeric-1"].spec == {"answer": "0.375", "tolerance": "0.125", "unit": "mm"}
     assert questions["alpha-numeric-2"].spec == {"answer": "30", "tolerance": "10", "unit": "minutes"}
     assert questions["alpha-matching-1"].spec["distractors"] == ["3.0 mm"]
-    assert (
-        questions["alpha-matching-1"].explanation == "Thin skin over bone is shallow.\nThe back is deepest."
-    )
+    assert questions["alpha-matching-1"].explanation == "Thin skin over bone is shallow.\nThe back is deepest."
     assert questions["alpha-practice-1"].assessed is False and not questions["alpha-practice-1"].usable
     assert questions["alpha-draft-1"].review_status == "draft" and not questions["alpha-draft-1"].usable
     assert valid.modules[1].questions[0].spec == {"answer": True}
@@ -421,11 +419,14 @@ def _bank_file(tmp_path, extra_module: str = "", lesson: str = '"## L"', tags: s
     return path
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    ("  cooldown_minutes: 1000000000000\n", "cooldown_minutes must be a whole number of minutes from 0 to 43200"),
-    ("  time_limit_minutes: 100000\n", "time_limit_minutes must be a whole number of minutes from 0"),
-    ("  attempts_per_day: 100000000000000000000\n", "attempts_per_day must be a whole number from 1 to 100"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("  cooldown_minutes: 1000000000000\n", "cooldown_minutes must be a whole number of minutes from 0 to 43200"),
+        ("  time_limit_minutes: 100000\n", "time_limit_minutes must be a whole number of minutes from 0"),
+        ("  attempts_per_day: 100000000000000000000\n", "attempts_per_day must be a whole number from 1 to 100"),
+    ],
+)
 def test_settings_have_realistic_bounds(tmp_path, extra, message):
     with pytest.raises(BankError) as err:
         load_banks([_bank_file(tmp_path, extra)])

@@ -1,4 +1,5 @@
 """`flask banks check | import | export` through Flask's CLI runner."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Writing banks into the database: versions, retiring, all or nothing, export -> import round trip."""
+
 from __future__ import annotations
 
 import shutil
@@ -22,8 +23,15 @@ BROKEN = FIXTURES / "broken"
 SHIPPED_DIR = ROOT / "question_banks"
 SHIPPED = sorted(p for p in SHIPPED_DIR.glob("*.yaml") if p.name != "sources.yaml")
 ALPHA_IDS = [
-    "alpha-single-1", "alpha-multiple-1", "alpha-tf-1", "alpha-numeric-1", "alpha-numeric-2",
-    "alpha-ordering-1", "alpha-matching-1", "alpha-practice-1", "alpha-draft-1",
+    "alpha-single-1",
+    "alpha-multiple-1",
+    "alpha-tf-1",
+    "alpha-numeric-1",
+    "alpha-numeric-2",
+    "alpha-ordering-1",
+    "alpha-matching-1",
+    "alpha-practice-1",
+    "alpha-draft-1",
 ]
 
 
@@ -102,7 +110,10 @@ def test_import_creates_modules_questions_and_first_versions(db, make_user):
         assert version.content_hash == spec.content_hash
         assert {key: getattr(version, key) for key in spec.version_fields()} == spec.version_fields()
         assert (row.tags, row.review_status.value, row.assessed, row.retired_at) == (
-            spec.tags, spec.review_status, spec.assessed, None
+            spec.tags,
+            spec.review_status,
+            spec.assessed,
+            None,
         )
     assert stored(db, "alpha-draft-1").review_status == ReviewStatus.DRAFT
     assert not stored(db, "alpha-practice-1").usable and stored(db, "alpha-single-1").usable
@@ -157,8 +168,16 @@ def _edit_tolerance(data):
 
 @pytest.mark.parametrize(
     "edit",
-    [_edit_stem, _edit_option, _edit_feedback, _edit_explanation, _edit_source, _edit_points, _edit_critical,
-     _edit_tolerance],
+    [
+        _edit_stem,
+        _edit_option,
+        _edit_feedback,
+        _edit_explanation,
+        _edit_source,
+        _edit_points,
+        _edit_critical,
+        _edit_tolerance,
+    ],
     ids=lambda f: f.__name__.removeprefix("_edit_"),
 )
 def test_changed_content_creates_version_2_and_keeps_version_1(db, imported, tmp_path, edit):
@@ -204,8 +223,7 @@ def test_version_1_keeps_what_it_said(db, imported, tmp_path):
         ("assessed", False, "assessed", False),
     ],
 )
-def test_metadata_changes_in_place_without_a_new_version(db, imported, tmp_path, key, value, attribute,
-                                                         expected):
+def test_metadata_changes_in_place_without_a_new_version(db, imported, tmp_path, key, value, attribute, expected):
     data = fixture_data("alpha.yaml")
     question(data, "alpha-single-1")[key] = value
     report = import_paths(db, write_bank(tmp_path, "alpha.yaml", data))
@@ -369,8 +387,12 @@ def test_import_is_audited(db, make_user, tmp_path):
     assert first.summary == "Bank import: alpha, beta: 10 created, 0 updated, 0 retired, 0 unchanged"
     questions = first.details.pop("questions")
     assert first.details == {
-        "modules": ["alpha", "beta"], "settings_changed": [],
-        "created": 10, "updated": 0, "retired": 0, "unchanged": 0,
+        "modules": ["alpha", "beta"],
+        "settings_changed": [],
+        "created": 10,
+        "updated": 0,
+        "retired": 0,
+        "unchanged": 0,
     }
     assert len(questions["created"]) == 10 and questions["updated"] == questions["retired"] == []
     assert second.actor_id is None and second.details["unchanged"] == 10

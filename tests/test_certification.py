@@ -1,4 +1,5 @@
 """Certification rules at a frozen `now`: issue, expire, recertify, revoke, restore, codes, settings."""
+
 from __future__ import annotations
 
 import random
@@ -10,8 +11,7 @@ from sqlalchemy import func, select
 
 from quizapp.db import new_session
 from quizapp.models import AuditEvent, Certificate, CertificateAttempt, Module, Role, User
-from quizapp.services import ServiceError, certification
-from quizapp.services import certificate_pages
+from quizapp.services import ServiceError, certificate_pages, certification
 from quizapp.services import attempts as attempts_service
 from quizapp.services import programme as programme_service
 from quizapp.services.certification import CertStatus, add_months, status
@@ -172,13 +172,21 @@ def test_an_overdue_attempt_graded_days_later_dates_the_certificate_from_its_dea
 
 def _settings(db, modules, *, validity: int = 24, now=NOW) -> list[str]:
     return programme_service.update(
-        db, name="Microneedling practitioner — face and back", validity_months=validity, renewal_window_days=60,
-        required_module_ids=[m.id for m in modules], actor=None, now=now,
+        db,
+        name="Microneedling practitioner — face and back",
+        validity_months=validity,
+        renewal_window_days=60,
+        required_module_ids=[m.id for m in modules],
+        actor=None,
+        now=now,
     )
 
 
 def test_unrequiring_the_missing_module_issues_the_certificate_in_the_same_transaction(
-    db, trainee, modules, make_user,
+    db,
+    trainee,
+    modules,
+    make_user,
 ):
     pass_all(db, trainee, modules[:3], NOW - 3 * DAY)
     assert certification.on_attempt_passed(db, trainee, NOW - 3 * DAY) is None
@@ -193,8 +201,9 @@ def test_unrequiring_the_missing_module_issues_the_certificate_in_the_same_trans
     assert len(cert.evidence) == 3
     assert changes[-1] == "1 certificate(s) issued to trainees who now qualify"
     assert certificates(db, partly) == [] and certificates(db, holder) == [held]
-    issued = db.scalars(select(AuditEvent).where(AuditEvent.action == "certificate.issued",
-                                                 AuditEvent.target_id == str(cert.id))).all()
+    issued = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "certificate.issued", AuditEvent.target_id == str(cert.id))
+    ).all()
     assert len(issued) == 1 and issued[0].actor_id is None
     db.rollback()  # nothing was committed: the certificate goes with the settings change
     assert certificates(db, trainee) == []
@@ -212,8 +221,15 @@ def test_a_longer_validity_issues_the_certificate_a_lapsed_pass_held_back(db, tr
 
 def test_renaming_the_programme_issues_nothing(db, trainee, modules):
     pass_all(db, trainee, modules[:3], NOW - DAY)
-    programme_service.update(db, name="Renamed", validity_months=24, renewal_window_days=60,
-                             required_module_ids=[m.id for m in modules], actor=None, now=NOW)
+    programme_service.update(
+        db,
+        name="Renamed",
+        validity_months=24,
+        renewal_window_days=60,
+        required_module_ids=[m.id for m in modules],
+        actor=None,
+        now=NOW,
+    )
     assert certificates(db, trainee) == []
 
 
@@ -230,8 +246,14 @@ def test_status_through_the_life_of_a_certificate(db, trainee, modules):
     assert status(cert, expires) == CertStatus.EXPIRED
     assert certification.current_for(db, trainee, expires) is None
     # the window is a programme setting, read when the status is computed
-    programme_service.update(db, name="P", validity_months=24, renewal_window_days=90,
-                             required_module_ids=[m.id for m in modules], actor=None)
+    programme_service.update(
+        db,
+        name="P",
+        validity_months=24,
+        renewal_window_days=90,
+        required_module_ids=[m.id for m in modules],
+        actor=None,
+    )
     assert status(cert, expires - timedelta(days=80)) == CertStatus.EXPIRING
     assert status(cert, expires - timedelta(days=80), window_days=60) == CertStatus.VALID
 
@@ -335,8 +357,7 @@ def test_revoke_and_restore_with_reasons_in_the_audit_log(db, trainee, modules, 
     with pytest.raises(ServiceError, match="not revoked"):
         certification.restore(db, cert, manager, "again", NOW + 2 * DAY)
 
-    events = db.scalars(select(AuditEvent).where(AuditEvent.target_type == "certificate")
-                        .order_by(AuditEvent.id)).all()
+    events = db.scalars(select(AuditEvent).where(AuditEvent.target_type == "certificate").order_by(AuditEvent.id)).all()
     assert [e.action for e in events] == ["certificate.issued", "certificate.revoked", "certificate.restored"]
     assert events[1].details["reason"] == "Issued on a shared account" and events[1].actor_id == manager.id
     assert events[2].details["reason"] == "Checked: the trainee took the quizzes"
@@ -388,9 +409,16 @@ def test_display_form_groups_by_four():
     assert certification.format_code("7K3Q9XPM2D4TV") == "7K3Q-9XPM-2D4T-V"
 
 
-@pytest.mark.parametrize("typed", [
-    "7K3Q-9XPM-2D4T-V", "7k3q9xpm2d4tv", " 7K3Q 9XPM 2D4T V ", "7k3q–9xpm–2d4t–v", "7K3Q-9XPM-2D4T-V\n",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "7K3Q-9XPM-2D4T-V",
+        "7k3q9xpm2d4tv",
+        " 7K3Q 9XPM 2D4T V ",
+        "7k3q–9xpm–2d4t–v",
+        "7K3Q-9XPM-2D4T-V\n",
+    ],
+)
 def test_lookup_ignores_case_dashes_and_spaces(typed):
     assert certification.normalise_code(typed) == "7K3Q9XPM2D4TV"
 
@@ -400,8 +428,18 @@ def test_lookup_reads_i_and_l_as_one_and_o_as_zero():
     assert certification.normalise_code("OOOO-IIII-LLLL-1") == "0000111111111"
 
 
-@pytest.mark.parametrize("typed", ["", "7K3Q-9XPM-2D4T", "7K3Q-9XPM-2D4T-VV", "UUUU-UUUU-UUUU-U", "7K3Q/9XPM/2D4T/V",
-                                   "<script>", "7K3Q-9XPM-2D4T-V'--"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "7K3Q-9XPM-2D4T",
+        "7K3Q-9XPM-2D4T-VV",
+        "UUUU-UUUU-UUUU-U",
+        "7K3Q/9XPM/2D4T/V",
+        "<script>",
+        "7K3Q-9XPM-2D4T-V'--",
+    ],
+)
 def test_malformed_codes_are_refused(typed):
     assert certification.normalise_code(typed) is None
 
@@ -440,8 +478,12 @@ def test_programme_settings_default_to_the_config_and_are_audited(app, db, train
             "Microneedling practitioner — face and back", 24, 60
         )
         changes = programme_service.update(
-            db, name="Microneedling practitioner", validity_months=12, renewal_window_days=30,
-            required_module_ids=[modules[0].id, modules[1].id], actor=admin,
+            db,
+            name="Microneedling practitioner",
+            validity_months=12,
+            renewal_window_days=30,
+            required_module_ids=[modules[0].id, modules[1].id],
+            actor=admin,
         )
         db.commit()
         assert programme_service.get(db) == programme_service.Programme("Microneedling practitioner", 12, 30)
@@ -455,17 +497,21 @@ def test_programme_settings_default_to_the_config_and_are_audited(app, db, train
     assert cert.expires_at == add_months(NOW, 12)
 
 
-@pytest.mark.parametrize("name, months, days, problem", [
-    ("", 24, 60, "needs a name"),
-    ("P", 0, 60, "between 1 and 120"),
-    ("P", 121, 60, "between 1 and 120"),
-    ("P", 24, -1, "between 0 and 365"),
-    ("P", 2, 60, "shorter than the validity"),
-])
+@pytest.mark.parametrize(
+    "name, months, days, problem",
+    [
+        ("", 24, 60, "needs a name"),
+        ("P", 0, 60, "between 1 and 120"),
+        ("P", 121, 60, "between 1 and 120"),
+        ("P", 24, -1, "between 0 and 365"),
+        ("P", 2, 60, "shorter than the validity"),
+    ],
+)
 def test_programme_settings_are_validated(db, name, months, days, problem):
     with pytest.raises(ServiceError, match=problem):
-        programme_service.update(db, name=name, validity_months=months, renewal_window_days=days,
-                                 required_module_ids=[], actor=None)
+        programme_service.update(
+            db, name=name, validity_months=months, renewal_window_days=days, required_module_ids=[], actor=None
+        )
 
 
 # --- concurrency ------------------------------------------------------------------------------------
@@ -483,7 +529,7 @@ def _race(app, user_id: int, work) -> list:
             user = session.get(User, user_id)
             results[i] = work(session, user, barrier, i)
             session.commit()
-        except BaseException as err:  # noqa: BLE001 - reported below
+        except BaseException as err:
             errors.append(err)
             session.rollback()
         finally:
@@ -561,5 +607,6 @@ def test_two_simultaneous_revocations_record_one(app, db, trainee, modules, make
         return "revoked"
 
     assert sorted(_race(app, trainee.id, work)) == ["refused", "revoked"]
-    assert db.scalar(select(func.count()).select_from(AuditEvent)
-                     .where(AuditEvent.action == "certificate.revoked")) == 1
+    assert (
+        db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "certificate.revoked")) == 1
+    )

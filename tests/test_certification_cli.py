@@ -1,4 +1,5 @@
 """`flask certs list`: filters and CSV for automation."""
+
 from __future__ import annotations
 
 import csv

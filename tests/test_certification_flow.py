@@ -1,5 +1,6 @@
 """The issue's "done means", through the pages: pass all four shipped modules, get the certificate,
 download the PDF, verify the code, a manager revokes it, the verify page says revoked."""
+
 from __future__ import annotations
 
 import io
@@ -34,8 +35,7 @@ def take_and_pass(client, db, module: Module) -> None:
 def test_pass_all_four_download_verify_revoke(client, db, make_user, make_team):
     import_bank(db, load_banks([ROOT / "question_banks"]))
     db.commit()
-    modules = db.scalars(select(Module).where(Module.required_for_certification.is_(True))
-                         .order_by(Module.order)).all()
+    modules = db.scalars(select(Module).where(Module.required_for_certification.is_(True)).order_by(Module.order)).all()
     assert len(modules) == 4
     team = make_team("Demo clinic")
     trainee = make_user(Role.TRAINEE, name=NAME, teams=[team])
@@ -61,8 +61,9 @@ def test_pass_all_four_download_verify_revoke(client, db, make_user, make_team):
     assert NAME in page and 'id="cert-status">valid<' in page
 
     client.post("/auth/login", data={"email": manager.email, "password": PASSWORD})
-    response = client.post(f"/manager/certificates/{cert.id}/revoke",
-                           data={f"cert{cert.id}-reason": "Demo: revoked for the walkthrough"})
+    response = client.post(
+        f"/manager/certificates/{cert.id}/revoke", data={f"cert{cert.id}-reason": "Demo: revoked for the walkthrough"}
+    )
     assert response.status_code == 302
     client.post("/auth/logout")
     assert 'id="cert-status">revoked<' in client.get(f"/verify/{code}").get_data(as_text=True)

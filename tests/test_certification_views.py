@@ -1,4 +1,5 @@
 """The trainee's certificate page, printable view and PDF."""
+
 from __future__ import annotations
 
 import io
@@ -12,8 +13,7 @@ import pytest
 from quizapp.db import utcnow
 from quizapp.models import Role
 from quizapp.pdf import certificate_pdf, unprintable
-from quizapp.services import certification
-from quizapp.services import certificate_pages
+from quizapp.services import certificate_pages, certification
 from tests.cert_helpers import NAME, attempt, certify, make_modules
 from tests.conftest import PASSWORD
 
@@ -107,9 +107,14 @@ def test_pdf_of_a_revoked_certificate_says_so(client, login_as, db, modules, mak
 def pdf_of(holder: str) -> pypdf.PdfReader:
     row = certificate_pages.EvidenceRow("Module 1", Decimal("90.0"), datetime(2030, 6, 1, tzinfo=UTC), 1)
     view = certificate_pages.CertificateView(
-        id=1, holder=holder, programme="Microneedling practitioner — face and back", code="7K3Q-9XPM-2D4T-V",
-        issued_at=datetime(2030, 6, 1, tzinfo=UTC), expires_at=datetime(2032, 6, 1, tzinfo=UTC),
-        status=certification.CertStatus.VALID, verify_url="https://quizapp.example/verify/7K3Q-9XPM-2D4T-V",
+        id=1,
+        holder=holder,
+        programme="Microneedling practitioner — face and back",
+        code="7K3Q-9XPM-2D4T-V",
+        issued_at=datetime(2030, 6, 1, tzinfo=UTC),
+        expires_at=datetime(2032, 6, 1, tzinfo=UTC),
+        status=certification.CertStatus.VALID,
+        verify_url="https://quizapp.example/verify/7K3Q-9XPM-2D4T-V",
         modules=[row],
     )
     return pypdf.PdfReader(io.BytesIO(certificate_pdf(view)))
@@ -119,7 +124,7 @@ def text_runs(reader: pypdf.PdfReader) -> list[tuple[str, str | None, float, flo
     """(text, font name, size in pt, left edge in mm) of every piece of text drawn on the page."""
     runs = []
 
-    def visit(text, cm, tm, font, size):  # noqa: ANN001
+    def visit(text, cm, tm, font, size):
         if text.strip():
             x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
             runs.append((text, font and font["/BaseFont"].split("+")[-1], size, x * 25.4 / 72))
@@ -128,16 +133,19 @@ def text_runs(reader: pypdf.PdfReader) -> list[tuple[str, str | None, float, flo
     return runs
 
 
-@pytest.mark.parametrize("holder, fonts", [
-    ("Zoë Ångström-Nguyễn", {"SourceSansProBold"}),
-    ("Γιώργος Παπαδόπουλος", {"SourceSansProBold"}),
-    ("Наталья Иванова", {"SourceSansProBold"}),
-    ("محمد عبد الله", {"FiraGOBold"}),
-    ("דוד כהן", {"FiraGOBold"}),
-    ("राहुल शर्मा", {"FiraGOBold"}),
-    ("გიორგი ბერიძე", {"FiraGOBold"}),
-    ("Ana محمد López", {"SourceSansProBold", "FiraGOBold"}),
-])
+@pytest.mark.parametrize(
+    "holder, fonts",
+    [
+        ("Zoë Ångström-Nguyễn", {"SourceSansProBold"}),
+        ("Γιώργος Παπαδόπουλος", {"SourceSansProBold"}),
+        ("Наталья Иванова", {"SourceSansProBold"}),
+        ("محمد عبد الله", {"FiraGOBold"}),
+        ("דוד כהן", {"FiraGOBold"}),
+        ("राहुल शर्मा", {"FiraGOBold"}),
+        ("გიორგი ბერიძე", {"FiraGOBold"}),
+        ("Ana محمد López", {"SourceSansProBold", "FiraGOBold"}),
+    ],
+)
 def test_pdf_prints_names_in_greek_cyrillic_arabic_hebrew_and_more(holder, fonts):
     reader = pdf_of(holder)
     runs = text_runs(reader)
@@ -167,12 +175,15 @@ def test_pdf_of_a_name_no_font_can_draw_keeps_it_in_the_properties_and_says_so(h
     assert all(word in text for word in holder.split() if word not in missing)
 
 
-@pytest.mark.parametrize("holder", [
-    "Maximiliana Alexandrina Konstantinopoulou-Vanderbilt Featherstonehaugh de la Cruz y Montenegro "
-    "Wolfeschlegelsteinhausen Bergerdorff",
-    "W" * 120,
-    "محمد " * 24,
-])
+@pytest.mark.parametrize(
+    "holder",
+    [
+        "Maximiliana Alexandrina Konstantinopoulou-Vanderbilt Featherstonehaugh de la Cruz y Montenegro "
+        "Wolfeschlegelsteinhausen Bergerdorff",
+        "W" * 120,
+        "محمد " * 24,
+    ],
+)
 def test_a_long_name_shrinks_to_fit_inside_the_border(holder):
     holder = holder.strip()[:120]
     runs = text_runs(pdf_of(holder))

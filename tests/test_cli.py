@@ -1,4 +1,5 @@
 """CLI commands through Flask's CLI runner."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,18 @@ from quizapp.models import AuditEvent, Role, Team, User
 
 def test_users_create_and_list(runner, db):
     result = runner.invoke(
-        args=["users", "create", "--email", "New@Example.com", "--role", "instructor", "--name", "Nia New",
-              "--team", "North"],
+        args=[
+            "users",
+            "create",
+            "--email",
+            "New@Example.com",
+            "--role",
+            "instructor",
+            "--name",
+            "Nia New",
+            "--team",
+            "North",
+        ],
         input="longpassword\nlongpassword\n",
     )
     assert result.exit_code == 0, result.output
@@ -23,19 +34,22 @@ def test_users_create_and_list(runner, db):
 
 
 def test_users_create_rejects_bad_role(runner):
-    result = runner.invoke(args=["users", "create", "--email", "a@example.com", "--role", "wizard",
-                                 "--password", "longpassword"])
+    result = runner.invoke(
+        args=["users", "create", "--email", "a@example.com", "--role", "wizard", "--password", "longpassword"]
+    )
     assert result.exit_code == 2
     assert "Invalid value for '--role'" in result.output
 
 
 def test_users_create_rejects_duplicate_and_short_password(runner, make_user):
     user = make_user()
-    dup = runner.invoke(args=["users", "create", "--email", user.email, "--role", "trainee",
-                              "--password", "longpassword"])
+    dup = runner.invoke(
+        args=["users", "create", "--email", user.email, "--role", "trainee", "--password", "longpassword"]
+    )
     assert dup.exit_code == 1 and "already exists" in dup.output
-    short = runner.invoke(args=["users", "create", "--email", "s@example.com", "--role", "trainee",
-                                "--password", "short"])
+    short = runner.invoke(
+        args=["users", "create", "--email", "s@example.com", "--role", "trainee", "--password", "short"]
+    )
     assert short.exit_code == 1 and "at least 8 characters" in short.output
 
 
@@ -60,8 +74,7 @@ def test_demo_accounts_log_in_with_role_menus(runner, client):
     }
     for email, (expected, also) in expectations.items():
         password = next(p for e, _n, _r, p in DEMO_USERS if e == email)
-        response = client.post("/auth/login", data={"email": email, "password": password},
-                               follow_redirects=True)
+        response = client.post("/auth/login", data={"email": email, "password": password}, follow_redirects=True)
         assert response.status_code == 200 and expected in response.data
         if also:
             assert also in response.data
@@ -69,8 +82,9 @@ def test_demo_accounts_log_in_with_role_menus(runner, client):
 
 
 def test_user_creation_is_audited(runner, db):
-    runner.invoke(args=["users", "create", "--email", "aud@example.com", "--role", "trainee",
-                        "--password", "longpassword"])
+    runner.invoke(
+        args=["users", "create", "--email", "aud@example.com", "--role", "trainee", "--password", "longpassword"]
+    )
     events = db.scalars(select(AuditEvent).where(AuditEvent.action == "user.created")).all()
     assert [e.summary for e in events] == ["Created aud@example.com as trainee"]
 
@@ -89,16 +103,34 @@ def test_unreachable_database_is_one_clear_line(make_app):
         assert "Cannot use the database" in result.output and "Traceback" not in result.output
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["users", "create", "--email", "", "--role", "trainee", "--password", "longpassword"], "not a valid email"),
-    (["users", "create", "--email", "notanemail", "--role", "trainee", "--password", "longpassword"],
-     "not a valid email"),
-    (["users", "create", "--email", "ok@example.com", "--name", "   ", "--role", "trainee",
-      "--password", "longpassword"], "needs a name"),
-    (["db", "upgrade", "bogus"], "bogus"),
-    (["db", "downgrade", "nonsense"], "nonsense"),
-    (["certs", "list", "--expiring-within", "1000000000"], "Invalid value"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["users", "create", "--email", "", "--role", "trainee", "--password", "longpassword"], "not a valid email"),
+        (
+            ["users", "create", "--email", "notanemail", "--role", "trainee", "--password", "longpassword"],
+            "not a valid email",
+        ),
+        (
+            [
+                "users",
+                "create",
+                "--email",
+                "ok@example.com",
+                "--name",
+                "   ",
+                "--role",
+                "trainee",
+                "--password",
+                "longpassword",
+            ],
+            "needs a name",
+        ),
+        (["db", "upgrade", "bogus"], "bogus"),
+        (["db", "downgrade", "nonsense"], "nonsense"),
+        (["certs", "list", "--expiring-within", "1000000000"], "Invalid value"),
+    ],
+)
 def test_bad_cli_arguments_are_clear_errors(runner, args, message):
     result = runner.invoke(args=args)
     assert result.exit_code in (1, 2), result.output
@@ -107,6 +139,18 @@ def test_bad_cli_arguments_are_clear_errors(runner, args, message):
 
 def test_team_option_matches_existing_team_whatever_the_case(runner, make_team, db):
     make_team("Demo clinic")
-    result = runner.invoke(args=["users", "create", "--email", "c@example.com", "--role", "trainee",
-                                 "--team", "demo CLINIC", "--password", "longpassword"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "c@example.com",
+            "--role",
+            "trainee",
+            "--team",
+            "demo CLINIC",
+            "--password",
+            "longpassword",
+        ]
+    )
     assert result.exit_code == 0, result.output

@@ -1,4 +1,5 @@
 """Friendly error pages, CSRF, and a lost database showing 503."""
+
 from __future__ import annotations
 
 import pytest
@@ -41,8 +42,9 @@ def test_csrf_on_refuses_post_without_token(make_app, make_user):
     # with the token from the form it works
     page = client.get("/auth/login").data.decode()
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    ok = client.post("/auth/login", data={"email": user.email, "password": "correct-horse-battery",
-                                          "csrf_token": token})
+    ok = client.post(
+        "/auth/login", data={"email": user.email, "password": "correct-horse-battery", "csrf_token": token}
+    )
     assert ok.status_code == 302
 
 
@@ -65,8 +67,9 @@ def test_unexpected_error_shows_500_page(app):
     assert b"Something went wrong" in response.data and b"boom" not in response.data
 
 
-@pytest.mark.parametrize("path", ["/admin/users/2147483648/edit", "/attempts/99999999999999999999/q/1",
-                                  "/attempts/1/q/99999999999"])
+@pytest.mark.parametrize(
+    "path", ["/admin/users/2147483648/edit", "/attempts/99999999999999999999/q/1", "/attempts/1/q/99999999999"]
+)
 def test_ids_beyond_the_database_range_are_404(client, login_as, path):
     login_as(Role.ADMIN if path.startswith("/admin") else Role.TRAINEE)
     assert client.get(path).status_code == 404
@@ -112,8 +115,9 @@ def test_trusted_proxies_take_the_client_address_from_the_proxy(make_app):
         seen.append(request.remote_addr)
         return "ok"
 
-    app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"},
-                          environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    app.test_client().get(
+        "/whoami", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+    )
     assert seen == ["203.0.113.9"]
     with pytest.raises(ValueError, match="TRUSTED_PROXIES must be a whole number"):
         make_app(TRUSTED_PROXIES="two")

@@ -1,4 +1,5 @@
 """App factory and configuration precedence."""
+
 from __future__ import annotations
 
 import threading

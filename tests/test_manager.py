@@ -1,4 +1,5 @@
 """Managers see their teams' trainees (admins: all), revoke and restore with a reason; scope in the service."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -103,11 +104,14 @@ def test_revoke_needs_a_reason(client, login_as, world, db):
     assert db.get(Certificate, cert.id).revoked_at is None
 
 
-@pytest.mark.parametrize("reason, message", [
-    ("x" * 501, "Field cannot be longer than 500 characters."),
-    ("bad\x00byte", "NUL character"),
-    ("bad\x07bell", "control characters"),
-])
+@pytest.mark.parametrize(
+    "reason, message",
+    [
+        ("x" * 501, "Field cannot be longer than 500 characters."),
+        ("bad\x00byte", "NUL character"),
+        ("bad\x07bell", "control characters"),
+    ],
+)
 def test_bad_reasons_are_refused_with_a_message(client, login_as, world, db, reason, message):
     login_as(Role.ADMIN)
     cert = world["cert"]
@@ -133,8 +137,7 @@ def test_revoke_then_restore_shows_on_verify_and_in_the_audit_log(client, login_
     assert response.status_code == 302
     assert 'id="cert-status">valid<' in client.get(f"/verify/{cert.code}").get_data(as_text=True)
 
-    events = db.scalars(select(AuditEvent).where(AuditEvent.action.like("certificate.%"))
-                        .order_by(AuditEvent.id)).all()
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action.like("certificate.%")).order_by(AuditEvent.id)).all()
     assert [(e.action, e.actor_id, e.details.get("reason")) for e in events[1:]] == [
         ("certificate.revoked", manager.id, "Failed the practical check"),
         ("certificate.restored", manager.id, "Practical re-checked, fine"),
@@ -164,15 +167,21 @@ def test_revoke_is_csrf_protected(make_app, make_user, world):
     manager = make_user(Role.MANAGER, managed=[world["mine"]])
     login_page = client.get("/auth/login").get_data(as_text=True)
     token = login_page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    assert client.post("/auth/login", data={"email": manager.email, "password": "correct-horse-battery",
-                                            "csrf_token": token}).status_code == 302
+    assert (
+        client.post(
+            "/auth/login", data={"email": manager.email, "password": "correct-horse-battery", "csrf_token": token}
+        ).status_code
+        == 302
+    )
     cert = world["cert"]
     response = client.post(f"/manager/certificates/{cert.id}/revoke", data={f"cert{cert.id}-reason": "x"})
     assert response.status_code == 400
     page = client.get(f"/manager/trainees/{world['alice'].id}").get_data(as_text=True)
     token = page.split(f'name="cert{cert.id}-csrf_token" type="hidden" value="')[1].split('"')[0]
-    response = client.post(f"/manager/certificates/{cert.id}/revoke",
-                           data={f"cert{cert.id}-reason": "Checked", f"cert{cert.id}-csrf_token": token})
+    response = client.post(
+        f"/manager/certificates/{cert.id}/revoke",
+        data={f"cert{cert.id}-reason": "Checked", f"cert{cert.id}-csrf_token": token},
+    )
     assert response.status_code == 302
 
 

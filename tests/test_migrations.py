@@ -1,4 +1,5 @@
 """Migrations build the models' schema from empty, on SQLite and PostgreSQL, and go back down."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """Pages that list people or attempts send a fixed number of queries, however many rows they show."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -59,8 +60,11 @@ def old_certificate(db, trainee, modules, issued_days_ago: int, *, revoked_by=No
     issued = utcnow() - timedelta(days=issued_days_ago)
     passes = [attempt(db, trainee, m, issued - timedelta(hours=1)) for m in modules]
     cert = Certificate(
-        user_id=trainee.id, code=certification.generate_code(), programme="Earlier programme",
-        issued_at=issued, expires_at=certification.add_months(issued, 24),
+        user_id=trainee.id,
+        code=certification.generate_code(),
+        programme="Earlier programme",
+        issued_at=issued,
+        expires_at=certification.add_months(issued, 24),
         revoked_at=issued + timedelta(days=30) if revoked_by else None,
         revoked_reason="Checked again" if revoked_by else None,
         revoked_by_id=revoked_by.id if revoked_by else None,

@@ -188,9 +188,7 @@ def test_normalise_fills_defaults_and_strips():
             {"text": "B", "correct": False, "feedback": "Why"},
         ]
     }
-    assert get_type("matching").normalise(
-        {"pairs": [{"left": "a", "right": "x"}, {"left": "b", "right": "y"}]}
-    ) == {
+    assert get_type("matching").normalise({"pairs": [{"left": "a", "right": "x"}, {"left": "b", "right": "y"}]}) == {
         "pairs": [{"left": "a", "right": "x"}, {"left": "b", "right": "y"}],
         "distractors": [],
     }
@@ -610,9 +608,7 @@ def test_grade_is_within_zero_and_points_and_never_raises(key, answer, points):
 @settings(max_examples=60, deadline=None)
 @given(key=st.sampled_from(list(QUESTION_TYPES)), values=st.lists(st.text(max_size=6), max_size=6))
 def test_parse_never_raises(key, values):
-    submitted = MultiDict(
-        [("answer", v) for v in values] + [(f"answer-{k}", v) for k, v in enumerate(values)]
-    )
+    submitted = MultiDict([("answer", v) for v in values] + [(f"answer-{k}", v) for k, v in enumerate(values)])
     parsed = get_type(key).parse(SPECS[key], SHUFFLES[key], submitted)
     assert parsed.answer is None or get_type(key).grade(SPECS[key], parsed.answer).possible == 1
 
@@ -695,9 +691,7 @@ def test_every_wrong_order_of_four_scores_less_than_full():
 def test_any_other_matching_scores_less_than_full(answer):
     grade = get_type("matching").grade(MATCHING, answer, 2)
     offered = choices(MATCHING)
-    right = [
-        a is not None and offered[a] == p["right"] for a, p in zip(answer, MATCHING["pairs"], strict=True)
-    ]
+    right = [a is not None and offered[a] == p["right"] for a, p in zip(answer, MATCHING["pairs"], strict=True)]
     assert grade.full == all(right)
     assert grade.awarded == Fraction(2 * sum(right), 3)
 

@@ -1,4 +1,5 @@
 """Templates keep a strict Content-Security-Policy possible: no inline script, style or handlers, no CDN."""
+
 from __future__ import annotations
 
 import re

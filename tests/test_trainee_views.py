@@ -1,4 +1,5 @@
 """Trainee pages through the test client: every question type, resume, autosave, submit, review, leaks."""
+
 from __future__ import annotations
 
 import re
@@ -92,6 +93,7 @@ def test_reload_keeps_answers_and_same_draw(client, db, module, trainee):
     client.post("/auth/logout")
     # log back in: Start resumes the same attempt
     from tests.conftest import PASSWORD
+
     client.post("/auth/login", data={"email": trainee.email, "password": PASSWORD})
     again = start(client, db)
     assert again.id == attempt.id
@@ -100,9 +102,10 @@ def test_reload_keeps_answers_and_same_draw(client, db, module, trainee):
 def test_invalid_answer_shows_message_on_same_page(client, db, module, trainee):
     attempt = start(client, db)
     r = next(r for r in attempt.responses if r.version.type == "ordering")
-    response = client.post(f"/attempts/{attempt.id}/q/{r.position}",
-                           data={"answer-0": "1", "answer-1": "1", "answer-2": "2", "answer-3": "3", "answer-4": "4",
-                                 "nav": "next"})
+    response = client.post(
+        f"/attempts/{attempt.id}/q/{r.position}",
+        data={"answer-0": "1", "answer-1": "1", "answer-2": "2", "answer-3": "3", "answer-4": "4", "nav": "next"},
+    )
     assert response.status_code == 400
     assert "only once" in response.get_data(as_text=True)
     n = next(r for r in attempt.responses if r.version.type == "numeric")
@@ -126,7 +129,7 @@ def test_submit_page_lists_unanswered(client, db, module, trainee):
     client.post(f"/attempts/{attempt.id}/q/1", data=form_for(r.version, r.shuffle, key_answer(r.version)))
     page = client.get(f"/attempts/{attempt.id}/submit").get_data(as_text=True)
     assert "6 of 7 questions are not answered" in page
-    assert f"/attempts/{attempt.id}/q/1\"" not in page.split("not answered")[1].split("</ul>")[0]
+    assert f'/attempts/{attempt.id}/q/1"' not in page.split("not answered")[1].split("</ul>")[0]
 
 
 def test_autosave_json(client, db, module, trainee):
@@ -150,6 +153,7 @@ def test_autosave_needs_csrf_token(make_app, make_user, db):
     login_page = client.get("/auth/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
     from tests.conftest import PASSWORD
+
     client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
     assert client.post("/modules/test-quiz/start", data={"csrf_token": token}).status_code == 302
     attempt = db.scalars(select(QuizAttempt)).one()
@@ -188,9 +192,12 @@ def test_no_answer_leaks_before_submit(client, db, module, trainee):
     pages = [client.get(f"/attempts/{attempt.id}/q/{r.position}").get_data(as_text=True) for r in attempt.responses]
     pages.append(client.get(f"/attempts/{attempt.id}/submit").get_data(as_text=True))
     r = attempt.responses[0]
-    pages.append(client.post(f"/attempts/{attempt.id}/autosave",
-                             data={**form_for(r.version, r.shuffle, wrong_answer(r.version)), "position": "1"})
-                 .get_data(as_text=True))
+    pages.append(
+        client.post(
+            f"/attempts/{attempt.id}/autosave",
+            data={**form_for(r.version, r.shuffle, wrong_answer(r.version)), "position": "1"},
+        ).get_data(as_text=True)
+    )
     for page in pages:
         for secret in secrets:
             assert secret not in page
@@ -262,10 +269,12 @@ def test_query_counts_do_not_grow_with_bank_size(app, client, db, trainee):
     client.post(f"/attempts/{attempt.id}/submit")
     # a bigger bank and a longer quiz: same number of queries
     big = import_quiz(db, questions_per_attempt=7)
+    import yaml
+
     from quizapp.bank_loader import load_banks
     from quizapp.services.banks import import_bank
-    import yaml
     from tests.quiz_helpers import QUIZ_BANK
+
     data = yaml.safe_load(QUIZ_BANK.read_text())
     data["module"]["slug"] = "big-quiz"
     data["module"]["questions_per_attempt"] = 60

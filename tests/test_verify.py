@@ -1,4 +1,5 @@
 """Public verification: what it shows, what it hides, not found, typed variants, rate limit."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -61,11 +62,14 @@ def test_the_form_redirects_to_the_canonical_page(client, cert):
     assert response.headers["Location"] == f"/verify/{certification.format_code(cert.code)}"
 
 
-@pytest.mark.parametrize("typed, message", [
-    ("", "Type the code printed on the certificate."),
-    ("hello", "That is not a certificate code"),
-    ("x" * 41, "Field cannot be longer than 40 characters."),
-])
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("", "Type the code printed on the certificate."),
+        ("hello", "That is not a certificate code"),
+        ("x" * 41, "Field cannot be longer than 40 characters."),
+    ],
+)
 def test_the_form_explains_bad_input(client, typed, message):
     response = client.get("/verify", query_string={"code": typed})
     assert response.status_code == 400

@@ -64,9 +64,7 @@ def check_module(scope: Scope, candidates: list[list[str]] | None) -> dict[str, 
     }
     slug = settings.get("slug")
     if "slug" in raw and not (isinstance(slug, str) and SLUG.fullmatch(slug) and len(slug) <= MAX_KEY_LENGTH):
-        scope.add(
-            f"slug must be lower-case letters, digits and single hyphens (url-safe), not {slug!r}", "slug"
-        )
+        scope.add(f"slug must be lower-case letters, digits and single hyphens (url-safe), not {slug!r}", "slug")
         settings["slug"] = None
     for key in ("title", "lesson"):
         if key in raw and not is_text(raw[key]):
@@ -109,9 +107,7 @@ def _draw(scope: Scope, qpa: int | None, candidates: list[list[str]] | None) -> 
         if not is_text(tag):
             scope.add(f"draw entry {number}: tag must be non-empty text", line=line)
         elif not (_is_int(count) and count >= 1):
-            scope.add(
-                f"draw entry {number}: count must be a whole number, at least 1, not {count!r}", line=line
-            )
+            scope.add(f"draw entry {number}: count must be a whole number, at least 1, not {count!r}", line=line)
         elif any(rule["tag"] == tag.strip() for rule in rules):
             scope.add(f"draw entry {number}: tag {tag!r} is listed twice", line=line)
         else:
@@ -119,8 +115,7 @@ def _draw(scope: Scope, qpa: int | None, candidates: list[list[str]] | None) -> 
             carrying = sum(1 for tags in candidates or [] if tag.strip() in tags)
             if candidates is not None and carrying < count:
                 scope.add(
-                    f"draw needs {count} questions tagged {tag!r}; the module has {_usable(carrying)} "
-                    "with that tag",
+                    f"draw needs {count} questions tagged {tag!r}; the module has {_usable(carrying)} with that tag",
                     line=line,
                 )
     total = sum(rule["count"] for rule in rules)
@@ -129,9 +124,7 @@ def _draw(scope: Scope, qpa: int | None, candidates: list[list[str]] | None) -> 
     return rules
 
 
-def check_question(
-    scope: Scope, sources: dict[str, Any] | None
-) -> tuple[QuestionSpec | None, list[str] | None]:
+def check_question(scope: Scope, sources: dict[str, Any] | None) -> tuple[QuestionSpec | None, list[str] | None]:
     """The checked question (None if it has problems) and, if it is usable, its tags."""
     raw = scope.mapping
     before = len(scope.problems)
@@ -140,9 +133,7 @@ def check_question(
     if "id" in raw and not (
         isinstance(raw["id"], str) and QUESTION_ID.fullmatch(raw["id"]) and len(raw["id"]) <= MAX_KEY_LENGTH
     ):
-        scope.add(
-            f"id must be letters, digits, '.', '_' or '-', at most {MAX_KEY_LENGTH}, not {raw['id']!r}", "id"
-        )
+        scope.add(f"id must be letters, digits, '.', '_' or '-', at most {MAX_KEY_LENGTH}, not {raw['id']!r}", "id")
     if "type" in raw and kind is None:
         scope.add(f"unknown type {raw['type']!r}; expected one of {', '.join(QUESTION_TYPES)}", "type")
     for key in ("stem", "explanation", "source"):
@@ -165,9 +156,7 @@ def check_question(
         if not isinstance(values[key], bool):
             scope.add(f"{key} must be true or false, not {values[key]!r}", key)
     if values["review_status"] not in REVIEW_STATUSES:
-        scope.add(
-            f"review_status must be draft or approved, not {values['review_status']!r}", "review_status"
-        )
+        scope.add(f"review_status must be draft or approved, not {values['review_status']!r}", "review_status")
     for message in kind.validate(raw) if kind else []:
         scope.add(message)
     usable_tags = tags if values["review_status"] == "approved" and values["assessed"] is True else None

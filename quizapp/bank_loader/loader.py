@@ -22,9 +22,7 @@ def load_banks(paths: Iterable[str | Path], sources_path: Path | None = None) ->
     results = [_load_file(path, sources) for path in files]
     for result in results:
         problems += result.problems
-    problems += _repeated(
-        "module slug", [(r.file, line, "module", slug) for r in results for slug, line in r.slugs]
-    )
+    problems += _repeated("module slug", [(r.file, line, "module", slug) for r in results for slug, line in r.slugs])
     problems += _repeated("id", [(r.file, line, qid, qid) for r in results for qid, line in r.ids])
     if problems:
         rank = {str(path): n for n, path in enumerate(files)}
@@ -95,9 +93,7 @@ def _load_sources(path: Path) -> tuple[dict[str, dict[str, Any]] | None, list[Pr
     if problems:
         return None, problems
     if not isinstance(data, LineDict) or not isinstance(data.get("sources"), LineDict):
-        return None, [
-            Problem(str(path), 1, "-", "expected 'sources:' mapping id -> {title, url or seed, tier}")
-        ]
+        return None, [Problem(str(path), 1, "-", "expected 'sources:' mapping id -> {title, url or seed, tier}")]
     Scope(str(path), "-", data, problems).check_keys(["sources"], [])
     sources: dict[str, dict[str, Any]] = {}
     for sid, entry in data["sources"].items():

@@ -26,9 +26,7 @@ class BankError(Exception):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__(
-            "\n".join([f"{len(problems)} problem(s) in the question banks:", *map(str, problems)])
-        )
+        super().__init__("\n".join([f"{len(problems)} problem(s) in the question banks:", *map(str, problems)]))
 
 
 @dataclass(frozen=True, kw_only=True)

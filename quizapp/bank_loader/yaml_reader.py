@@ -43,7 +43,6 @@ class BankYamlLoader(yaml.SafeLoader):
                 data.key_lines[key] = line
         data.update(self.construct_mapping(node))
 
-
     def compose_node(self, parent: Any, index: Any) -> Any:
         """Refuse aliases (*name): bank files never need them, and a self-referencing one never ends."""
         if self.check_event(yaml.AliasEvent):
@@ -57,9 +56,7 @@ class BankYamlLoader(yaml.SafeLoader):
         """Text with a NUL character cannot be stored; refuse it where it is written."""
         value = super().construct_scalar(node)
         if isinstance(value, str) and "\x00" in value:
-            raise yaml.constructor.ConstructorError(
-                None, None, "text contains a NUL character (\\0)", node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, "text contains a NUL character (\\0)", node.start_mark)
         return value
 
 

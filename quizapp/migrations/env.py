@@ -1,4 +1,5 @@
 """Alembic environment: the connection comes from the app (see quizapp.migrate)."""
+
 from __future__ import annotations
 
 from alembic import context

@@ -1,8 +1,9 @@
 """The domain model; import models from here."""
+
 from quizapp.models.attempts import AttemptStatus, QuizAttempt, Response
 from quizapp.models.audit import AuditEvent
 from quizapp.models.certificates import Certificate, CertificateAttempt
-from quizapp.models.content import Module, Question, QuestionVersion, ReviewStatus, ReviewMode
+from quizapp.models.content import Module, Question, QuestionVersion, ReviewMode, ReviewStatus
 from quizapp.models.settings import Setting
 from quizapp.models.users import Role, Team, User, team_managers, team_members
 

@@ -1,4 +1,5 @@
 """Quiz attempts and the questions drawn into them."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, text, Boolean, Enum, ForeignKey, Index, Integer, Numeric, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, Numeric, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quizapp.db import Base, UTCDateTime, utcnow
@@ -26,8 +27,12 @@ class QuizAttempt(Base):
         Index("ix_quiz_attempts_user_module", "user_id", "module_id"),
         # one open attempt per trainee and module, also under two simultaneous Start clicks
         Index(
-            "uq_quiz_attempts_one_open", "user_id", "module_id", unique=True,
-            sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'"),
+            "uq_quiz_attempts_one_open",
+            "user_id",
+            "module_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
         ),
     )
 
@@ -87,6 +92,3 @@ class Response(Base):
     @property
     def answered(self) -> bool:
         return self.answer is not None
-
-
-

@@ -1,4 +1,5 @@
 """Certificates and the attempts that earned them."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -35,9 +36,7 @@ class CertificateAttempt(Base):
 
     __tablename__ = "certificate_attempts"
 
-    certificate_id: Mapped[int] = mapped_column(
-        ForeignKey("certificates.id", ondelete="CASCADE"), primary_key=True
-    )
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id", ondelete="CASCADE"), primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id"), primary_key=True)
 
     certificate: Mapped[Certificate] = relationship(back_populates="evidence")

@@ -1,4 +1,5 @@
 """Modules, questions and their immutable versions."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -65,9 +66,7 @@ class Question(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     module: Mapped[Module] = relationship(back_populates="questions")
-    versions: Mapped[list[QuestionVersion]] = relationship(
-        back_populates="question", order_by="QuestionVersion.number"
-    )
+    versions: Mapped[list[QuestionVersion]] = relationship(back_populates="question", order_by="QuestionVersion.number")
 
     @property
     def current(self) -> QuestionVersion:

@@ -1,4 +1,5 @@
 """Key/value settings edited by admins (programme name, validity, renewal window)."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Accounts, roles and teams."""
+
 from __future__ import annotations
 
 import hashlib
@@ -51,9 +52,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    teams: Mapped[list[Team]] = relationship(
-        secondary=team_members, back_populates="members", order_by="Team.name"
-    )
+    teams: Mapped[list[Team]] = relationship(secondary=team_members, back_populates="members", order_by="Team.name")
     managed_teams: Mapped[list[Team]] = relationship(
         secondary=team_managers, back_populates="managers", order_by="Team.name"
     )
@@ -86,9 +85,7 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    members: Mapped[list[User]] = relationship(
-        secondary=team_members, back_populates="teams", order_by="User.name"
-    )
+    members: Mapped[list[User]] = relationship(secondary=team_members, back_populates="teams", order_by="User.name")
     managers: Mapped[list[User]] = relationship(
         secondary=team_managers, back_populates="managed_teams", order_by="User.name"
     )

@@ -204,11 +204,7 @@ class MultipleChoice(_Choice):
         return share_grade(Fraction(len(picked & key) - len(picked - key), len(key)), points)
 
     def _picked(self, answer: Any, size: int) -> set[int]:
-        valid = (
-            isinstance(answer, list)
-            and all(is_index(i, size) for i in answer)
-            and len(set(answer)) == len(answer)
-        )
+        valid = isinstance(answer, list) and all(is_index(i, size) for i in answer) and len(set(answer)) == len(answer)
         return set(answer) if valid else set()
 
 

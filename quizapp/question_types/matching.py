@@ -142,9 +142,7 @@ class Matching(QuestionType):
         pairs, offered = spec["pairs"], choices(spec)
         if not pairs or not self._well_formed(answer, len(pairs), len(offered)):
             return zero_grade(points)
-        right = sum(
-            1 for pair, c in zip(pairs, answer, strict=True) if c is not None and offered[c] == pair["right"]
-        )
+        right = sum(1 for pair, c in zip(pairs, answer, strict=True) if c is not None and offered[c] == pair["right"])
         return share_grade(Fraction(right, len(pairs)), points)
 
     def review(self, spec: Spec, shuffle: Shuffle, answer: Any) -> dict[str, Any]:
@@ -176,7 +174,5 @@ class Matching(QuestionType):
     @staticmethod
     def _well_formed(answer: Any, size: int, offered: int) -> bool:
         return (
-            isinstance(answer, list)
-            and len(answer) == size
-            and all(c is None or is_index(c, offered) for c in answer)
+            isinstance(answer, list) and len(answer) == size and all(c is None or is_index(c, offered) for c in answer)
         )

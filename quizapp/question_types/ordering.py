@@ -93,9 +93,7 @@ class Ordering(QuestionType):
         repeated = sorted({p for p in positions if positions.count(p) > 1})
         if repeated:
             listed = ", ".join(str(p) for p in repeated)
-            return Parsed(
-                None, f"Each position can be used only once; you gave position {listed} more than once."
-            )
+            return Parsed(None, f"Each position can be used only once; you gave position {listed} more than once.")
         answer = [0] * size
         for k, position in enumerate(positions):
             answer[position - 1] = order[k]

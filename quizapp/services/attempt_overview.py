@@ -1,4 +1,5 @@
 """What a trainee's pages show of their attempts: status per module, history."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -54,10 +55,14 @@ def module_statuses(session: Session, user: User, now: datetime) -> list[ModuleS
 
 
 def history(session: Session, user: User, now: datetime) -> list[QuizAttempt]:
-    attempts = list(session.scalars(
-        select(QuizAttempt).where(QuizAttempt.user_id == user.id)
-        .options(selectinload(QuizAttempt.module)).order_by(QuizAttempt.started_at.desc())
-    ))
+    attempts = list(
+        session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.user_id == user.id)
+            .options(selectinload(QuizAttempt.module))
+            .order_by(QuizAttempt.started_at.desc())
+        )
+    )
     for attempt in attempts:
         finalise_if_overdue(session, attempt, now)
     return attempts

@@ -1,4 +1,5 @@
 """Quiz attempts: draw, resume, save, deadline, grade, limits. Rules only; views stay thin."""
+
 from __future__ import annotations
 
 import random
@@ -61,7 +62,9 @@ def usable_tags(session: Session, module: Module) -> list[list[str]]:
     """The tags of each usable question: enough to check a draw without loading the questions."""
     rows = session.execute(
         select(Question.tags).where(
-            Question.module_id == module.id, Question.retired_at.is_(None), Question.assessed.is_(True),
+            Question.module_id == module.id,
+            Question.retired_at.is_(None),
+            Question.assessed.is_(True),
             Question.review_status == ReviewStatus.APPROVED,
         )
     )
@@ -123,8 +126,9 @@ def attempts_of(session: Session, user: User, module: Module) -> list[QuizAttemp
     )
 
 
-def availability(session: Session, user: User, module: Module, now: datetime,
-                 attempts: list[QuizAttempt] | None = None) -> Availability:
+def availability(
+    session: Session, user: User, module: Module, now: datetime, attempts: list[QuizAttempt] | None = None
+) -> Availability:
     """Attempts left in the rolling 24 hours, cooldown after a fail, the open attempt if any."""
     attempts = attempts_of(session, user, module) if attempts is None else attempts
     open_attempt = next((a for a in attempts if a.is_open), None)
@@ -134,23 +138,26 @@ def availability(session: Session, user: User, module: Module, now: datetime,
         return Availability(True, left, open_attempt=open_attempt)
     if left == 0:
         next_at = min(a.started_at for a in recent) + DAY
-        return Availability(False, 0, next_at, f"You have used all {module.attempts_per_day} attempts "
-                                               "for the last 24 hours.")
+        return Availability(
+            False, 0, next_at, f"You have used all {module.attempts_per_day} attempts for the last 24 hours."
+        )
     finished = [a for a in attempts if a.finished_at is not None]
     if finished and module.cooldown_minutes:
         last = max(finished, key=lambda a: a.finished_at)
         until = last.finished_at + timedelta(minutes=module.cooldown_minutes)
         if not last.passed and until > now:
-            return Availability(False, left, until, "After a failed attempt, take time to review the "
-                                                    "lesson before trying again.")
+            return Availability(
+                False, left, until, "After a failed attempt, take time to review the lesson before trying again."
+            )
     return Availability(True, left)
 
 
 # --- starting and finding ------------------------------------------------------------------------
 
 
-def start_attempt(session: Session, user: User, module: Module, now: datetime,
-                  rng: random.Random | None = None) -> QuizAttempt:
+def start_attempt(
+    session: Session, user: User, module: Module, now: datetime, rng: random.Random | None = None
+) -> QuizAttempt:
     """Resume the open attempt, or draw a new one. Only flushes."""
     if user.role != Role.TRAINEE:
         raise Forbidden("Only trainees take quizzes; instructors use the preview pages.")
@@ -165,17 +172,25 @@ def start_attempt(session: Session, user: User, module: Module, now: datetime,
     rng = rng or random.SystemRandom()
     drawn = draw_questions(module, usable_questions(session, module), rng)
     attempt = QuizAttempt(
-        user_id=user.id, module_id=module.id, status=AttemptStatus.OPEN, started_at=now,
+        user_id=user.id,
+        module_id=module.id,
+        status=AttemptStatus.OPEN,
+        started_at=now,
         deadline=now + timedelta(minutes=module.time_limit_minutes) if module.time_limit_minutes else None,
-        pass_mark=module.pass_mark, time_limit_minutes=module.time_limit_minutes, review=module.review,
+        pass_mark=module.pass_mark,
+        time_limit_minutes=module.time_limit_minutes,
+        review=module.review,
         question_count=len(drawn),
     )
     for position, question in enumerate(drawn, start=1):
         version = question.current
-        attempt.responses.append(Response(
-            position=position, question_version_id=version.id,
-            shuffle=get_type(version.type).make_shuffle(version.spec, rng),
-        ))
+        attempt.responses.append(
+            Response(
+                position=position,
+                question_version_id=version.id,
+                shuffle=get_type(version.type).make_shuffle(version.spec, rng),
+            )
+        )
     session.add(attempt)
     session.flush()  # IntegrityError if a simultaneous request opened one; the view resumes that
     return attempt
@@ -216,8 +231,7 @@ def seconds_left(attempt: QuizAttempt, now: datetime) -> int | None:
 # --- saving --------------------------------------------------------------------------------------
 
 
-def save_answer(session: Session, attempt: QuizAttempt, position: int, form: FormData,
-                now: datetime) -> Parsed:
+def save_answer(session: Session, attempt: QuizAttempt, position: int, form: FormData, now: datetime) -> Parsed:
     """Parse and store one answer. Input that does not parse stores nothing: what was saved before
     stays (or the question stays unanswered) and the trainee gets the message."""
     if not attempt.is_open:
@@ -242,8 +256,7 @@ def finalise_overdue_of(session: Session, user: User, module: Module, now: datet
     return None
 
 
-def store_answer(session: Session, attempt: QuizAttempt, response: Response, answer: Any,
-                 now: datetime) -> None:
+def store_answer(session: Session, attempt: QuizAttempt, response: Response, answer: Any, now: datetime) -> None:
     """Write one canonical answer if the attempt is still open and in time."""
     if is_overdue(attempt, now):
         finalise_if_overdue(session, attempt, now)
@@ -256,8 +269,7 @@ def store_answer(session: Session, attempt: QuizAttempt, response: Response, ans
         .where(
             Response.id == response.id,
             Response.attempt_id.in_(
-                select(QuizAttempt.id).where(QuizAttempt.id == attempt.id,
-                                             QuizAttempt.status == AttemptStatus.OPEN)
+                select(QuizAttempt.id).where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN)
             ),
         )
         .values(answer=answer, answered_at=now if answer is not None else None)
@@ -299,18 +311,23 @@ def submit_attempt(session: Session, attempt: QuizAttempt, now: datetime) -> Qui
 def _grade(session: Session, attempt: QuizAttempt, now: datetime, status: AttemptStatus) -> bool:
     # The conditional UPDATE is the first write: it takes the lock, and only one caller wins it.
     finished_at = min(now, attempt.deadline + GRACE) if status == AttemptStatus.EXPIRED else now
-    won = session.execute(
-        update(QuizAttempt)
-        .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN)
-        .values(status=status, finished_at=finished_at)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    won = (
+        session.execute(
+            update(QuizAttempt)
+            .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN)
+            .values(status=status, finished_at=finished_at)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     if not won:
         session.refresh(attempt)
         return False
     responses = session.scalars(
-        select(Response).where(Response.attempt_id == attempt.id)
-        .options(selectinload(Response.version)).order_by(Response.position)
+        select(Response)
+        .where(Response.attempt_id == attempt.id)
+        .options(selectinload(Response.version))
+        .order_by(Response.position)
         .execution_options(populate_existing=True)
     ).all()
     awarded, possible, critical_missed = Fraction(0), 0, False
@@ -347,7 +364,11 @@ def failed_critical(attempt: QuizAttempt) -> list[Response]:
 
 def close_overdue(session: Session, now: datetime) -> int:
     """Grade every open attempt past its deadline (for a scheduler); returns how many."""
-    candidates = session.scalars(select(QuizAttempt).where(
-        QuizAttempt.status == AttemptStatus.OPEN, QuizAttempt.deadline.is_not(None),
-        QuizAttempt.deadline < now - GRACE)).all()
+    candidates = session.scalars(
+        select(QuizAttempt).where(
+            QuizAttempt.status == AttemptStatus.OPEN,
+            QuizAttempt.deadline.is_not(None),
+            QuizAttempt.deadline < now - GRACE,
+        )
+    ).all()
     return sum(1 for attempt in candidates if finalise_if_overdue(session, attempt, now))

@@ -1,4 +1,5 @@
 """Append-only audit trail: record() is the only write path."""
+
 from __future__ import annotations
 
 from typing import Any

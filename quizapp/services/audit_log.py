@@ -1,4 +1,5 @@
 """Reading the audit trail (writing is audit.record only)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,9 +56,12 @@ def search(
         else:
             escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             like = f"%{escaped}%"
-            people = select(User.id).where(or_(
-                func.lower(User.name).like(like, escape="\\"), func.lower(User.email).like(like, escape="\\"),
-            ))
+            people = select(User.id).where(
+                or_(
+                    func.lower(User.name).like(like, escape="\\"),
+                    func.lower(User.email).like(like, escape="\\"),
+                )
+            )
             query = query.where(AuditEvent.actor_id.in_(people))
     if date_from:
         query = query.where(AuditEvent.at >= datetime.combine(date_from, time.min, UTC))
@@ -65,9 +69,12 @@ def search(
         query = query.where(AuditEvent.at < datetime.combine(date_to + timedelta(days=1), time.min, UTC))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // per_page))
-    events = list(session.scalars(
-        query.options(selectinload(AuditEvent.actor))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    ))
+    events = list(
+        session.scalars(
+            query.options(selectinload(AuditEvent.actor))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
     return Page(events, page, pages, total)

@@ -1,4 +1,5 @@
 """Writing checked banks into the database, and reading modules back out as bank specs."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -90,9 +91,18 @@ def import_bank(session: Session, bank: Bank, actor: User | None = None) -> Impo
     slugs = ",".join(report.modules)
     record(
         # target_id is a String(80): PostgreSQL refuses a longer list of slugs; details hold them all.
-        session, actor, "bank.imported", "module", slugs if len(slugs) <= 80 else None,
-        f"Bank import: {report}", modules=report.modules, settings_changed=report.settings_changed,
-        created=report.created, updated=report.updated, retired=report.retired, unchanged=report.unchanged,
+        session,
+        actor,
+        "bank.imported",
+        "module",
+        slugs if len(slugs) <= 80 else None,
+        f"Bank import: {report}",
+        modules=report.modules,
+        settings_changed=report.settings_changed,
+        created=report.created,
+        updated=report.updated,
+        retired=report.retired,
+        unchanged=report.unchanged,
         questions=report.changed_ids,
     )
     return report
@@ -132,11 +142,11 @@ def _apply_metadata(question: Question, spec: QuestionSpec, position: int) -> bo
     return changed
 
 
-def _add_version(
-    session: Session, question: Question, spec: QuestionSpec, number: int, actor: User | None
-) -> None:
+def _add_version(session: Session, question: Question, spec: QuestionSpec, number: int, actor: User | None) -> None:
     version = QuestionVersion(
-        number=number, content_hash=spec.content_hash, created_by_id=actor.id if actor else None,
+        number=number,
+        content_hash=spec.content_hash,
+        created_by_id=actor.id if actor else None,
         **spec.version_fields(),
     )
     question.versions.append(version)
@@ -159,17 +169,31 @@ def module_spec(session: Session, slug: str) -> ModuleSpec:
         .order_by(Question.position, Question.key)
     ).all()
     return ModuleSpec(
-        slug=module.slug, title=module.title, order=module.order, pass_mark=module.pass_mark,
-        questions_per_attempt=module.questions_per_attempt, time_limit_minutes=module.time_limit_minutes,
-        required_for_certification=module.required_for_certification, review=module.review.value,
-        draw=[dict(rule) for rule in module.draw or []], attempts_per_day=module.attempts_per_day,
-        cooldown_minutes=module.cooldown_minutes, lesson=module.lesson,
+        slug=module.slug,
+        title=module.title,
+        order=module.order,
+        pass_mark=module.pass_mark,
+        questions_per_attempt=module.questions_per_attempt,
+        time_limit_minutes=module.time_limit_minutes,
+        required_for_certification=module.required_for_certification,
+        review=module.review.value,
+        draw=[dict(rule) for rule in module.draw or []],
+        attempts_per_day=module.attempts_per_day,
+        cooldown_minutes=module.cooldown_minutes,
+        lesson=module.lesson,
         questions=[
             QuestionSpec(
-                id=q.key, type=q.current.type, stem=q.current.stem, spec=q.current.spec,
-                explanation=q.current.explanation, source=q.current.source, tags=list(q.tags),
-                points=q.current.points, critical=q.current.critical,
-                review_status=q.review_status.value, assessed=q.assessed,
+                id=q.key,
+                type=q.current.type,
+                stem=q.current.stem,
+                spec=q.current.spec,
+                explanation=q.current.explanation,
+                source=q.current.source,
+                tags=list(q.tags),
+                points=q.current.points,
+                critical=q.current.critical,
+                review_status=q.review_status.value,
+                assessed=q.assessed,
             )
             for q in questions
         ],

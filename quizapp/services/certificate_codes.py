@@ -1,4 +1,5 @@
 """Certificate verification codes: Crockford base32, 65 random bits, grouped for reading aloud."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from quizapp.models import Certificate
 from quizapp.services import ServiceError
-
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 CODE_BITS = 65  # 13 characters of 5 bits
@@ -35,7 +35,7 @@ def normalise_code(text: str) -> str | None:
 
 def format_code(code: str) -> str:
     """The display form: groups of four joined by dashes (7K3Q-9XPM-2D4T-V)."""
-    return "-".join(code[i:i + GROUP] for i in range(0, len(code), GROUP))
+    return "-".join(code[i : i + GROUP] for i in range(0, len(code), GROUP))
 
 
 def verify_url(code: str, base_url: str) -> str:

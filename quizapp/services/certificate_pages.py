@@ -1,4 +1,5 @@
 """What certificate pages, the PDF and the CLI show: banners, evidence, views, listings."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -28,7 +29,6 @@ from quizapp.services.certification import (
 from quizapp.services.programme import Programme
 
 
-
 class Banner(str):
     """A banner message with its Bootstrap alert level."""
 
@@ -41,7 +41,11 @@ class Banner(str):
 
 
 def banner(
-    session: Session, user: User, now: datetime, *, settings: Programme | None = None,
+    session: Session,
+    user: User,
+    now: datetime,
+    *,
+    settings: Programme | None = None,
     certs: list[Certificate] | None = None,
 ) -> Banner | None:
     """The trainee's home-page notice: expiring soon, or expired."""
@@ -55,13 +59,9 @@ def banner(
             return None
         days = days_left(cert, now)
         when = "tomorrow" if days == 1 else f"in {days} days"
-        return Banner(
-            f"Your certificate expires {when} — recertify by passing the required modules again.", "warning"
-        )
+        return Banner(f"Your certificate expires {when} — recertify by passing the required modules again.", "warning")
     if statuses and statuses[0][1] == CertStatus.EXPIRED:
-        return Banner(
-            "Your certificate has expired — pass the required modules again to earn a new one.", "danger"
-        )
+        return Banner("Your certificate has expired — pass the required modules again to earn a new one.", "danger")
     return None
 
 
@@ -116,15 +116,25 @@ class CertificateView:
 
 
 def view(
-    session: Session, cert: Certificate, now: datetime, base_url: str, *, settings: Programme | None = None,
+    session: Session,
+    cert: Certificate,
+    now: datetime,
+    base_url: str,
+    *,
+    settings: Programme | None = None,
     modules: list[EvidenceRow] | None = None,
 ) -> CertificateView:
     """What pages and the PDF show of one certificate; pages showing several pass in the settings and
     the evidence they loaded once."""
     window = (settings or programme_service.get(session)).renewal_window_days
     return CertificateView(
-        id=cert.id, holder=cert.user.name, programme=cert.programme, code=format_code(cert.code),
-        issued_at=cert.issued_at, expires_at=cert.expires_at, status=status(cert, now, window),
+        id=cert.id,
+        holder=cert.user.name,
+        programme=cert.programme,
+        code=format_code(cert.code),
+        issued_at=cert.issued_at,
+        expires_at=cert.expires_at,
+        status=status(cert, now, window),
         verify_url=verify_url(cert.code, base_url),
         modules=evidence(session, cert) if modules is None else modules,
         revoked_reason=cert.revoked_reason,
@@ -171,14 +181,19 @@ def own_certificate(session: Session, user: User, cert_id: int | None, now: date
 
 
 def list_certificates(
-    session: Session, now: datetime, *, statuses: Iterable[str] = (), expiring_within: int | None = None,
+    session: Session,
+    now: datetime,
+    *,
+    statuses: Iterable[str] = (),
+    expiring_within: int | None = None,
 ) -> list[tuple[Certificate, CertStatus]]:
     """Certificates with their status, newest first; filtered by status and by expiry within N days."""
     window = programme_service.get(session).renewal_window_days
     wanted = {CertStatus(s) for s in statuses}
     rows = []
     for cert in session.scalars(
-        select(Certificate).options(selectinload(Certificate.user))
+        select(Certificate)
+        .options(selectinload(Certificate.user))
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     ):
         state = status(cert, now, window)

@@ -1,4 +1,5 @@
 """Certificates: issue on the last required pass, status over time, codes, revoke and restore."""
+
 from __future__ import annotations
 
 import calendar
@@ -96,7 +97,8 @@ def days_left(cert: Certificate, now: datetime) -> int:
 def certificates_of(session: Session, user: User, *, fresh: bool = False) -> list[Certificate]:
     """The trainee's certificates, newest first."""
     query = (
-        select(Certificate).where(Certificate.user_id == user.id)
+        select(Certificate)
+        .where(Certificate.user_id == user.id)
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     )
     if fresh:  # read what other transactions committed, not this session's cached rows
@@ -133,7 +135,11 @@ def _counting_from(certs: list[Certificate], now: datetime, window: int) -> tupl
 
 
 def _counting_passes(
-    session: Session, user: User, modules: Iterable[Module], now: datetime, settings: Programme,
+    session: Session,
+    user: User,
+    modules: Iterable[Module],
+    now: datetime,
+    settings: Programme,
     since: datetime | None,
 ) -> dict[int, list[QuizAttempt]]:
     """Each module's counting passes: within the validity period and after `since`."""
@@ -160,7 +166,11 @@ def _best(passes: Iterable[QuizAttempt]) -> QuizAttempt:
 
 
 def _best_passes(
-    session: Session, user: User, modules: Iterable[Module], now: datetime, settings: Programme,
+    session: Session,
+    user: User,
+    modules: Iterable[Module],
+    now: datetime,
+    settings: Programme,
     since: datetime | None,
 ) -> dict[int, QuizAttempt]:
     """The best counting pass of each module."""
@@ -198,7 +208,11 @@ class Progress:
 
 
 def progress(
-    session: Session, user: User, now: datetime, *, settings: Programme | None = None,
+    session: Session,
+    user: User,
+    now: datetime,
+    *,
+    settings: Programme | None = None,
     certs: list[Certificate] | None = None,
 ) -> Progress:
     """Which required modules have a counting pass ("3 of 4 required modules passed"); a page that
@@ -234,7 +248,11 @@ def _keep_one_current(certs: list[Certificate], now: datetime, window: int) -> N
 
 
 def on_attempt_passed(
-    session: Session, user: User, now: datetime, *, earned_at: datetime | None = None,
+    session: Session,
+    user: User,
+    now: datetime,
+    *,
+    earned_at: datetime | None = None,
 ) -> Certificate | None:
     """Issue a certificate if this pass completed the required modules; flush only, the caller commits.
 
@@ -270,10 +288,16 @@ def on_attempt_passed(
     _keep_one_current([cert, *certs], now, window)
     session.flush()
     record(
-        session, None, "certificate.issued", "certificate", cert.id,
+        session,
+        None,
+        "certificate.issued",
+        "certificate",
+        cert.id,
         f"Certificate {format_code(cert.code)} issued to {user.name} ({user.email}), "
         f"valid until {cert.expires_at:%Y-%m-%d}",
-        user_id=user.id, code=cert.code, expires_at=cert.expires_at.isoformat(),
+        user_id=user.id,
+        code=cert.code,
+        expires_at=cert.expires_at.isoformat(),
         attempt_ids=[best[m.id].id for m in modules],
     )
     return cert
@@ -291,9 +315,7 @@ def issue_where_qualified(session: Session, now: datetime) -> list[Certificate]:
         # Lock everyone who has taken a required module before looking: a pass being graded right now
         # is then either committed before we look, or graded after this change and issues itself.
         takers = select(QuizAttempt.user_id).where(QuizAttempt.module_id.in_(module_ids))
-        session.execute(
-            select(User.id).where(User.id.in_(takers)).order_by(User.id).with_for_update(key_share=True)
-        )
+        session.execute(select(User.id).where(User.id.in_(takers)).order_by(User.id).with_for_update(key_share=True))
     covered = (
         select(QuizAttempt.user_id)
         .where(
@@ -335,10 +357,15 @@ def _set_revocation(session: Session, cert: Certificate, revoked: bool, **values
     """Change the revocation only if nobody changed it first (a conditional UPDATE, so two
     managers clicking at once cannot both succeed); reload the row either way."""
     was = Certificate.revoked_at.is_(None) if revoked else Certificate.revoked_at.is_not(None)
-    won = session.execute(
-        update(Certificate).where(Certificate.id == cert.id, was).values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    won = (
+        session.execute(
+            update(Certificate)
+            .where(Certificate.id == cert.id, was)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     session.refresh(cert)
     return won
 
@@ -349,9 +376,15 @@ def revoke(session: Session, cert: Certificate, actor: User, reason: str, now: d
     if not _set_revocation(session, cert, True, revoked_at=now, revoked_reason=reason, revoked_by_id=actor.id):
         raise ServiceError("This certificate is already revoked.")
     record(
-        session, actor, "certificate.revoked", "certificate", cert.id,
+        session,
+        actor,
+        "certificate.revoked",
+        "certificate",
+        cert.id,
         f"Certificate {format_code(cert.code)} of {cert.user.name} revoked: {reason}",
-        user_id=cert.user_id, code=cert.code, reason=reason,
+        user_id=cert.user_id,
+        code=cert.code,
+        reason=reason,
     )
     return cert
 
@@ -366,8 +399,14 @@ def restore(session: Session, cert: Certificate, actor: User, reason: str, now: 
     _keep_one_current(certificates_of(session, cert.user, fresh=True), now, window)
     session.flush()
     record(
-        session, actor, "certificate.restored", "certificate", cert.id,
+        session,
+        actor,
+        "certificate.restored",
+        "certificate",
+        cert.id,
         f"Certificate {format_code(cert.code)} of {cert.user.name} restored: {reason}",
-        user_id=cert.user_id, code=cert.code, reason=reason,
+        user_id=cert.user_id,
+        code=cert.code,
+        reason=reason,
     )
     return cert

@@ -1,4 +1,5 @@
 """What managers (their teams) and admins (everyone) see of trainees; the team scope lives here."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -9,8 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from quizapp.models import Certificate, Module, QuizAttempt, Role, Team, User, team_members
-from quizapp.services import NotFound, certification
-from quizapp.services import certificate_pages
+from quizapp.services import NotFound, certificate_pages, certification
 from quizapp.services import programme as programme_service
 from quizapp.services.certification import CertStatus
 
@@ -72,8 +72,11 @@ class ModuleState:
     @property
     def label(self) -> str:
         return {
-            "passed": "Passed", "lapsed": "Pass lapsed", "failed": "Not passed",
-            "in_progress": "In progress", "not_started": "Not started",
+            "passed": "Passed",
+            "lapsed": "Pass lapsed",
+            "failed": "Not passed",
+            "in_progress": "In progress",
+            "not_started": "Not started",
         }[self.state]
 
 
@@ -86,7 +89,9 @@ class TraineeRow:
 
 
 def _module_states(
-    modules: list[Module], attempts: list[QuizAttempt], cutoff: datetime,
+    modules: list[Module],
+    attempts: list[QuizAttempt],
+    cutoff: datetime,
 ) -> list[ModuleState]:
     by_module: dict[int, list[QuizAttempt]] = defaultdict(list)
     for attempt in attempts:
@@ -121,7 +126,12 @@ def _finalise_overdue(session: Session, attempts: list[QuizAttempt], now: dateti
 
 
 def overview(
-    session: Session, viewer: User, now: datetime, *, team_id: int | None = None, cert_filter: str | None = None,
+    session: Session,
+    viewer: User,
+    now: datetime,
+    *,
+    team_id: int | None = None,
+    cert_filter: str | None = None,
 ) -> tuple[list[Module], list[TraineeRow]]:
     """Every trainee in scope with module status and certificate status (the caller commits:
     overdue attempts found on the way are graded)."""
@@ -138,7 +148,8 @@ def overview(
         for attempt in found:
             attempts[attempt.user_id].append(attempt)
         for cert in session.scalars(
-            select(Certificate).where(Certificate.user_id.in_(ids))
+            select(Certificate)
+            .where(Certificate.user_id.in_(ids))
             .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
         ):
             certs[cert.user_id].append(cert)
@@ -172,24 +183,33 @@ class TraineeDetail:
 def trainee_detail(session: Session, viewer: User, user_id: int, now: datetime) -> TraineeDetail:
     trainee = get_trainee(session, viewer, user_id)
     settings = programme_service.get(session)
-    attempts = list(session.scalars(
-        select(QuizAttempt).where(QuizAttempt.user_id == trainee.id)
-        .options(selectinload(QuizAttempt.module)).order_by(QuizAttempt.started_at.desc())
-    ))
+    attempts = list(
+        session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.user_id == trainee.id)
+            .options(selectinload(QuizAttempt.module))
+            .order_by(QuizAttempt.started_at.desc())
+        )
+    )
     _finalise_overdue(session, attempts, now)
     modules = list(session.scalars(select(Module).order_by(Module.order, Module.title)))
     cutoff = certification.add_months(now, -settings.validity_months)
-    certs = list(session.scalars(  # who revoked each is shown too: loaded here, not once per row
-        select(Certificate).where(Certificate.user_id == trainee.id)
-        .options(selectinload(Certificate.revoked_by))
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-    ))
+    certs = list(
+        session.scalars(  # who revoked each is shown too: loaded here, not once per row
+            select(Certificate)
+            .where(Certificate.user_id == trainee.id)
+            .options(selectinload(Certificate.revoked_by))
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        )
+    )
     evidence = certificate_pages.evidence_of(session, certs)
     entries = [
-        CertificateEntry(c, certification.status(c, now, settings.renewal_window_days), evidence[c.id])
-        for c in certs
+        CertificateEntry(c, certification.status(c, now, settings.renewal_window_days), evidence[c.id]) for c in certs
     ]
     return TraineeDetail(
-        trainee, _module_states(modules, attempts, cutoff), attempts, entries,
+        trainee,
+        _module_states(modules, attempts, cutoff),
+        attempts,
+        entries,
         certification.progress(session, trainee, now, settings=settings, certs=certs),
     )

@@ -1,4 +1,5 @@
 """Programme settings: name, validity and renewal window (Setting rows over config defaults)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -63,9 +64,11 @@ def get(session: Session) -> Programme:
 
 def required_modules(session: Session) -> list[Module]:
     """The modules a certificate needs (the modules' own flag is the only list)."""
-    return list(session.scalars(
-        select(Module).where(Module.required_for_certification.is_(True)).order_by(Module.order, Module.title)
-    ))
+    return list(
+        session.scalars(
+            select(Module).where(Module.required_for_certification.is_(True)).order_by(Module.order, Module.title)
+        )
+    )
 
 
 def validate(name: str, validity_months: int, renewal_window_days: int) -> list[str]:
@@ -116,8 +119,7 @@ def update(
         else:
             row.value = str(after)
         changes.append(f"{key}: {before} → {after}")
-        record(session, actor, "programme.updated", "setting", key, f"{key}: {before} → {after}",
-               old=before, new=after)
+        record(session, actor, "programme.updated", "setting", key, f"{key}: {before} → {after}", old=before, new=after)
     rules_changed = (old.validity_months, old.renewal_window_days) != (new.validity_months, new.renewal_window_days)
     wanted = set(required_module_ids)
     for module in session.scalars(select(Module).order_by(Module.order, Module.title)):

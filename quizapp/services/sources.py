@@ -1,4 +1,5 @@
 """The citable sources (question_banks/sources.yaml), for showing a question's source by title."""
+
 from __future__ import annotations
 
 from functools import lru_cache

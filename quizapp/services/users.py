@@ -1,4 +1,5 @@
 """Accounts and teams."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -68,9 +69,7 @@ def create_user(
         role = Role(role)
     except ValueError:
         raise ServiceError(f"Unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}.") from None
-    user = User(
-        email=email, name=name.strip(), role=role, password_hash=hash_password(password), active=active
-    )
+    user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password), active=active)
     user.teams = list(teams)
     session.add(user)
     session.flush()
@@ -98,12 +97,22 @@ def update_user(
         raise ServiceError("You cannot remove your own admin role or deactivate yourself.")
     if user.role != role:
         record(
-            session, actor, "user.role_changed", "user", user.id,
-            f"{user.email}: role {user.role.value} → {role.value}", old=user.role.value, new=role.value,
+            session,
+            actor,
+            "user.role_changed",
+            "user",
+            user.id,
+            f"{user.email}: role {user.role.value} → {role.value}",
+            old=user.role.value,
+            new=role.value,
         )
     if user.active != active:
         record(
-            session, actor, "user.activated" if active else "user.deactivated", "user", user.id,
+            session,
+            actor,
+            "user.activated" if active else "user.deactivated",
+            "user",
+            user.id,
             f"{user.email} {'activated' if active else 'deactivated'}",
         )
     user.email, user.name, user.role, user.active = email, name.strip(), role, active

@@ -1,4 +1,5 @@
 """Blueprints, registered explicitly."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -17,8 +18,11 @@ NAV = {
     "instructor": [("trainee.home", "Home")],
     "manager": [("trainee.home", "Home"), ("manager.overview", "My teams")],
     "admin": [
-        ("admin.users", "Users"), ("admin.teams", "Teams"), ("manager.overview", "Trainees"),
-        ("admin.programme", "Programme"), ("admin.audit", "Audit log"),
+        ("admin.users", "Users"),
+        ("admin.teams", "Teams"),
+        ("manager.overview", "Trainees"),
+        ("admin.programme", "Programme"),
+        ("admin.audit", "Audit log"),
     ],
 }
 

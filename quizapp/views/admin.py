@@ -1,4 +1,5 @@
 """Admin: users, teams (programme settings and the audit log join in the certification issue)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -10,8 +11,7 @@ from quizapp.db import get_session, utcnow
 from quizapp.forms import AuditFilterForm, NewTeamForm, NewUserForm, PasswordForm, ProgrammeForm, TeamForm, UserForm
 from quizapp.models import Module, Role, Team, User
 from quizapp.security import role_required
-from quizapp.services import ServiceError
-from quizapp.services import audit_log
+from quizapp.services import ServiceError, audit_log
 from quizapp.services import programme as programme_service
 from quizapp.services import users as users_service
 
@@ -68,11 +68,20 @@ def _user_form(form: UserForm, user: User | None):
         try:
             if is_new:
                 user = users_service.create_user(
-                    session, email=form.email.data, name=form.name.data, role=form.role.data,
-                    password=form.password.data, active=form.active.data, actor=current_user,
+                    session,
+                    email=form.email.data,
+                    name=form.name.data,
+                    role=form.role.data,
+                    password=form.password.data,
+                    active=form.active.data,
+                    actor=current_user,
                 )
             users_service.update_user(
-                session, user, email=form.email.data, name=form.name.data, role=Role(form.role.data),
+                session,
+                user,
+                email=form.email.data,
+                name=form.name.data,
+                role=Role(form.role.data),
                 active=form.active.data,
                 teams=[session.get(Team, i) for i in form.teams.data or []],
                 managed_teams=[session.get(Team, i) for i in form.managed_teams.data or []],
@@ -136,7 +145,9 @@ def team_edit(team_id: int):
     if form.validate_on_submit():
         try:
             users_service.update_team(
-                session, team, name=form.name.data,
+                session,
+                team,
+                name=form.name.data,
                 managers=[session.get(User, i) for i in form.managers.data or []],
                 members=[session.get(User, i) for i in form.members.data or []],
                 actor=current_user,
@@ -166,9 +177,13 @@ def programme():
     if form.validate_on_submit():
         try:
             changes = programme_service.update(
-                session, name=form.name.data, validity_months=form.validity_months.data,
+                session,
+                name=form.name.data,
+                validity_months=form.validity_months.data,
                 renewal_window_days=form.renewal_window_days.data,
-                required_module_ids=form.required_modules.data or [], actor=current_user, now=utcnow(),
+                required_module_ids=form.required_modules.data or [],
+                actor=current_user,
+                now=utcnow(),
             )
         except ServiceError as err:
             session.rollback()
@@ -188,8 +203,12 @@ def audit():
     if request.args and not form.validate():
         return render_template("admin/audit.html", form=form, page=None), 400
     page = audit_log.search(
-        session, action=form.action.data or None, actor=form.actor.data or None,
-        date_from=form.date_from.data, date_to=form.date_to.data, page=form.page.data or 1,
+        session,
+        action=form.action.data or None,
+        actor=form.actor.data or None,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+        page=form.page.data or 1,
     )
     # only the known filters: url_for would take raw keys such as _method or _anchor as its own arguments
     filters = {k: request.args[k] for k in AUDIT_FILTERS if request.args.get(k)}

@@ -1,4 +1,5 @@
 """Log in and out."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for

@@ -1,4 +1,5 @@
 """The trainee's own certificate: page, printable view, PDF."""
+
 from __future__ import annotations
 
 import io
@@ -11,8 +12,7 @@ from quizapp.db import get_session, utcnow
 from quizapp.models import Role
 from quizapp.pdf import certificate_pdf
 from quizapp.security import role_required
-from quizapp.services import NotFound
-from quizapp.services import certificate_pages
+from quizapp.services import NotFound, certificate_pages
 
 bp = Blueprint("certificates", __name__)
 MAX_ID = 2**31 - 1  # larger ids cannot exist; PostgreSQL would refuse to compare them
@@ -37,7 +37,10 @@ def _chosen_view():
 def show():
     page = certificate_pages.trainee_page(get_session(), current_user, utcnow(), current_app.config["PUBLIC_BASE_URL"])
     return render_template(
-        "certificates/show.html", cert=page.certificate, history=page.history, progress=page.progress,
+        "certificates/show.html",
+        cert=page.certificate,
+        history=page.history,
+        progress=page.progress,
         banner=page.banner,
     )
 
@@ -59,7 +62,9 @@ def printable():
 def pdf():
     cert = _chosen_view()
     response = send_file(
-        io.BytesIO(certificate_pdf(cert)), mimetype="application/pdf", as_attachment=True,
+        io.BytesIO(certificate_pdf(cert)),
+        mimetype="application/pdf",
+        as_attachment=True,
         download_name=f"certificate-{cert.code}.pdf",
     )
     response.headers["Cache-Control"] = "private, no-store"
@@ -67,6 +72,6 @@ def pdf():
 
 
 @bp.app_template_filter("day")
-def format_day(value) -> str:  # noqa: ANN001
+def format_day(value) -> str:
     """A UTC date as shown on certificates (15 Jan 2026)."""
     return value.strftime("%d %b %Y") if value else "—"

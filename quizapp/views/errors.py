@@ -1,4 +1,5 @@
 """Friendly error pages; a lost database shows 503, never a traceback."""
+
 from __future__ import annotations
 
 from flask import Flask, render_template
@@ -31,7 +32,7 @@ def _rollback() -> None:
     if session is not None:
         try:
             session.rollback()
-        except Exception:  # noqa: BLE001 - the connection itself may be gone
+        except Exception:
             pass
 
 

@@ -1,4 +1,5 @@
 """Managers (their teams) and admins (everyone): trainee overview, detail, revoke and restore."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -14,7 +15,10 @@ from quizapp.services import NotFound, ServiceError, certification, oversight
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 
 CERT_FILTER_LABELS = {
-    "valid": "Valid", "expiring": "Expiring soon", "expired": "Expired", "revoked": "Revoked",
+    "valid": "Valid",
+    "expiring": "Expiring soon",
+    "expired": "Expired",
+    "revoked": "Revoked",
     "none": "No certificate",
 }
 
@@ -39,13 +43,20 @@ def overview():
         status = 400
     else:
         modules, rows = oversight.overview(
-            session, current_user, utcnow(), team_id=int(form.team.data) if form.team.data else None,
+            session,
+            current_user,
+            utcnow(),
+            team_id=int(form.team.data) if form.team.data else None,
             cert_filter=form.certificate.data or None,
         )
         session.commit()  # overdue attempts found on the way were graded
         status = 200
     return render_template(
-        "manager/overview.html", form=form, modules=modules, rows=rows, teams=teams,
+        "manager/overview.html",
+        form=form,
+        modules=modules,
+        rows=rows,
+        teams=teams,
         labels=certification.STATUS_LABELS,
     ), status
 
@@ -64,7 +75,10 @@ def _render_trainee(user_id: int, forms: dict[int, ReasonForm] | None = None, st
     all_forms = _reason_forms(detail)
     all_forms.update(forms or {})
     return render_template(
-        "manager/trainee.html", detail=detail, forms=all_forms, labels=certification.STATUS_LABELS,
+        "manager/trainee.html",
+        detail=detail,
+        forms=all_forms,
+        labels=certification.STATUS_LABELS,
         format_code=certification.format_code,
     ), status
 

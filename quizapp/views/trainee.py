@@ -1,4 +1,5 @@
 """Trainee pages: home, lessons, taking and reviewing attempts, history."""
+
 from __future__ import annotations
 
 import re
@@ -14,9 +15,7 @@ from quizapp.markdown import render_markdown
 from quizapp.models import Module, Role
 from quizapp.question_types import get_type
 from quizapp.security import role_required
-from quizapp.services import Forbidden, NotFound, certification
-from quizapp.services import certificate_pages
-from quizapp.services import attempt_overview
+from quizapp.services import Forbidden, NotFound, attempt_overview, certificate_pages, certification
 from quizapp.services import attempts as attempts_service
 from quizapp.services.attempts import AttemptClosed, QuizUnavailable
 from quizapp.services.sources import source_label
@@ -49,17 +48,23 @@ def home():
     now = utcnow()
     if current_user.role != Role.TRAINEE:
         modules = session.scalars(select(Module).order_by(Module.order, Module.title)).all()
-        problems = {
-            m.id: attempts_service.draw_problem(m, attempts_service.usable_tags(session, m)) for m in modules
-        } if current_user.role in (Role.INSTRUCTOR, Role.ADMIN) else {}
+        problems = (
+            {m.id: attempts_service.draw_problem(m, attempts_service.usable_tags(session, m)) for m in modules}
+            if current_user.role in (Role.INSTRUCTOR, Role.ADMIN)
+            else {}
+        )
         return render_template("trainee/preview_home.html", modules=modules, problems=problems)
     statuses = attempt_overview.module_statuses(session, current_user, now)
     progress = certification.progress(session, current_user, now)  # only passes that still count
     banner = certificate_pages.banner(session, current_user, now)
     session.commit()  # overdue attempts found on the way were graded
     return render_template(
-        "trainee/home.html", statuses=statuses, now=now,
-        required_total=progress.total, required_passed=progress.passed, banner=banner,
+        "trainee/home.html",
+        statuses=statuses,
+        now=now,
+        required_total=progress.total,
+        required_passed=progress.passed,
+        banner=banner,
     )
 
 
@@ -76,8 +81,12 @@ def module(slug: str):
         avail = attempts_service.availability(session, current_user, module, now)
         problem = attempts_service.draw_problem(module, attempts_service.usable_tags(session, module))
     return render_template(
-        "trainee/module.html", module=module, lesson=render_markdown(module.lesson), avail=avail,
-        problem=problem, form=ConfirmForm(),
+        "trainee/module.html",
+        module=module,
+        lesson=render_markdown(module.lesson),
+        avail=avail,
+        problem=problem,
+        form=ConfirmForm(),
     )
 
 
@@ -158,11 +167,19 @@ def _question_context(attempt, n: int, error: str | None) -> dict:
     if error is not None:  # show back what was sent where the type allows, so it can be corrected
         current = request.form.get("answer") if version.type == "numeric" else None
     return {
-        "attempt": attempt, "n": n, "total": len(attempt.responses), "response": response,
-        "qtype": qtype, "qp": qtype.present(version.spec, response.shuffle), "current": current,
-        "error": error, "stem": version.stem, "points": version.points,
+        "attempt": attempt,
+        "n": n,
+        "total": len(attempt.responses),
+        "response": response,
+        "qtype": qtype,
+        "qp": qtype.present(version.spec, response.shuffle),
+        "current": current,
+        "error": error,
+        "stem": version.stem,
+        "points": version.points,
         "seconds_left": attempts_service.seconds_left(attempt, utcnow()),
-        "answered": [r.answered for r in attempt.responses], "form": ConfirmForm(),
+        "answered": [r.answered for r in attempt.responses],
+        "form": ConfirmForm(),
     }
 
 
@@ -182,10 +199,12 @@ def autosave(attempt_id: int):
         session.commit()
     except AttemptClosed as err:
         session.commit()
-        return jsonify(saved=False, closed=True, error=str(err),
-                       result=url_for("trainee.result", attempt_id=attempt.id)), 409
+        return jsonify(
+            saved=False, closed=True, error=str(err), result=url_for("trainee.result", attempt_id=attempt.id)
+        ), 409
     return jsonify(
-        saved=parsed.error is None, error=parsed.error,
+        saved=parsed.error is None,
+        error=parsed.error,
         answered=[r.position for r in attempt.responses if r.answered],
     ), 200 if parsed.error is None else 400
 
@@ -207,7 +226,10 @@ def submit(attempt_id: int):
         return redirect(url_for("trainee.result", attempt_id=attempt.id))
     unanswered = [r.position for r in attempt.responses if not r.answered]
     return render_template(
-        "trainee/submit.html", attempt=attempt, unanswered=unanswered, form=form,
+        "trainee/submit.html",
+        attempt=attempt,
+        unanswered=unanswered,
+        form=form,
         seconds_left=attempts_service.seconds_left(attempt, utcnow()),
     )
 
@@ -224,13 +246,19 @@ def result(attempt_id: int):
     if attempt.review.value == "full":
         for r in attempt.responses:
             qtype = get_type(r.version.type)
-            reviews.append({
-                "response": r, "version": r.version, "qtype": qtype,
-                "rv": qtype.review(r.version.spec, r.shuffle, r.answer),
-                "source": source_label(r.version.source),
-            })
+            reviews.append(
+                {
+                    "response": r,
+                    "version": r.version,
+                    "qtype": qtype,
+                    "rv": qtype.review(r.version.spec, r.shuffle, r.answer),
+                    "source": source_label(r.version.source),
+                }
+            )
     return render_template(
-        "trainee/result.html", attempt=attempt, reviews=reviews,
+        "trainee/result.html",
+        attempt=attempt,
+        reviews=reviews,
         failed_critical=attempts_service.failed_critical(attempt),
     )
 
@@ -257,6 +285,3 @@ def format_points(value) -> str:
 def format_when(value) -> str:
     """A UTC datetime as shown to people."""
     return value.strftime("%d %b %Y, %H:%M UTC") if value else "—"
-
-
-

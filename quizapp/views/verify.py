@@ -1,4 +1,5 @@
 """Public certificate verification: no login, rate limited, shows nothing but the certificate's facts."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -40,7 +41,13 @@ def show(code: str):
         return render_template("verify/not_found.html", malformed=False, form=VerifyForm()), 404
     now = utcnow()
     return render_template(
-        "verify/show.html", code=certification.format_code(cert.code), holder=cert.user.name,
-        programme=cert.programme, issued_at=cert.issued_at, expires_at=cert.expires_at,
-        status=certification.status(cert, now), labels=certification.STATUS_LABELS, now=now,
+        "verify/show.html",
+        code=certification.format_code(cert.code),
+        holder=cert.user.name,
+        programme=cert.programme,
+        issued_at=cert.issued_at,
+        expires_at=cert.expires_at,
+        status=certification.status(cert, now),
+        labels=certification.STATUS_LABELS,
+        now=now,
     )

@@ -4,6 +4,7 @@ Runs only when the `e2e` marker is selected (`make e2e`: pytest -q tests/e2e -m 
 the normal `make test` skips it. One server and one database for the whole run; each test gets its own
 browser context and, where it matters, its own trainee, so tests do not depend on each other's order.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,9 +33,15 @@ from tests.quiz_helpers import key_answer
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
     # without these Chromium phones home, and its connections are refused on a closed network
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
@@ -67,8 +74,9 @@ class LiveServer:
         """A fresh trainee with no attempts; returns the login email."""
         email = f"e2e-trainee{next(self._ids)}@example.com"
         with self.app.app_context(), new_session(self.app) as session:
-            users_service.create_user(session, email=email, name=f"E2E {email.split('@')[0]}",
-                                      role=Role.TRAINEE, password=TRAINEE_PASSWORD)
+            users_service.create_user(
+                session, email=email, name=f"E2E {email.split('@')[0]}", role=Role.TRAINEE, password=TRAINEE_PASSWORD
+            )
             session.commit()
         return email
 
@@ -178,9 +186,13 @@ class Watch:
         return [m for m in self.console if "Content Security Policy" in m]
 
     def problems(self) -> list[str]:
-        return (self.csp_violations() + self.console_errors + self.page_errors
-                + [f"external request: {u}" for u in self.external_requests]
-                + [f"HTTP {status}: {url}" for status, url in self.refused])
+        return (
+            self.csp_violations()
+            + self.console_errors
+            + self.page_errors
+            + [f"external request: {u}" for u in self.external_requests]
+            + [f"HTTP {status}: {url}" for status, url in self.refused]
+        )
 
 
 def watch_page(page, watch: Watch) -> None:

@@ -1,4 +1,5 @@
 """What a user does in the browser, as small functions shared by the e2e tests."""
+
 from __future__ import annotations
 
 import re
@@ -63,14 +64,17 @@ def question_type(page: Page) -> str:
 
 def answer_state(page: Page) -> dict[str, str]:
     """The answer the form shows now: checked boxes and radios, text and select values."""
-    return page.eval_on_selector("#question-form", """form => {
+    return page.eval_on_selector(
+        "#question-form",
+        """form => {
         const state = {};
         for (const el of form.querySelectorAll("fieldset input, fieldset select")) {
             if (el.type === "radio" || el.type === "checkbox") { if (el.checked) state[el.id] = "checked"; }
             else if (el.value !== "") state[el.name] = el.value;
         }
         return state;
-    }""")
+    }""",
+    )
 
 
 def answer_with_mouse(page: Page, qtype: str) -> None:
@@ -104,8 +108,9 @@ def tab_into_question(page: Page) -> None:
 
 
 def focused(page: Page) -> str:
-    return page.evaluate("() => document.activeElement.tagName.toLowerCase() + ':' + "
-                         "(document.activeElement.type || '')")
+    return page.evaluate(
+        "() => document.activeElement.tagName.toLowerCase() + ':' + (document.activeElement.type || '')"
+    )
 
 
 def answer_with_keyboard(page: Page, qtype: str) -> None:

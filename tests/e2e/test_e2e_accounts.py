@@ -1,4 +1,5 @@
 """Logging in through the browser: the trainee's home, the admin's menu, a trainee refused admin pages."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """A phone-sized screen: no sideways scrolling on quiz pages, and a working menu button."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,7 @@ from tests.e2e.pages import TRAINEE_PASSWORD, click_and_wait, login, position, q
 
 pytestmark = pytest.mark.e2e
 
-PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2}
+PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 OVERFLOW = "() => document.scrollingElement.scrollWidth - window.innerWidth"
 
 

@@ -1,4 +1,5 @@
 """A trainee takes quizzes in the browser: keyboard, autosave, reload, navigator, submit, review, timer."""
+
 from __future__ import annotations
 
 import re
@@ -49,8 +50,7 @@ def keyboard_answer_and_change(page, qtype: str, n: int) -> dict:
 # least one ordering question (its `step-order` draw minimum). The first flow answers every question it
 # answers with the keyboard, the second uses the mouse after question 1.
 @pytest.mark.parametrize(("slug", "keyboard"), [(WHOLE_BANK_MODULE, True), ("procedure-steps", False)])
-def test_take_quiz_with_autosave_reload_navigator_submit_and_review(page, live_server, artifacts, slug,
-                                                                    keyboard):
+def test_take_quiz_with_autosave_reload_navigator_submit_and_review(page, live_server, artifacts, slug, keyboard):
     login(page, live_server.new_trainee(), TRAINEE_PASSWORD)
     attempt_id, total = start_quiz(page, slug)
     assert total >= 4

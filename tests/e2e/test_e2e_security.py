@@ -1,4 +1,5 @@
 """The pages keep their Content Security Policy, raise no script errors and need no internet."""
+
 from __future__ import annotations
 
 import re
