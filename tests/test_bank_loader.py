@@ -440,3 +440,32 @@ def test_aliases_and_nul_characters_are_refused_with_a_line(tmp_path):
     with pytest.raises(BankError) as err:
         load_banks([_bank_file(tmp_path, lesson='"## L\\0"')])
     assert "bank.yaml:8: -: malformed YAML: text contains a NUL character" in str(err.value)
+
+
+@pytest.mark.parametrize("review_status", ["draft", "approved"])
+@pytest.mark.parametrize("assessed", [True, False])
+@pytest.mark.parametrize("retired", [True, False])
+def test_usable_rule_agrees_in_python_and_sql(app, review_status, assessed, retired):
+    """One rule for a drawable question: the row property and the SQL filter say the same."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from quizapp.db import new_session
+    from quizapp.models import Module, Question
+    from quizapp.question_types.base import is_usable
+
+    with new_session(app) as session:
+        module = Module(slug="m", title="M", lesson="")
+        question = Question(
+            key="q1",
+            module=module,
+            review_status=review_status,
+            assessed=assessed,
+            retired_at=datetime(2026, 1, 1, tzinfo=UTC) if retired else None,
+        )
+        session.add_all([module, question])
+        session.flush()
+        in_sql = session.scalar(select(Question.id).where(Question.usable)) is not None
+        assert question.usable == in_sql == is_usable(review_status, assessed, retired)
+        assert in_sql == (review_status == "approved" and assessed and not retired)

@@ -24,6 +24,7 @@ from quizapp.bank_loader.schema import (
 from quizapp.bank_loader.specs import Problem, QuestionSpec
 from quizapp.bank_loader.yaml_reader import LineDict
 from quizapp.question_types import QUESTION_TYPES
+from quizapp.question_types.base import is_usable
 
 
 @dataclass
@@ -159,7 +160,8 @@ def check_question(scope: Scope, sources: dict[str, Any] | None) -> tuple[Questi
         scope.add(f"review_status must be draft or approved, not {values['review_status']!r}", "review_status")
     for message in kind.validate(raw) if kind else []:
         scope.add(message)
-    usable_tags = tags if values["review_status"] == "approved" and values["assessed"] is True else None
+    usable = is_usable(values["review_status"], values["assessed"] is True, retired=False)
+    usable_tags = tags if usable else None
     if len(scope.problems) > before or kind is None:
         return None, usable_tags
     question = QuestionSpec(

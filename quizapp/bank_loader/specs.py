@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quizapp.question_types import content_hash
+from quizapp.question_types.base import is_usable
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,8 @@ class QuestionSpec:
 
     @property
     def usable(self) -> bool:
-        """Approved and assessed: may be drawn into a graded attempt."""
-        return self.review_status == "approved" and self.assessed
+        """May be drawn into a graded attempt (a file entry is never retired)."""
+        return is_usable(self.review_status, self.assessed, retired=False)
 
     def version_fields(self) -> dict[str, Any]:
         """The fields of an immutable QuestionVersion."""

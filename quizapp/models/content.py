@@ -6,10 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ColumnElement, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quizapp.db import Base, UTCDateTime, utcnow
+from quizapp.question_types.base import APPROVED, is_usable
 
 
 def _enum(e: type[StrEnum]) -> Enum:
@@ -72,9 +74,16 @@ class Question(Base):
     def current(self) -> QuestionVersion:
         return self.versions[-1]
 
-    @property
+    @hybrid_property
     def usable(self) -> bool:
-        return self.retired_at is None and self.assessed and self.review_status == ReviewStatus.APPROVED
+        """May be drawn into a graded attempt (the rule: question_types.is_usable)."""
+        return is_usable(self.review_status, self.assessed, self.retired_at is not None)
+
+    @usable.inplace.expression
+    @classmethod
+    def _usable_sql(cls) -> ColumnElement[bool]:
+        """The same rule in SQL (a test checks both agree on every combination)."""
+        return and_(cls.retired_at.is_(None), cls.assessed.is_(True), cls.review_status == ReviewStatus(APPROVED))
 
 
 class QuestionVersion(Base):

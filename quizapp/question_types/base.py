@@ -16,6 +16,14 @@ Shuffle = dict[str, Any]
 
 _POSITION = re.compile(r"[0-9]{1,6}")
 
+APPROVED = "approved"
+
+
+def is_usable(review_status: str, assessed: bool, retired: bool) -> bool:
+    """The one rule for a question that may be drawn into a graded attempt: approved, assessed, not
+    retired. `Question.usable` applies it to rows (and in SQL); the bank loader to file entries."""
+    return review_status == APPROVED and assessed and not retired
+
 
 class FormData(Protocol):
     """What parse() needs from a submitted form (a Werkzeug MultiDict fits)."""

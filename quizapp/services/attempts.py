@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from quizapp.models import AttemptStatus, Module, Question, QuizAttempt, Response, ReviewStatus, Role, User
+from quizapp.models import AttemptStatus, Module, Question, QuizAttempt, Response, Role, User
 from quizapp.question_types import FormData, Parsed, get_type
 from quizapp.services import Forbidden, NotFound, ServiceError
 
@@ -49,25 +49,19 @@ class Availability:
 
 def usable_questions(session: Session, module: Module) -> list[Question]:
     """Approved, assessed, not retired questions, with their versions loaded."""
-    questions = session.scalars(
-        select(Question)
-        .where(Question.module_id == module.id, Question.retired_at.is_(None))
-        .options(selectinload(Question.versions))
-        .order_by(Question.position, Question.key)
-    ).all()
-    return [q for q in questions if q.usable]
+    return list(
+        session.scalars(
+            select(Question)
+            .where(Question.module_id == module.id, Question.usable)
+            .options(selectinload(Question.versions))
+            .order_by(Question.position, Question.key)
+        )
+    )
 
 
 def usable_tags(session: Session, module: Module) -> list[list[str]]:
     """The tags of each usable question: enough to check a draw without loading the questions."""
-    rows = session.execute(
-        select(Question.tags).where(
-            Question.module_id == module.id,
-            Question.retired_at.is_(None),
-            Question.assessed.is_(True),
-            Question.review_status == ReviewStatus.APPROVED,
-        )
-    )
+    rows = session.execute(select(Question.tags).where(Question.module_id == module.id, Question.usable))
     return [list(tags or []) for (tags,) in rows]
 
 
