@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from quizapp import migrate
-from quizapp.db import new_session
+from quizapp.db import new_session, unit_of_work
 from quizapp.models import Role, Team
 from quizapp.services import ServiceError
 from quizapp.services import users as users_service
@@ -86,7 +86,7 @@ def db_current() -> None:
 @click.password_option(help="Password (prompted, twice, when not given).")
 def users_create(email: str, name: str | None, role: str, teams: tuple[str, ...], password: str) -> None:
     """Create a user account."""
-    with new_session() as session:
+    with unit_of_work() as session:
         try:
             team_rows = [_team(session, t) for t in teams]
             user = users_service.create_user(
@@ -99,8 +99,7 @@ def users_create(email: str, name: str | None, role: str, teams: tuple[str, ...]
             )
         except ServiceError as err:
             raise click.ClickException(str(err)) from None
-        session.commit()
-        click.echo(f"Created {user.email} ({user.role.value}).")
+    click.echo(f"Created {user.email} ({user.role.value}).")
 
 
 @users_cli.command("list")
@@ -125,7 +124,7 @@ def seed_demo(logins_only: bool) -> None:
     if logins_only:
         click.echo(demo_logins_text())
         return
-    with new_session() as session:
+    with unit_of_work() as session:
         team = _team(session, DEMO_TEAM)
         created = 0
         for email, name, role, password in DEMO_USERS:
@@ -137,7 +136,6 @@ def seed_demo(logins_only: bool) -> None:
                 user.teams.append(team)
             if role == Role.MANAGER and team not in user.managed_teams:
                 user.managed_teams.append(team)
-        session.commit()
     click.echo(f"Demo data ready ({created} accounts created).")
     click.echo(demo_logins_text())
 
@@ -183,13 +181,12 @@ def banks_import(paths: tuple[str, ...], if_empty: bool) -> None:
     imported modules that the files no longer hold are retired, never deleted."""
     from quizapp.services.banks import import_bank, module_count
 
-    with new_session() as session:
+    with unit_of_work() as session:
         if if_empty and module_count(session):
             click.echo("Modules already imported; leaving the database as it is (--if-empty).")
             return
         bank = _load(paths)
         report = import_bank(session, bank)
-        session.commit()
     click.echo(f"Imported {report}.")
 
 
@@ -225,9 +222,8 @@ def attempts_close_overdue() -> None:
     from quizapp.db import utcnow
     from quizapp.services.attempts import close_overdue
 
-    with new_session() as session:
+    with unit_of_work() as session:
         count = close_overdue(session, utcnow())
-        session.commit()
     click.echo(f"Graded {count} overdue attempt(s).")
 
 

@@ -91,7 +91,6 @@ def _user_form(form: UserForm, user: User | None):
             session.rollback()
             form.email.errors.append(str(err))
         else:
-            session.commit()
             flash(f"Saved {user.email}.", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None if is_new else user), (
@@ -106,7 +105,6 @@ def user_password(user_id: int):
     form = PasswordForm()
     if form.validate_on_submit():
         users_service.set_password(session, user, form.password.data, actor=current_user)
-        session.commit()
         flash(f"New password set for {user.email}.", "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/password.html", form=form, user=user), 400 if form.errors else 200
@@ -123,7 +121,6 @@ def teams():
             session.rollback()
             form.name.errors.append(str(err))
         else:
-            session.commit()
             flash(f"Created team {team.name}.", "success")
             return redirect(url_for("admin.team_edit", team_id=team.id))
     status = 400 if form.errors else 200
@@ -156,7 +153,6 @@ def team_edit(team_id: int):
             session.rollback()
             form.name.errors.append(str(err))
         else:
-            session.commit()
             flash(f"Saved team {team.name}.", "success")
             return redirect(url_for("admin.teams"))
     return render_template("admin/team_form.html", form=form, team=team), 400 if form.errors else 200
@@ -189,7 +185,6 @@ def programme():
             session.rollback()
             form.renewal_window_days.errors.append(str(err))
         else:
-            session.commit()
             flash(f"Saved: {'; '.join(changes)}." if changes else "Nothing changed.", "success")
             return redirect(url_for("admin.programme"))
     return render_template("admin/programme.html", form=form), 400 if form.errors else 200

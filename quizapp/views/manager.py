@@ -49,7 +49,6 @@ def overview():
             team_id=int(form.team.data) if form.team.data else None,
             cert_filter=form.certificate.data or None,
         )
-        session.commit()  # overdue attempts found on the way were graded
         status = 200
     return render_template(
         "manager/overview.html",
@@ -71,7 +70,6 @@ def _render_trainee(user_id: int, forms: dict[int, ReasonForm] | None = None, st
         detail = oversight.trainee_detail(session, current_user, user_id, utcnow())
     except NotFound:
         abort(404)
-    session.commit()  # overdue attempts found on the way were graded
     all_forms = _reason_forms(detail)
     all_forms.update(forms or {})
     return render_template(
@@ -104,7 +102,6 @@ def _change(cert_id: int, action: str):
             session.rollback()
             form.reason.errors = [*form.reason.errors, str(err)]
         else:
-            session.commit()
             verb = "revoked" if action == "revoke" else "restored"
             flash(f"Certificate {certification.format_code(cert.code)} {verb}.", "success")
             return redirect(url_for("manager.trainee", user_id=user_id))

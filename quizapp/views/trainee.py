@@ -57,7 +57,6 @@ def home():
     statuses = attempt_overview.module_statuses(session, current_user, now)
     progress = certification.progress(session, current_user, now)  # only passes that still count
     banner = certificate_pages.banner(session, current_user, now)
-    session.commit()  # overdue attempts found on the way were graded
     return render_template(
         "trainee/home.html",
         statuses=statuses,
@@ -76,8 +75,7 @@ def module(slug: str):
     now = utcnow()
     avail = problem = None
     if current_user.role == Role.TRAINEE:
-        if attempts_service.finalise_overdue_of(session, current_user, module, now):
-            session.commit()
+        attempts_service.finalise_overdue_of(session, current_user, module, now)
         avail = attempts_service.availability(session, current_user, module, now)
         problem = attempts_service.draw_problem(module, attempts_service.usable_tags(session, module))
     return render_template(
@@ -99,12 +97,10 @@ def start(slug: str):
         abort(400)
     expired = attempts_service.finalise_overdue_of(session, current_user, module, utcnow())
     if expired is not None:  # "Resume" on an attempt whose time ran out: show its result, start nothing
-        session.commit()
         flash("Time ran out on that attempt; it was graded on the answers saved in time.", "info")
         return redirect(url_for("trainee.result", attempt_id=expired.id))
     try:
         attempt = attempts_service.start_attempt(session, current_user, module, utcnow())
-        session.commit()
     except IntegrityError:  # a simultaneous Start won: resume its attempt
         session.rollback()
         attempt = attempts_service.start_attempt(session, current_user, module, utcnow())
@@ -137,7 +133,6 @@ def question(attempt_id: int, n: int):
     session = get_session()
     attempt = _attempt_or_404(attempt_id)
     if not attempt.is_open:
-        session.commit()
         flash("This attempt is finished; here is your result.", "info")
         return redirect(url_for("trainee.result", attempt_id=attempt.id))
     if not 1 <= n <= len(attempt.responses):
@@ -148,9 +143,7 @@ def question(attempt_id: int, n: int):
             abort(400)
         try:
             parsed = attempts_service.save_answer(session, attempt, n, request.form, utcnow())
-            session.commit()
         except AttemptClosed as err:
-            session.commit()
             flash(str(err), "warning")
             return redirect(url_for("trainee.result", attempt_id=attempt.id))
         if parsed.error is None:
@@ -196,9 +189,7 @@ def autosave(attempt_id: int):
         return jsonify(saved=False, error="Unknown question."), 400
     try:
         parsed = attempts_service.save_answer(session, attempt, int(position), request.form, utcnow())
-        session.commit()
     except AttemptClosed as err:
-        session.commit()
         return jsonify(
             saved=False, closed=True, error=str(err), result=url_for("trainee.result", attempt_id=attempt.id)
         ), 409
@@ -219,10 +210,8 @@ def submit(attempt_id: int):
         if not form.validate_on_submit():
             abort(400)
         attempts_service.submit_attempt(session, attempt, utcnow())
-        session.commit()
         return redirect(url_for("trainee.result", attempt_id=attempt.id))
     if not attempt.is_open:
-        session.commit()
         return redirect(url_for("trainee.result", attempt_id=attempt.id))
     unanswered = [r.position for r in attempt.responses if not r.answered]
     return render_template(
@@ -237,9 +226,7 @@ def submit(attempt_id: int):
 @bp.route("/attempts/<int:attempt_id>/result")
 @role_required(Role.TRAINEE)
 def result(attempt_id: int):
-    session = get_session()
     attempt = _attempt_or_404(attempt_id)
-    session.commit()
     if attempt.is_open:
         return redirect(url_for("trainee.question", attempt_id=attempt.id, n=1))
     reviews = []
@@ -268,7 +255,6 @@ def result(attempt_id: int):
 def history():
     session = get_session()
     attempts = attempt_overview.history(session, current_user, utcnow())
-    session.commit()
     return render_template("trainee/history.html", attempts=attempts)
 
 
