@@ -73,9 +73,14 @@ def make_engine(url: str) -> Engine:
 
 def init_app(app: Flask) -> None:
     """Attach an engine and session factory to the app; close the request's session at teardown."""
+    from quizapp.services import ServiceSettings
+
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["quizapp.engine"] = engine
-    app.extensions["quizapp.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    settings = ServiceSettings.from_config(app.config)  # services read their configuration from here
+    app.extensions["quizapp.sessionmaker"] = sessionmaker(
+        bind=engine, expire_on_commit=False, info={"settings": settings}
+    )
     app.after_request(end_request)
     app.teardown_appcontext(close_session)
 

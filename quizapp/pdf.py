@@ -14,6 +14,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 
+from quizapp.presentation import status_label
 from quizapp.services.certificate_pages import CertificateView
 from quizapp.services.certification import CURRENT
 
@@ -202,7 +203,7 @@ def certificate_pdf(cert: CertificateView) -> bytes:
         pdf.set_xy(24, base + 30)
         pdf.set_font(FONT, "B", 12)
         pdf.set_text_color(*ALERT)
-        pdf.cell(160, 7, f"Status when downloaded: {cert.status_label.upper()}")
+        pdf.cell(160, 7, f"Status when downloaded: {status_label(cert.status).upper()}")
     pdf.set_text_color(*INK)
 
     size = 38

@@ -331,7 +331,8 @@ def test_partial_credit_is_shown_readably(client, db, module, trainee):
 def test_instructor_home_warns_when_a_draw_has_become_impossible(client, db, login_as):
     import_quiz(db, questions_per_attempt=40)
     login_as(Role.INSTRUCTOR)
-    page = client.get("/").get_data(as_text=True)
+    assert client.get("/").headers["Location"] == "/instructor/"
+    page = client.get("/instructor/").get_data(as_text=True)
     assert "Trainees cannot start this quiz" in page and "needs 40 usable questions" in page
 
 

@@ -348,7 +348,7 @@ def _on_pass(session: Session, attempt: QuizAttempt, now: datetime) -> None:
     """Passing is recorded on the attempt; certification decides whether it completes a certificate."""
     from quizapp.services import certification
 
-    certification.on_attempt_passed(session, attempt.user, now, earned_at=attempt.finished_at)
+    certification.issue_if_qualified(session, attempt.user, now, earned_at=attempt.finished_at)
 
 
 def failed_critical(attempt: QuizAttempt) -> list[Response]:

@@ -5,22 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from quizapp.models import Role, Team, User
-from quizapp.services import ServiceError
+from quizapp.services import ServiceError, settings_of
 from quizapp.services.audit import record
 
 MIN_PASSWORD = 8
 
 
-def hash_password(password: str) -> str:
+def hash_password(session: Session, password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise ServiceError(f"Passwords need at least {MIN_PASSWORD} characters.")
-    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+    return generate_password_hash(password, method=settings_of(session).password_hash_method)
 
 
 def normalise_email(email: str) -> str:
@@ -69,7 +68,9 @@ def create_user(
         role = Role(role)
     except ValueError:
         raise ServiceError(f"Unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}.") from None
-    user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password), active=active)
+    user = User(
+        email=email, name=name.strip(), role=role, password_hash=hash_password(session, password), active=active
+    )
     user.teams = list(teams)
     session.add(user)
     session.flush()
@@ -123,7 +124,7 @@ def update_user(
 
 
 def set_password(session: Session, user: User, password: str, actor: User | None) -> None:
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(session, password)
     record(session, actor, "user.password_set", "user", user.id, f"New password set for {user.email}")
     session.flush()
 

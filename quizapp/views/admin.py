@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from quizapp.db import get_session, utcnow
 from quizapp.forms import AuditFilterForm, NewTeamForm, NewUserForm, PasswordForm, ProgrammeForm, TeamForm, UserForm
-from quizapp.models import Module, Role, Team, User
+from quizapp.models import Role, Team, User
 from quizapp.security import role_required
-from quizapp.services import ServiceError, audit_log
+from quizapp.services import ServiceError, audit_log, certification
 from quizapp.services import programme as programme_service
 from quizapp.services import users as users_service
+from quizapp.services.modules import ordered_modules
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_FILTERS = ("action", "actor", "date_from", "date_to")  # what the audit log's pager links carry
@@ -51,7 +51,7 @@ def user_new():
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 def user_edit(user_id: int):
     user = _get_or_404(User, user_id)
-    form = UserForm(obj=user)
+    form = UserForm(obj=None if request.method == "POST" else user)  # a POST says everything itself
     form.teams.choices = form.managed_teams.choices = _team_choices()
     if not form.is_submitted():
         form.role.data = user.role.value
@@ -161,7 +161,7 @@ def team_edit(team_id: int):
 @bp.route("/programme", methods=["GET", "POST"])
 def programme():
     session = get_session()
-    modules = list(session.scalars(select(Module).order_by(Module.order, Module.title)))
+    modules = ordered_modules(session)
     form = ProgrammeForm()
     form.required_modules.choices = [SelectChoice(m.id, f"{m.order}. {m.title}") for m in modules]
     if not form.is_submitted():
@@ -172,7 +172,7 @@ def programme():
         form.required_modules.data = [m.id for m in modules if m.required_for_certification]
     if form.validate_on_submit():
         try:
-            changes = programme_service.update(
+            changes = certification.update_programme(
                 session,
                 name=form.name.data,
                 validity_months=form.validity_months.data,

@@ -9,18 +9,12 @@ from wtforms import SelectChoice
 from quizapp.db import get_session, utcnow
 from quizapp.forms import ReasonForm, TeamOverviewForm
 from quizapp.models import Role
+from quizapp.presentation import status_label
 from quizapp.security import role_required
 from quizapp.services import NotFound, ServiceError, certification, oversight
+from quizapp.services.certificate_codes import format_code
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
-
-CERT_FILTER_LABELS = {
-    "valid": "Valid",
-    "expiring": "Expiring soon",
-    "expired": "Expired",
-    "revoked": "Revoked",
-    "none": "No certificate",
-}
 
 
 @bp.before_request
@@ -36,7 +30,7 @@ def overview():
     teams = oversight.teams_in_scope(session, current_user)
     form.team.choices = [SelectChoice("", "All my teams")] + [SelectChoice(str(t.id), t.name) for t in teams]
     form.certificate.choices = [SelectChoice("", "Any")] + [
-        SelectChoice(v, CERT_FILTER_LABELS[v]) for v in oversight.CERT_FILTERS
+        SelectChoice(v, status_label(v)) for v in oversight.CERT_FILTERS
     ]
     if request.args and not form.validate():
         modules, rows = [], []
@@ -56,7 +50,6 @@ def overview():
         modules=modules,
         rows=rows,
         teams=teams,
-        labels=certification.STATUS_LABELS,
     ), status
 
 
@@ -76,8 +69,7 @@ def _render_trainee(user_id: int, forms: dict[int, ReasonForm] | None = None, st
         "manager/trainee.html",
         detail=detail,
         forms=all_forms,
-        labels=certification.STATUS_LABELS,
-        format_code=certification.format_code,
+        format_code=format_code,
     ), status
 
 
@@ -103,7 +95,7 @@ def _change(cert_id: int, action: str):
             form.reason.errors = [*form.reason.errors, str(err)]
         else:
             verb = "revoked" if action == "revoke" else "restored"
-            flash(f"Certificate {certification.format_code(cert.code)} {verb}.", "success")
+            flash(f"Certificate {format_code(cert.code)} {verb}.", "success")
             return redirect(url_for("manager.trainee", user_id=user_id))
     return _render_trainee(user_id, {cert_id: form}, 400)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,14 +16,14 @@ from quizapp.markdown import render_markdown
 from quizapp.models import Module, Role
 from quizapp.question_types import get_type
 from quizapp.security import role_required
-from quizapp.services import Forbidden, NotFound, attempt_overview, certificate_pages, certification
+from quizapp.services import Forbidden, NotFound, attempt_overview, certificate_pages
 from quizapp.services import attempts as attempts_service
 from quizapp.services.attempts import AttemptClosed, QuizUnavailable
 from quizapp.services.sources import source_label
 
 bp = Blueprint("trainee", __name__)
 
-ROLE_HOME = {Role.ADMIN: "admin.users", Role.MANAGER: "manager.overview"}
+ROLE_HOME = {Role.ADMIN: "admin.users", Role.MANAGER: "manager.overview", Role.INSTRUCTOR: "instructor.home"}
 
 
 def _module_or_404(slug: str) -> Module:
@@ -46,24 +47,13 @@ def home():
         return redirect(url_for(ROLE_HOME[current_user.role]))
     session = get_session()
     now = utcnow()
-    if current_user.role != Role.TRAINEE:
-        modules = session.scalars(select(Module).order_by(Module.order, Module.title)).all()
-        problems = (
-            {m.id: attempts_service.draw_problem(m, attempts_service.usable_tags(session, m)) for m in modules}
-            if current_user.role in (Role.INSTRUCTOR, Role.ADMIN)
-            else {}
-        )
-        return render_template("trainee/preview_home.html", modules=modules, problems=problems)
-    statuses = attempt_overview.module_statuses(session, current_user, now)
-    progress = certification.progress(session, current_user, now)  # only passes that still count
-    banner = certificate_pages.banner(session, current_user, now)
+    progress, cards = attempt_overview.home_cards(session, current_user, now)
     return render_template(
         "trainee/home.html",
-        statuses=statuses,
+        progress=progress,
+        cards=cards,
         now=now,
-        required_total=progress.total,
-        required_passed=progress.passed,
-        banner=banner,
+        banner=certificate_pages.banner(session, current_user, now),
     )
 
 
@@ -230,6 +220,7 @@ def result(attempt_id: int):
     if attempt.is_open:
         return redirect(url_for("trainee.question", attempt_id=attempt.id, n=1))
     reviews = []
+    sources_path = str(Path(current_app.config["QUESTION_BANKS_DIR"]) / "sources.yaml")
     if attempt.review.value == "full":
         for r in attempt.responses:
             qtype = get_type(r.version.type)
@@ -239,7 +230,7 @@ def result(attempt_id: int):
                     "version": r.version,
                     "qtype": qtype,
                     "rv": qtype.review(r.version.spec, r.shuffle, r.answer),
-                    "source": source_label(r.version.source),
+                    "source": source_label(sources_path, r.version.source),
                 }
             )
     return render_template(
@@ -256,18 +247,3 @@ def history():
     session = get_session()
     attempts = attempt_overview.history(session, current_user, utcnow())
     return render_template("trainee/history.html", attempts=attempts)
-
-
-@bp.app_template_filter("points")
-def format_points(value) -> str:
-    """Points as people read them: 1, 0.5, 0.33."""
-    if value is None:
-        return "—"
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text or "0"
-
-
-@bp.app_template_filter("when")
-def format_when(value) -> str:
-    """A UTC datetime as shown to people."""
-    return value.strftime("%d %b %Y, %H:%M UTC") if value else "—"
