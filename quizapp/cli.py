@@ -227,7 +227,28 @@ def attempts_close_overdue() -> None:
     click.echo(f"Graded {count} overdue attempt(s).")
 
 
-certs_cli = Group("certs", help="Certificates: list them for reports and automation.")
+certs_cli = Group("certs", help="Certificates: list them for reports and automation; issue missed ones.")
+
+
+@certs_cli.command("reconcile")
+def certs_reconcile() -> None:
+    """Issue the certificates trainees have earned but do not hold (run from a scheduler, e.g. hourly).
+
+    Pages heal this on their own when the trainee or a manager looks; this covers everyone else.
+    Prints each certificate it issued."""
+    from quizapp.db import utcnow
+    from quizapp.services.certificate_codes import format_code
+    from quizapp.services.certification import issue_where_qualified
+
+    with unit_of_work() as session:
+        issued = issue_where_qualified(session, utcnow(), backdate=True)
+        lines = [
+            f"  {format_code(c.code)}  {c.user.name} <{c.user.email}>  valid until {c.expires_at:%Y-%m-%d}"
+            for c in issued
+        ]
+    for line in lines:
+        click.echo(line)
+    click.echo(f"Issued {len(issued)} certificate{'' if len(issued) == 1 else 's'}.")
 
 
 @certs_cli.command("list")
