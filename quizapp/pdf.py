@@ -91,7 +91,8 @@ def _name_layout(pdf: FPDF, name: str, width: float) -> tuple[float, int]:
     size = NAME_SIZE
     while True:
         pdf.set_font(FONT, "B", size)
-        lines = len(pdf.multi_cell(width, NAME_BOX, name, dry_run=True, output=MethodReturnValue.LINES))
+        wrapped = pdf.multi_cell(width, NAME_BOX, name, dry_run=True, output=MethodReturnValue.LINES)
+        lines = len(wrapped) if isinstance(wrapped, list) else 1
         if lines * size * PT * 1.15 <= NAME_BOX or size <= MIN_NAME_SIZE:
             return size, lines
         size -= 0.5

@@ -119,7 +119,9 @@ def test_trusted_proxies_take_the_client_address_from_the_proxy(make_app):
         "/whoami", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
     )
     assert seen == ["203.0.113.9"]
-    with pytest.raises(ValueError, match="TRUSTED_PROXIES must be a whole number"):
+    from quizapp.config import ConfigError
+
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES must be a whole number"):
         make_app(TRUSTED_PROXIES="two")
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from quizapp.db import affected_rows
 from quizapp.models import AttemptStatus, Module, Question, QuizAttempt, Response, Role, User
 from quizapp.question_types import FormData, Parsed, get_type
 from quizapp.services import Forbidden, NotFound, ServiceError
@@ -135,10 +136,10 @@ def availability(
         return Availability(
             False, 0, next_at, f"You have used all {module.attempts_per_day} attempts for the last 24 hours."
         )
-    finished = [a for a in attempts if a.finished_at is not None]
+    finished = [(a.finished_at, a) for a in attempts if a.finished_at is not None]
     if finished and module.cooldown_minutes:
-        last = max(finished, key=lambda a: a.finished_at)
-        until = last.finished_at + timedelta(minutes=module.cooldown_minutes)
+        last_at, last = max(finished, key=lambda pair: pair[0])
+        until = last_at + timedelta(minutes=module.cooldown_minutes)
         if not last.passed and until > now:
             return Availability(
                 False, left, until, "After a failed attempt, take time to review the lesson before trying again."
@@ -269,7 +270,7 @@ def store_answer(session: Session, attempt: QuizAttempt, response: Response, ans
         .values(answer=answer, answered_at=now if answer is not None else None)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if affected_rows(result) != 1:
         session.refresh(attempt)
         raise AttemptClosed("This attempt has already been submitted.")
     response.answer = answer
@@ -304,16 +305,15 @@ def submit_attempt(session: Session, attempt: QuizAttempt, now: datetime) -> Qui
 
 def _grade(session: Session, attempt: QuizAttempt, now: datetime, status: AttemptStatus) -> bool:
     # The conditional UPDATE is the first write: it takes the lock, and only one caller wins it.
-    finished_at = min(now, attempt.deadline + GRACE) if status == AttemptStatus.EXPIRED else now
-    won = (
-        session.execute(
-            update(QuizAttempt)
-            .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN)
-            .values(status=status, finished_at=finished_at)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
+    deadline = attempt.deadline
+    finished_at = min(now, deadline + GRACE) if status == AttemptStatus.EXPIRED and deadline is not None else now
+    result = session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN)
+        .values(status=status, finished_at=finished_at)
+        .execution_options(synchronize_session=False)
     )
+    won = affected_rows(result) == 1
     if not won:
         session.refresh(attempt)
         return False

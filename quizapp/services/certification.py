@@ -13,6 +13,7 @@ from enum import StrEnum
 from sqlalchemy import distinct, func, select, update
 from sqlalchemy.orm import Session
 
+from quizapp.db import affected_rows
 from quizapp.models import Certificate, CertificateAttempt, Module, QuizAttempt, Role, User
 from quizapp.services import ServiceError
 from quizapp.services import programme as programme_service
@@ -140,6 +141,13 @@ def counts(attempt: QuizAttempt, now: datetime, validity_months: int, since: dat
     )
 
 
+def finished_at(attempt: QuizAttempt) -> datetime:
+    """When a finished attempt finished (an open one has no such time: a programming error)."""
+    if attempt.finished_at is None:
+        raise ValueError(f"attempt {attempt.id} is not finished")
+    return attempt.finished_at
+
+
 def best_pass(passes: Iterable[QuizAttempt]) -> QuizAttempt | None:
     """The pass a page shows and a certificate rests on: highest score, then the latest."""
     return max(passes, key=lambda a: (a.percent, a.finished_at), default=None)
@@ -202,10 +210,10 @@ def issue_if_qualified(
     passes = {m.id: [a for a in found[m.id] if counts(a, now, settings.validity_months, since)] for m in modules}
     if not all(passes.values()):
         return None
-    completed = max(min(a.finished_at for a in p) for p in passes.values())
+    completed = max(min(finished_at(a) for a in p) for p in passes.values())
     start = completed if backdate else (earned_at if earned_at is not None and earned_at < now else now)
     issued_at = max(start, completed)
-    best = {m: best_pass(a for a in p if a.finished_at <= issued_at) for m, p in passes.items()}
+    best = {m: best_pass(a for a in p if finished_at(a) <= issued_at) for m, p in passes.items()}
     cert = Certificate(
         user_id=user.id,
         code=unique_code(session),
@@ -326,15 +334,13 @@ def _set_revocation(session: Session, cert: Certificate, revoked: bool, **values
     """Change the revocation only if nobody changed it first (a conditional UPDATE, so two
     managers clicking at once cannot both succeed); reload the row either way."""
     was = Certificate.revoked_at.is_(None) if revoked else Certificate.revoked_at.is_not(None)
-    won = (
-        session.execute(
-            update(Certificate)
-            .where(Certificate.id == cert.id, was)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
+    result = session.execute(
+        update(Certificate)
+        .where(Certificate.id == cert.id, was)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
+    won = affected_rows(result) == 1
     session.refresh(cert)
     return won
 

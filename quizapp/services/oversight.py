@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from quizapp.models import Certificate, QuizAttempt, Role, Team, User, team_members
+from quizapp.models import Certificate, Module, QuizAttempt, Role, Team, User, team_members
 from quizapp.services import NotFound, certificate_pages, certification
 from quizapp.services import programme as programme_service
 from quizapp.services.certification import CertStatus
@@ -73,7 +73,7 @@ def overview(
     *,
     team_id: int | None = None,
     cert_filter: str | None = None,
-) -> tuple[list, list[TraineeRow]]:
+) -> tuple[list[Module], list[TraineeRow]]:
     """Every trainee in scope with module states and certificate status (overdue attempts found on
     the way are graded and missed certificates issued; the request's commit keeps them)."""
     settings = programme_service.get(session)

@@ -66,7 +66,7 @@ def _user_form(form: UserForm, user: User | None):
     is_new = user is None
     if form.validate_on_submit():
         try:
-            if is_new:
+            if user is None:
                 user = users_service.create_user(
                     session,
                     email=form.email.data,
@@ -83,15 +83,15 @@ def _user_form(form: UserForm, user: User | None):
                 name=form.name.data,
                 role=Role(form.role.data),
                 active=form.active.data,
-                teams=[session.get(Team, i) for i in form.teams.data or []],
-                managed_teams=[session.get(Team, i) for i in form.managed_teams.data or []],
+                teams=users_service.teams_by_id(session, form.teams.data or []),
+                managed_teams=users_service.teams_by_id(session, form.managed_teams.data or []),
                 actor=current_user,
             )
         except ServiceError as err:
             session.rollback()
             form.email.errors.append(str(err))
         else:
-            flash(f"Saved {user.email}.", "success")
+            flash(f"Saved {form.email.data}.", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None if is_new else user), (
         400 if form.errors else 200
@@ -145,8 +145,8 @@ def team_edit(team_id: int):
                 session,
                 team,
                 name=form.name.data,
-                managers=[session.get(User, i) for i in form.managers.data or []],
-                members=[session.get(User, i) for i in form.members.data or []],
+                managers=users_service.users_by_id(session, form.managers.data or []),
+                members=users_service.users_by_id(session, form.members.data or []),
                 actor=current_user,
             )
         except ServiceError as err:
