@@ -9,6 +9,7 @@ from typing import Any
 
 from quizapp import ROOT
 from quizapp.bank_loader.checks import Scope, check_module, check_question, is_text
+from quizapp.bank_loader.draw import Candidate
 from quizapp.bank_loader.schema import SOURCE_TIERS, SOURCES_NAME
 from quizapp.bank_loader.specs import Bank, BankError, ModuleSpec, Problem, QuestionSpec
 from quizapp.bank_loader.yaml_reader import LineDict, read_yaml
@@ -129,7 +130,7 @@ def _load_file(path: Path, sources: dict[str, Any] | None) -> _FileResult:
         top.add("questions must be a list", "questions")
     questions: list[QuestionSpec] = []
     # Without a question list, counting usable questions would only repeat that problem.
-    candidates: list[list[str]] | None = [] if isinstance(raw_questions, list) else None
+    candidates: list[Candidate] | None = [] if isinstance(raw_questions, list) else None
     for index, raw in enumerate(raw_questions if isinstance(raw_questions, list) else []):
         if not isinstance(raw, LineDict):
             top.add(f"question {index + 1} must be a mapping", "questions")
@@ -138,9 +139,9 @@ def _load_file(path: Path, sources: dict[str, Any] | None) -> _FileResult:
         if qid is not None:
             result.ids.append((qid, raw.line))
         scope = Scope(result.file, qid or f"question {index + 1}", raw, result.problems)
-        question, usable_tags = check_question(scope, sources)
-        if usable_tags is not None and candidates is not None:
-            candidates.append(usable_tags)
+        question, candidate = check_question(scope, sources)
+        if candidate is not None and candidates is not None:
+            candidates.append(candidate)
         if question is not None:
             questions.append(question)
     raw_module = data.get("module")
