@@ -18,9 +18,13 @@ from quizapp.bank_loader.yaml_reader import LineDict, read_yaml
 def load_banks(paths: Iterable[str | Path], sources_path: Path | None = None) -> Bank:
     """Read and check bank files or directories; BankError lists every problem in all of them."""
     files, problems = _bank_files(paths)
-    sources, source_problems = _load_sources(sources_path or _default_sources(files))
+    sources_file = sources_path or _default_sources(files)
+    try:
+        sources, source_problems = _load_sources(sources_file)
+    except Exception as exc:  # only BankError may leave the loader
+        sources, source_problems = None, [_checker_failed(sources_file, exc)]
     problems += source_problems
-    results = [_load_file(path, sources) for path in files]
+    results = [_load_file_guarded(path, sources) for path in files]
     for result in results:
         problems += result.problems
     problems += _repeated("module slug", [(r.file, line, "module", slug) for r in results for slug, line in r.slugs])
@@ -110,6 +114,20 @@ def _load_sources(path: Path) -> tuple[dict[str, dict[str, Any]] | None, list[Pr
             scope.add(f"tier must be one of {', '.join(SOURCE_TIERS)}", sid)
         sources[str(sid)] = dict(entry)
     return sources, problems
+
+
+def _load_file_guarded(path: Path, sources: dict[str, Any] | None) -> _FileResult:
+    """_load_file, with any failure of the checker itself reported as a problem of that file: only BankError
+    may leave the loader, and a file the checker could not finish is never imported."""
+    try:
+        return _load_file(path, sources)
+    except Exception as exc:
+        return _FileResult(str(path), problems=[_checker_failed(path, exc)])
+
+
+def _checker_failed(path: Path, exc: Exception) -> Problem:
+    message = f"the checker failed on this file ({type(exc).__name__}: {exc}); please report it"
+    return Problem(str(path), 1, "-", message)
 
 
 def _load_file(path: Path, sources: dict[str, Any] | None) -> _FileResult:
