@@ -163,14 +163,21 @@ def _load(paths: tuple[str, ...], outcome: str = "nothing was imported"):
 
 @banks_cli.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=True))
-def banks_check(paths: tuple[str, ...]) -> None:
-    """Validate bank files (default: the shipped question_banks/); list every problem."""
-    from quizapp.bank_loader import summary
+@click.option("--strict", is_flag=True, help="Treat quality warnings as errors (exit 1 if there are any).")
+def banks_check(paths: tuple[str, ...], strict: bool) -> None:
+    """Validate bank files (default: the shipped question_banks/); list every problem, then quality warnings."""
+    from quizapp.bank_loader import lint_bank, summary
 
     bank = _load(paths, "the banks are not valid")
+    lints = lint_bank(bank, strict=strict)
+    for lint in lints:
+        click.echo(str(lint), err=strict)
     for line in summary(bank):
         click.echo(line)
-    click.echo(f"OK: {len(bank.modules)} module(s) valid.")
+    if strict and lints:
+        raise click.ClickException(f"{len(lints)} quality error(s) (--strict); fix them and run again.")
+    warnings = f" ({len(lints)} quality warning(s))" if lints else ""
+    click.echo(f"OK: {len(bank.modules)} module(s) valid{warnings}.")
 
 
 @banks_cli.command("import")
