@@ -183,11 +183,13 @@ def banks_check(paths: tuple[str, ...], strict: bool) -> None:
 @banks_cli.command("import")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=True))
 @click.option("--if-empty", is_flag=True, help="Import only into a database with no modules yet (make run).")
-def banks_import(paths: tuple[str, ...], if_empty: bool) -> None:
+@click.option("--allow-move", is_flag=True, help="Let the files take questions (by id) from other modules.")
+def banks_import(paths: tuple[str, ...], if_empty: bool, allow_move: bool) -> None:
     """Validate, then import bank files all or nothing (default: question_banks/).
 
     Unchanged questions create nothing, changed ones get a new version, and questions of the
-    imported modules that the files no longer hold are retired, never deleted."""
+    imported modules that the files no longer hold are retired, never deleted. An id that belongs
+    to a module the files do not define is refused unless --allow-move."""
     from quizapp.services.banks import import_bank, module_count
 
     with new_session() as session:
@@ -195,7 +197,10 @@ def banks_import(paths: tuple[str, ...], if_empty: bool) -> None:
             click.echo("Modules already imported; leaving the database as it is (--if-empty).")
             return
         bank = _load(paths)
-        report = import_bank(session, bank)
+        try:
+            report = import_bank(session, bank, allow_move=allow_move)
+        except ServiceError as err:
+            raise click.ClickException(str(err)) from None
         session.commit()
     click.echo(f"Imported {report}.")
 
