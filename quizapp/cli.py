@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from alembic.util import CommandError
 from flask import Flask, current_app
@@ -151,8 +153,9 @@ def demo_logins_text() -> str:
 def _load(paths: tuple[str, ...], outcome: str = "nothing was imported"):
     from quizapp.bank_loader import BankError, load_banks
 
+    banks_dir = Path(current_app.config["QUESTION_BANKS_DIR"])
     try:
-        return load_banks(paths or (current_app.config["QUESTION_BANKS_DIR"],))
+        return load_banks(paths or (banks_dir,), fallback_sources=banks_dir / "sources.yaml")
     except BankError as err:
         for problem in err.problems:
             click.echo(str(problem), err=True)

@@ -318,6 +318,20 @@ def test_missing_path_and_empty_directory(tmp_path):
     }
 
 
+def test_sources_list_comes_from_beside_the_files_else_the_fallback_else_a_problem(tmp_path):
+    shutil.copy(VALID / "beta.yaml", tmp_path / "beta.yaml")
+    (problem,) = _problems(tmp_path / "beta.yaml")
+    assert (problem.file, problem.line, problem.qid) == (str(tmp_path / "beta.yaml"), 0, "-")
+    assert problem.message == "no sources.yaml beside the bank files and none given, so no source can be checked"
+    bank = load_banks([tmp_path / "beta.yaml"], fallback_sources=VALID / "sources.yaml")
+    assert bank.sources["R1"]["tier"] == "A"
+    # A list beside the files wins over the fallback.
+    shutil.copy(SHIPPED_DIR / "sources.yaml", tmp_path / "sources.yaml")
+    problems = _problems(tmp_path / "beta.yaml")
+    assert [p.message for p in problems] == ["source 'seed-a.txt' is not listed in sources.yaml"]
+    assert _problems(tmp_path / "beta.yaml", sources=None) == problems
+
+
 def test_missing_sources_list_is_one_problem(tmp_path):
     shutil.copy(VALID / "beta.yaml", tmp_path / "beta.yaml")
     problems = _problems(tmp_path / "beta.yaml", sources=tmp_path / "sources.yaml")

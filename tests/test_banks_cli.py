@@ -249,3 +249,19 @@ def test_import_allow_move_moves_and_names_both_modules(app, runner, tmp_path):
     result = runner.invoke(args=["banks", "import", "--allow-move", str(_thief_file(tmp_path))])
     assert result.exit_code == 0, result.output
     assert "moved from other modules: alpha-tf-1 (alpha → thief); modules affected: thief, alpha" in result.output
+
+
+def test_check_takes_the_sources_list_from_the_configured_banks_dir(make_app, tmp_path):
+    """A bank file with no sources.yaml beside it is checked against QUESTION_BANKS_DIR's list."""
+    banks_dir, elsewhere = tmp_path / "configured", tmp_path / "elsewhere"
+    banks_dir.mkdir()
+    elsewhere.mkdir()
+    shutil.copy(VALID / "sources.yaml", banks_dir / "sources.yaml")
+    shutil.copy(VALID / "beta.yaml", elsewhere / "beta.yaml")
+    runner = make_app(QUESTION_BANKS_DIR=str(banks_dir)).test_cli_runner()
+    result = runner.invoke(args=["banks", "check", str(elsewhere / "beta.yaml")])
+    assert result.exit_code == 0, result.output
+    (banks_dir / "sources.yaml").unlink()
+    result = runner.invoke(args=["banks", "check", str(elsewhere / "beta.yaml")])
+    assert result.exit_code == 1
+    assert f"{banks_dir / 'sources.yaml'}:0: -: sources list not found" in result.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from quizapp.bank_loader.draw import Candidate, shortfall, unit_count
 from quizapp.bank_loader.schema import (
@@ -220,9 +220,9 @@ def _usable(count: int, candidates: list[Candidate]) -> str:
     return f"{count} usable question{'' if count == 1 else 's'} (approved and assessed)"
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def is_text(value: Any) -> bool:
+def is_text(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and bool(value.strip())

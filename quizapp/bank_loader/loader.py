@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from quizapp import ROOT
 from quizapp.bank_loader.checks import Scope, check_module, check_question, is_text
 from quizapp.bank_loader.draw import Candidate
 from quizapp.bank_loader.schema import SOURCE_TIERS, SOURCES_NAME
@@ -15,14 +14,24 @@ from quizapp.bank_loader.specs import Bank, BankError, ModuleSpec, Problem, Ques
 from quizapp.bank_loader.yaml_reader import LineDict, read_yaml
 
 
-def load_banks(paths: Iterable[str | Path], sources_path: Path | None = None) -> Bank:
-    """Read and check bank files or directories; BankError lists every problem in all of them."""
+def load_banks(
+    paths: Iterable[str | Path], sources_path: Path | None = None, fallback_sources: Path | None = None
+) -> Bank:
+    """Read and check bank files or directories; BankError lists every problem in all of them.
+
+    The sources list is sources_path if given, else the sources.yaml beside the first bank file, else
+    fallback_sources (the command line passes the configured QUESTION_BANKS_DIR's list)."""
     files, problems = _bank_files(paths)
-    sources_file = sources_path or _default_sources(files)
-    try:
-        sources, source_problems = _load_sources(sources_file)
-    except Exception as exc:  # only BankError may leave the loader
-        sources, source_problems = None, [_checker_failed(sources_file, exc)]
+    sources_file = sources_path or _sources_beside(files) or fallback_sources
+    if sources_file is None:
+        # Without bank files the problem is already reported; without a list no source can be checked.
+        message = f"no {SOURCES_NAME} beside the bank files and none given, so no source can be checked"
+        sources, source_problems = None, [Problem(str(files[0]), 0, "-", message)] if files else []
+    else:
+        try:
+            sources, source_problems = _load_sources(sources_file)
+        except Exception as exc:  # only BankError may leave the loader
+            sources, source_problems = None, [_checker_failed(sources_file, exc)]
     problems += source_problems
     results = [_load_file_guarded(path, sources) for path in files]
     for result in results:
@@ -84,10 +93,10 @@ def _bank_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]
     return files, problems
 
 
-def _default_sources(files: list[Path]) -> Path:
+def _sources_beside(files: list[Path]) -> Path | None:
     if files and (files[0].parent / SOURCES_NAME).is_file():
         return files[0].parent / SOURCES_NAME
-    return ROOT / "question_banks" / SOURCES_NAME
+    return None
 
 
 def _load_sources(path: Path) -> tuple[dict[str, dict[str, Any]] | None, list[Problem]]:

@@ -58,12 +58,12 @@ class BankYamlLoader(yaml.SafeLoader):
         """Refuse aliases (*name): bank files never need them, and a self-referencing one never ends.
         Refuse nesting deeper than MAX_DEPTH, which would otherwise end in a RecursionError."""
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed in bank files", event.start_mark
             )
         if self.depth >= MAX_DEPTH:
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
         self.depth += 1
         try:
