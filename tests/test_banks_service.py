@@ -109,8 +109,9 @@ def test_import_creates_modules_questions_and_first_versions(db, make_user):
         assert version.number == 1 and version.created_by_id == instructor.id
         assert version.content_hash == spec.content_hash
         assert {key: getattr(version, key) for key in spec.version_fields()} == spec.version_fields()
-        assert (row.tags, row.review_status.value, row.assessed, row.retired_at) == (
+        assert (row.tags, row.group, row.review_status.value, row.assessed, row.retired_at) == (
             spec.tags,
+            spec.group,
             spec.review_status,
             spec.assessed,
             None,
@@ -219,6 +220,7 @@ def test_version_1_keeps_what_it_said(db, imported, tmp_path):
     ("key", "value", "attribute", "expected"),
     [
         ("tags", ["face", "periorbital"], "tags", ["face", "periorbital"]),
+        ("group", "eye-depth", "group", "eye-depth"),
         ("review_status", "draft", "review_status", ReviewStatus.DRAFT),
         ("assessed", False, "assessed", False),
     ],
@@ -233,6 +235,19 @@ def test_metadata_changes_in_place_without_a_new_version(db, imported, tmp_path,
     assert getattr(row, attribute) == expected
     assert [v.number for v in row.versions] == [1]
     assert count(db, QuestionVersion) == 10
+
+
+def test_a_group_taken_off_is_a_change_in_place_named_in_the_audit(db, imported, tmp_path):
+    assert stored(db, "alpha-numeric-1").group == "face-depth"
+    data = fixture_data("alpha.yaml")
+    del question(data, "alpha-numeric-1")["group"]
+    report = import_paths(db, write_bank(tmp_path, "alpha.yaml", data))
+
+    assert (report.updated, report.changed_ids["updated"]) == (1, ["alpha-numeric-1"])
+    row = stored(db, "alpha-numeric-1")
+    assert row.group is None and [v.number for v in row.versions] == [1]
+    event = db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert event.action == "bank.imported" and event.details["questions"]["updated"] == ["alpha-numeric-1"]
 
 
 def test_new_order_in_the_file_is_not_a_change(db, imported, tmp_path):
@@ -454,6 +469,7 @@ def test_export_leaves_retired_questions_out_and_round_trips(db, imported, tmp_p
     spec = load_banks([exported]).modules[0]
 
     assert [q.id for q in spec.questions] == [q for q in ALPHA_IDS if q != "alpha-tf-1"]
+    assert [q.id for q in spec.questions if q.group == "face-depth"] == ["alpha-single-1", "alpha-numeric-1"]
     assert spec.questions[0].stem == "Which facial region takes the shallowest setting?"
     assert import_paths(db, exported).changes == 0
 

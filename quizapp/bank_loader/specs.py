@@ -41,6 +41,7 @@ class QuestionSpec:
     explanation: str
     source: str
     tags: list[str] = field(default_factory=list)
+    group: str | None = None
     points: int = 1
     critical: bool = False
     review_status: str = "approved"

@@ -127,9 +127,10 @@ def _upsert_module(session: Session, spec: ModuleSpec) -> tuple[Module, bool]:
 
 
 def _apply_metadata(question: Question, spec: QuestionSpec, position: int) -> bool:
-    """Tags, review status, assessed and order change in place; True when any did."""
+    """Tags, group, review status, assessed and order change in place; True when any did."""
     new = {
         "tags": list(spec.tags),
+        "group": spec.group,
         "review_status": ReviewStatus(spec.review_status),
         "assessed": spec.assessed,
         "position": position,
@@ -190,6 +191,7 @@ def module_spec(session: Session, slug: str) -> ModuleSpec:
                 explanation=q.current.explanation,
                 source=q.current.source,
                 tags=list(q.tags),
+                group=q.group,
                 points=q.current.points,
                 critical=q.current.critical,
                 review_status=q.review_status.value,
