@@ -163,24 +163,33 @@ def _load(paths: tuple[str, ...], outcome: str = "nothing was imported"):
 
 @banks_cli.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=True))
-def banks_check(paths: tuple[str, ...]) -> None:
-    """Validate bank files (default: the shipped question_banks/); list every problem."""
-    from quizapp.bank_loader import summary
+@click.option("--strict", is_flag=True, help="Treat quality warnings as errors (exit 1 if there are any).")
+def banks_check(paths: tuple[str, ...], strict: bool) -> None:
+    """Validate bank files (default: the shipped question_banks/); list every problem, then quality warnings."""
+    from quizapp.bank_loader import lint_bank, summary
 
     bank = _load(paths, "the banks are not valid")
+    lints = lint_bank(bank, strict=strict)
+    for lint in lints:
+        click.echo(str(lint), err=strict)
     for line in summary(bank):
         click.echo(line)
-    click.echo(f"OK: {len(bank.modules)} module(s) valid.")
+    if strict and lints:
+        raise click.ClickException(f"{len(lints)} quality error(s) (--strict); fix them and run again.")
+    warnings = f" ({len(lints)} quality warning(s))" if lints else ""
+    click.echo(f"OK: {len(bank.modules)} module(s) valid{warnings}.")
 
 
 @banks_cli.command("import")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=True))
 @click.option("--if-empty", is_flag=True, help="Import only into a database with no modules yet (make run).")
-def banks_import(paths: tuple[str, ...], if_empty: bool) -> None:
+@click.option("--allow-move", is_flag=True, help="Let the files take questions (by id) from other modules.")
+def banks_import(paths: tuple[str, ...], if_empty: bool, allow_move: bool) -> None:
     """Validate, then import bank files all or nothing (default: question_banks/).
 
     Unchanged questions create nothing, changed ones get a new version, and questions of the
-    imported modules that the files no longer hold are retired, never deleted."""
+    imported modules that the files no longer hold are retired, never deleted. An id that belongs
+    to a module the files do not define is refused unless --allow-move."""
     from quizapp.services.banks import import_bank, module_count
 
     with new_session() as session:
@@ -188,7 +197,10 @@ def banks_import(paths: tuple[str, ...], if_empty: bool) -> None:
             click.echo("Modules already imported; leaving the database as it is (--if-empty).")
             return
         bank = _load(paths)
-        report = import_bank(session, bank)
+        try:
+            report = import_bank(session, bank, allow_move=allow_move)
+        except ServiceError as err:
+            raise click.ClickException(str(err)) from None
         session.commit()
     click.echo(f"Imported {report}.")
 

@@ -171,5 +171,5 @@ def _load_file(path: Path, sources: dict[str, Any] | None) -> _FileResult:
     if settings.get("slug"):
         result.slugs.append((settings["slug"], raw_module.key_lines.get("slug", raw_module.line)))
     if not result.problems:
-        result.module = ModuleSpec(**settings, questions=questions, path=result.file)
+        result.module = ModuleSpec(**settings, questions=questions, path=result.file, line=raw_module.line)
     return result

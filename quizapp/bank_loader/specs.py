@@ -89,6 +89,7 @@ class ModuleSpec:
     lesson: str
     questions: list[QuestionSpec]
     path: str = ""
+    line: int = 0  # of the `module:` mapping in its file
 
     @property
     def usable(self) -> list[QuestionSpec]:
