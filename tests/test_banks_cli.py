@@ -46,9 +46,9 @@ def test_check_shipped_banks(app, runner, args):
     assert result.exit_code == 0, result.output
     modules = {m["slug"]: int(m["usable"]) for m in SUMMARY.finditer(result.stdout)}
     assert set(modules) == {"procedure-steps", "depth-selection", "contraindications", "aftercare"}
-    assert all(usable >= 30 for usable in modules.values()), result.stdout
-    # The shipped banks are being rewritten to pass --strict; until then quality warnings may be listed.
-    assert re.search(r"\nOK: 4 module\(s\) valid( \(\d+ quality warning\(s\)\))?\.$", result.stdout.rstrip())
+    assert all(usable >= 40 for usable in modules.values()), result.stdout  # issue 12: 40 usable per module
+    # The shipped banks pass every quality lint (CI runs `banks check --strict`).
+    assert re.search(r"\nOK: 4 module\(s\) valid\.$", result.stdout.rstrip()), result.stdout
     assert "types: " in result.stdout and result.stderr == ""
     assert snapshot(app) == before
 
