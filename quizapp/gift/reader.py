@@ -99,15 +99,15 @@ def _read(text: str, filename: str, defaults: Mapping[str, Any]) -> tuple[list[_
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     number = 0
     for block in _blocks(text):
-        for line, message in block.meta_problems:
-            problems.append(Problem(filename, line, "-", message))
         if not block.text.strip():
+            problems += [Problem(filename, line, "-", message) for line, message in block.meta_problems]
             if block.meta:
                 line = min(line for _, line in block.meta.values())
                 problems.append(Problem(filename, line, "-", "metadata comment with no question in its block"))
             continue
         hidden = hide_escapes(block.text)
         if hidden.lstrip().startswith("$CATEGORY:"):
+            problems += [Problem(filename, line, "-", message) for line, message in block.meta_problems]
             _, _, rest = hidden.strip().partition("\n")
             if rest.strip():
                 line = _line(block, hidden, hidden.find(rest.strip()))
@@ -118,6 +118,7 @@ def _read(text: str, filename: str, defaults: Mapping[str, Any]) -> tuple[list[_
         qid = _unique(slug_id(name) if name else "", used_ids, filename, number)
         label = name or qid
         qline = _line(block, hidden, len(hidden) - len(hidden.lstrip()))
+        problems += [Problem(filename, line, label, message) for line, message in block.meta_problems]
         if has_reserved(block.text):
             problems.append(Problem(filename, qline, label, "text holds private-use characters U+E000–U+E007"))
             continue
