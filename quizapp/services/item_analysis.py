@@ -19,8 +19,10 @@ and its implementation question/classes/statistics/questions/calculator.php), ad
   over the attempts with the most common number of questions k (positions play Moodle's quiz slots); error ratio
   ER = 100 √(1 − α) %; standard error of measurement SEM = ER / 100 × SD (in percentage points).
 
-Everything comes from SQL aggregates (sums of x, x², y, y², xy, and of the sorted products, grouped by question
-version): a fixed number of queries whatever the number of responses.
+Everything comes from SQL aggregates grouped by question version (sums of x, x², y, y², xy; the counts of
+each distinct x and y value, from which the sorted pairing for C_max is walked; the counts of each distinct
+answer for option picks): a fixed number of queries whatever the number of responses, and no Python loop
+over responses.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Float, Subquery, Text, and_, case, cast, func, select
+from sqlalchemy import Float, Subquery, Text, and_, case, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from quizapp.charts import Bar, BarChart, bar_chart
@@ -105,16 +107,14 @@ class ReviewItem:
 
 def item_statistics(session: Session, module_id: int, *, first_attempts_only: bool) -> list[ItemStats]:
     """Per question version of the module, in bank order (two queries)."""
-    attempts = _attempts(module_id, first_attempts_only)
-    rows = session.execute(_item_query(attempts)).all()
-    picks = _option_picks(session, attempts)
-    return [_item(row, picks.get(row.version_id, {})) for row in rows]
+    sums = _item_sums(session, _attempts(module_id, first_attempts_only))
+    return [_item(version, sums[version.id]) for version in _versions(session, list(sums))]
 
 
 def module_statistics(session: Session, module_id: int, *, first_attempts_only: bool) -> ModuleStats:
     """Attempts, mean, SD, Cronbach's α, error ratio, SEM and the score histogram (two queries)."""
     attempts = _attempts(module_id, first_attempts_only)
-    percent = cast(attempts.c.awarded, Float) * 100 / func.nullif(attempts.c.possible, 0)
+    percent = cast(attempts.c.awarded, Float) * 100 / cast(func.nullif(attempts.c.possible, 0), Float)
     total = cast(attempts.c.awarded, Float)
     width = 100 / HISTOGRAM_BANDS
     bands = [func.sum(case((and_(percent >= b * width, percent < (b + 1) * width), 1), else_=0)) for b in range(9)] + [
@@ -269,127 +269,164 @@ def _attempts(module_id: int, first_attempts_only: bool) -> Subquery:
     return query.subquery("counted")
 
 
-def _item_query(attempts: Subquery) -> Any:
-    """Sums of x, x², y, y², xy and of the sorted products per question version, with the version's details."""
-    x = cast(Response.awarded, Float) / QuestionVersion.points
-    rest = func.nullif(attempts.c.possible - QuestionVersion.points, 0)
+@dataclass
+class _Sums:
+    """What one statement returns for a question version: sums, value counts for C_max, answer counts."""
+
+    n: int = 0
+    sx: float = 0.0
+    sxx: float = 0.0
+    ny: int = 0
+    sx_y: float = 0.0
+    sxx_y: float = 0.0
+    sy: float = 0.0
+    syy: float = 0.0
+    sxy: float = 0.0
+    x_runs: list[tuple[float, int]] = field(default_factory=list)
+    y_runs: list[tuple[float, int]] = field(default_factory=list)
+    answers: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+_SUMS, _X_VALUES, _Y_VALUES, _ANSWERS = 0, 1, 2, 3
+
+
+def _item_sums(session: Session, attempts: Subquery) -> dict[int, _Sums]:
+    """Per question version, in one statement over the counted responses: the sums of x, x², y, y² and xy;
+    how many responses have each distinct x and each distinct y (scores take few values, so C_max's sorted
+    pairing walks these counts, never the responses); how many gave each distinct answer (choice types)."""
+    # Floats throughout: PostgreSQL's numeric arithmetic would make the aggregates several times slower.
+    x = cast(Response.awarded, Float) / cast(QuestionVersion.points, Float)
+    rest = cast(func.nullif(attempts.c.possible - QuestionVersion.points, 0), Float)
     y = (cast(attempts.c.awarded, Float) - cast(Response.awarded, Float)) / rest
+    answer = case((QuestionVersion.type.in_(CHOICE_TYPES), func.coalesce(cast(Response.answer, Text), "null")))
     items = (
-        select(
-            Response.id.label("response_id"),
-            Response.question_version_id.label("version_id"),
-            x.label("x"),
-            y.label("y"),
-        )
+        select(Response.question_version_id.label("version_id"), x.label("x"), y.label("y"), answer.label("answer"))
         .join(attempts, attempts.c.attempt_id == Response.attempt_id)
         .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
         .join(Question, Question.id == QuestionVersion.question_id)
         .where(Question.assessed.is_(True), Response.awarded.is_not(None))
         .cte("items")
+        # computed once, not once per aggregate that names x or y
+        .prefix_with("MATERIALIZED")
     )
     has_y = items.c.y.is_not(None)
-    sums = (
-        select(
-            items.c.version_id,
-            func.count().label("n"),
-            func.sum(items.c.x).label("sx"),
-            func.sum(items.c.x * items.c.x).label("sxx"),
-            func.count(items.c.y).label("ny"),
-            func.sum(case((has_y, items.c.x))).label("sx_y"),
-            func.sum(case((has_y, items.c.x * items.c.x))).label("sxx_y"),
-            func.sum(items.c.y).label("sy"),
-            func.sum(items.c.y * items.c.y).label("syy"),
-            func.sum(items.c.x * items.c.y).label("sxy"),
-        )
-        .group_by(items.c.version_id)
-        .subquery("sums")
-    )
-    ranked = (
-        select(
-            items.c.version_id,
-            items.c.x,
-            items.c.y,
-            func.row_number()
-            .over(partition_by=items.c.version_id, order_by=(items.c.x, items.c.response_id))
-            .label("rx"),
-            func.row_number()
-            .over(partition_by=items.c.version_id, order_by=(items.c.y, items.c.response_id))
-            .label("ry"),
-        )
-        .where(has_y)
-        .cte("ranked")
-    )
-    by_x, by_y = ranked.alias("by_x"), ranked.alias("by_y")
-    sorted_products = (
-        select(by_x.c.version_id, func.sum(by_x.c.x * by_y.c.y).label("sorted_xy"))
-        .join(by_y, and_(by_y.c.version_id == by_x.c.version_id, by_y.c.ry == by_x.c.rx))
-        .group_by(by_x.c.version_id)
-        .subquery("sorted_products")
-    )
-    return (
-        select(
-            QuestionVersion.id.label("version_id"),
-            QuestionVersion.number,
-            QuestionVersion.type,
-            QuestionVersion.stem,
-            QuestionVersion.spec,
-            QuestionVersion.points,
-            Question.key,
-            sums,
-            sorted_products.c.sorted_xy,
-        )
-        .join(sums, sums.c.version_id == QuestionVersion.id)
-        .join(Question, Question.id == QuestionVersion.question_id)
-        .outerjoin(sorted_products, sorted_products.c.version_id == QuestionVersion.id)
-        .order_by(Question.position, Question.key, QuestionVersion.number)
-    )
+    no_float, no_text = cast(null(), Float), cast(null(), Text)
+    nothing = [no_float] * 8
 
+    def counts(kind: int, value: Any, text: Any, where: Any) -> Any:
+        return (
+            select(items.c.version_id, literal(kind), value, text, func.count(), *nothing)
+            .where(where)
+            .group_by(items.c.version_id, value if text is no_text else text)
+        )
 
-def _option_picks(session: Session, attempts: Subquery) -> dict[int, dict[Any, int]]:
-    """Per choice-question version: how many responses gave each distinct stored answer (one query)."""
-    answer = cast(Response.answer, Text)
-    rows = session.execute(
-        select(Response.question_version_id, answer, func.count())
-        .join(attempts, attempts.c.attempt_id == Response.attempt_id)
-        .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
-        .join(Question, Question.id == QuestionVersion.question_id)
-        .where(Question.assessed.is_(True), Response.awarded.is_not(None), QuestionVersion.type.in_(CHOICE_TYPES))
-        .group_by(Response.question_version_id, answer)
-    ).all()
-    found: dict[int, dict[Any, int]] = defaultdict(lambda: defaultdict(int))
-    for version_id, text, count in rows:
-        value = json.loads(text) if text is not None else None
-        found[version_id][json.dumps(value)] += count  # equal answers written differently count together
+    sums = select(
+        items.c.version_id,
+        literal(_SUMS),
+        no_float,
+        no_text,
+        func.count(),
+        func.sum(items.c.x),
+        func.sum(items.c.x * items.c.x),
+        func.count(items.c.y),
+        func.sum(case((has_y, items.c.x))),
+        func.sum(case((has_y, items.c.x * items.c.x))),
+        func.sum(items.c.y),
+        func.sum(items.c.y * items.c.y),
+        func.sum(items.c.x * items.c.y),
+    ).group_by(items.c.version_id)
+    statement = union_all(
+        sums,
+        counts(_X_VALUES, items.c.x, no_text, has_y),
+        counts(_Y_VALUES, items.c.y, no_text, has_y),
+        counts(_ANSWERS, no_float, items.c.answer, items.c.answer.is_not(None)),
+    )
+    found: dict[int, _Sums] = defaultdict(_Sums)
+    for version_id, kind, value, text, count, *totals in session.execute(statement):
+        entry = found[version_id]
+        if kind == _SUMS:
+            entry.n = count
+            entry.sx, entry.sxx, ny, entry.sx_y, entry.sxx_y, entry.sy, entry.syy, entry.sxy = (
+                float(t or 0) for t in totals
+            )
+            entry.ny = int(ny)
+        elif kind == _X_VALUES:
+            entry.x_runs.append((value, count))
+        elif kind == _Y_VALUES:
+            entry.y_runs.append((value, count))
+        else:
+            # equal answers written differently (spacing in JSON) count together
+            entry.answers[json.dumps(json.loads(text))] += count
     return found
+
+
+def _pair_sorted(xs: list[tuple[float, int]], ys: list[tuple[float, int]]) -> float:
+    """Σ x₍ₖ₎ y₍ₖ₎ for two run-length lists (value, count) of equal total length, each sorted."""
+    xs, ys = sorted(xs), sorted(ys)
+    total, i, j = 0.0, 0, 0
+    left_x = xs[0][1] if xs else 0
+    left_y = ys[0][1] if ys else 0
+    while i < len(xs) and j < len(ys):
+        step = min(left_x, left_y)
+        total += step * xs[i][0] * ys[j][0]
+        left_x -= step
+        left_y -= step
+        if not left_x:
+            i += 1
+            left_x = xs[i][1] if i < len(xs) else 0
+        if not left_y:
+            j += 1
+            left_y = ys[j][1] if j < len(ys) else 0
+    return total
+
+
+def _versions(session: Session, ids: Sequence[int]) -> list[Any]:
+    """The question versions with their question's key, in bank order."""
+    return list(
+        session.execute(
+            select(
+                QuestionVersion.id,
+                QuestionVersion.number,
+                QuestionVersion.type,
+                QuestionVersion.stem,
+                QuestionVersion.spec,
+                QuestionVersion.points,
+                Question.key,
+            )
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(QuestionVersion.id.in_(ids))
+            .order_by(Question.position, Question.key, QuestionVersion.number)
+        )
+    )
 
 
 # --- arithmetic ------------------------------------------------------------------------------------
 
 
-def _item(row: Any, answers: dict[str, int]) -> ItemStats:
-    n, ny = row.n, row.ny
-    variance = _variance(n, row.sx, row.sxx)
+def _item(version: Any, sums: _Sums) -> ItemStats:
+    n, ny = sums.n, sums.ny
+    variance = _variance(n, sums.sx, sums.sxx)
     discrimination = efficiency = None
     if ny > 1:
-        cov = (row.sxy - row.sx_y * row.sy / ny) / (ny - 1)
-        var_x = (row.sxx_y - row.sx_y**2 / ny) / (ny - 1)
-        var_y = (row.syy - row.sy**2 / ny) / (ny - 1)
+        cov = (sums.sxy - sums.sx_y * sums.sy / ny) / (ny - 1)
+        var_x = (sums.sxx_y - sums.sx_y**2 / ny) / (ny - 1)
+        var_y = (sums.syy - sums.sy**2 / ny) / (ny - 1)
         if var_x > _EPSILON and var_y > _EPSILON:
             discrimination = cov / math.sqrt(var_x * var_y)
-        cov_max = (row.sorted_xy - row.sx_y * row.sy / ny) / (ny - 1)
+        cov_max = (_pair_sorted(sums.x_runs, sums.y_runs) - sums.sx_y * sums.sy / ny) / (ny - 1)
         if cov_max > _EPSILON:
             efficiency = cov / cov_max
-    options, unanswered = _options(row.type, row.spec, answers, n)
+    options, unanswered = _options(version.type, version.spec, sums.answers, n)
     return ItemStats(
-        question_key=row.key,
-        version_id=row.version_id,
-        version_number=row.number,
-        type=row.type,
-        stem=row.stem,
-        points=row.points,
+        question_key=version.key,
+        version_id=version.id,
+        version_number=version.number,
+        type=version.type,
+        stem=version.stem,
+        points=version.points,
         responses=n,
-        facility=row.sx / n if n else None,
-        sd=math.sqrt(max(variance, 0.0)) if variance is not None else None,
+        facility=sums.sx / n if n else None,
+        sd=math.sqrt(variance) if variance is not None else None,
         discrimination=discrimination,
         efficiency=efficiency,
         options=options,
