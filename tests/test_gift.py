@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from quizapp import ROOT
-from quizapp.bank_loader import Bank, ModuleSpec, Problem, load_banks
+from quizapp.bank_loader import Bank, LineDict, ModuleSpec, Problem, check_questions, load_banks
 from quizapp.gift import gift_questions, parse_gift
 from quizapp.models import Question
 from quizapp.services.banks import import_bank
@@ -196,7 +196,8 @@ def test_moodle_export_imports(app, db):
 
 
 GIFT_ALPHABET = st.sampled_from(
-    [*"{}=~#:%->[]\\/\n \tTFab01.$", "::", "//", "####", "->", "[html]", "[markdown]", "\\n", "$CATEGORY:", "\ue001"]
+    [*"{}=~#:%->[]\\/\n \tTFab01.$<>&", "::", "//", "####", "->", "[html]", "[markdown]", "\\n", "$CATEGORY:"]
+    + ["\ue001", "%50%", "%-50%", "..", "TRUE", "<p>", "<img>", "\n// @source: ", "\n// @tags: ", "\n// @points: "]
 )
 
 
@@ -206,3 +207,14 @@ def test_parser_never_raises(text):
     mappings, problems = parse_gift(text, "fuzz.gift", defaults={"source": "E30", "unit": "mm"})
     assert all(isinstance(p, Problem) and p.file == "fuzz.gift" and p.line >= 1 for p in problems)
     assert all(isinstance(m, dict) for m in mappings)
+
+
+def test_check_questions_reports_repeated_ids_under_the_given_labels():
+    def mapping(line: int) -> LineDict:
+        raw = LineDict(line)
+        raw.update(id="same", type="true_false", stem="S?", answer=True, explanation="E.", source="E30")
+        return raw
+
+    specs, problems = check_questions("f.gift", [mapping(1), mapping(5)], SOURCES, ["First", "Second"])
+    assert [q.id for q in specs] == ["same", "same"]
+    assert [str(p) for p in problems] == ["f.gift:5: Second: duplicate id, first at f.gift:1"]

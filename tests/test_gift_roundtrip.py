@@ -6,6 +6,8 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quizapp import ROOT
 from quizapp.bank_loader import ModuleSpec, QuestionSpec, dump_module, load_banks
@@ -141,3 +143,46 @@ def test_what_gift_cannot_hold_is_written_as_a_comment_with_a_warning():
     ]
     assert "// | 3. @source: x" in text
     assert parse_gift(text, "w.gift") == ([], [])
+
+
+TEXT = (
+    st.text(
+        alphabet=st.one_of(
+            st.characters(blacklist_categories=("Cs", "Cc", "Co")), st.sampled_from(list("{}=~#:%[]\\-> \n/@"))
+        ),
+        min_size=1,
+        max_size=40,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    stem=TEXT,
+    texts=st.lists(TEXT, min_size=2, max_size=5, unique_by=str.casefold),
+    feedback=st.lists(st.one_of(st.just(""), TEXT), min_size=5, max_size=5),
+    explanation=TEXT,
+    keys=st.integers(min_value=1, max_value=5),
+    rights=st.lists(TEXT.filter(lambda t: "->" not in t), min_size=2, max_size=4, unique_by=str.casefold),
+)
+def test_any_text_survives_yaml_to_gift_to_yaml(stem, texts, feedback, explanation, keys, rights):
+    options = [
+        {"text": t, "correct": n < keys, "feedback": f} for n, (t, f) in enumerate(zip(texts, feedback, strict=False))
+    ]
+    single = question(
+        type="single",
+        stem=stem,
+        explanation=explanation,
+        spec={"options": [{**o, "correct": n == 0} for n, o in enumerate(options)]},
+    )
+    multiple = question(id="q2", type="multiple", stem=stem, explanation=explanation, spec={"options": options})
+    pairs = [{"left": left, "right": texts[n % len(texts)]} for n, left in enumerate(rights)]
+    matching = question(
+        id="q3", type="matching", stem=stem, explanation=explanation, spec={"pairs": pairs, "distractors": []}
+    )
+    module = module_of(single, multiple, matching)
+    questions, warnings = reread(module, sources=None)
+    assert warnings == []
+    assert without_lines(questions) == without_lines(module.questions)
