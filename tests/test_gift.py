@@ -58,6 +58,7 @@ def test_every_construct_is_read_without_problems():
         "explanation": "The periorbital band is 0.2–0.3 mm because eyelid skin is the thinnest.",
         "source": "E30",
         "tags": ["face", "periorbital"],
+        "group": "eye-depth",
         "critical": True,
     }
     # weights +50/-50 with two keys: multiple choice; the default source fills in where no @source is given

@@ -124,6 +124,7 @@ def test_text_gift_would_misread_survives_the_round_trip():
         critical=True,
         review_status="draft",
         assessed=False,
+        group="same-fact",
     )
     numeric = question(id="q4", type="numeric", spec={"answer": "-0.5", "tolerance": "0", "unit": "%"})
     module = module_of(tricky, matching, multiple, numeric)

@@ -6,9 +6,9 @@ importer and exporter, question/format/gift/format.php (read, not copied).
 How GIFT maps onto our questions (anything that does not map exactly is a problem, never changed silently):
 
 - Blocks are separated by blank lines; `//` lines are comments. `// @key: value` comments (YAML values) carry
-  what GIFT has no syntax for: `source`, `unit` (numeric), `tags`, `points`, `critical`, `review_status`,
-  `assessed`. Moodle ignores them; write_gift writes them. Missing ones come from the caller's `defaults`;
-  a question with no source (or a numeric one with no unit) is a problem.
+  what GIFT has no syntax for: `source`, `unit` (numeric), `tags`, `group`, `points`, `critical`,
+  `review_status`, `assessed`. Moodle ignores them; write_gift writes them. Missing ones come from the caller's
+  `defaults`; a question with no source (or a numeric one with no unit) is a problem.
 - `::name::` becomes the question id: kept when it already is a valid id, else slugified; repeats get -2, -3;
   unnamed questions get `<file name>-<number>`. `$CATEGORY:` lines are ignored (questions belong to the module
   being imported); write_gift writes `$CATEGORY: $course$/top/<module slug>` for Moodle.

@@ -20,7 +20,7 @@ from quizapp.bank_loader import LineDict, Problem, QuestionSpec, check_questions
 from quizapp.gift.text import has_reserved, hide_escapes, restore, slug_id, split_format, to_plain
 from quizapp.question_types.numeric import canonical, to_decimal
 
-META_KEYS = ("source", "tags", "points", "critical", "review_status", "assessed", "unit")
+META_KEYS = ("source", "tags", "group", "points", "critical", "review_status", "assessed", "unit")
 _META = re.compile(r"//\s*@([A-Za-z_][A-Za-z0-9_]*)\s*:(.*)")
 _WEIGHT = re.compile(r"\s*%([^%]*)%")
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")

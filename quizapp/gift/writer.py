@@ -24,8 +24,8 @@ def write_gift(module: ModuleSpec) -> tuple[str, list[str]]:
     """The module's questions as GIFT text, and a warning for each question GIFT cannot hold.
 
     Ordering questions (GIFT has no such type) and questions whose text GIFT cannot carry are written as
-    comments, with a warning. What GIFT has no syntax for (source, tags, points, critical, review_status,
-    assessed, unit) goes in `// @key: value` comments, which Moodle ignores and parse_gift reads back."""
+    comments, with a warning. What GIFT has no syntax for (source, tags, group, points, critical,
+    review_status, assessed, unit) goes in `// @key: value` comments, which Moodle ignores and parse_gift reads back."""
     lines = [
         f"// quizapp module: {_one_line(module.slug)} ({_one_line(module.title)})",
         "// '// @key: value' comments carry what GIFT has no syntax for; Moodle ignores them.",
@@ -80,7 +80,7 @@ def _metadata(question: QuestionSpec) -> list[tuple[str, Any]]:
     found: list[tuple[str, Any]] = [("source", question.source)]
     if question.type == "numeric":
         found.append(("unit", question.spec["unit"]))
-    for key in ("tags", "points", "critical", "review_status", "assessed"):
+    for key in ("tags", "group", "points", "critical", "review_status", "assessed"):
         value = getattr(question, key)
         if value != QUESTION_DEFAULTS[key]:
             found.append((key, value))
