@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from quizapp import ROOT
 from quizapp.bank_loader import Bank, LineDict, ModuleSpec, Problem, check_questions, load_banks
-from quizapp.gift import gift_questions, parse_gift
+from quizapp.gift import gift_questions, parse_gift, with_questions
 from quizapp.models import Question
 from quizapp.services.banks import import_bank
 
@@ -219,3 +219,18 @@ def test_check_questions_reports_repeated_ids_under_the_given_labels():
     specs, problems = check_questions("f.gift", [mapping(1), mapping(5)], SOURCES, ["First", "Second"])
     assert [q.id for q in specs] == ["same", "same"]
     assert [str(p) for p in problems] == ["f.gift:5: Second: duplicate id, first at f.gift:1"]
+
+
+def test_imported_questions_add_to_a_module_and_replace_by_id():
+    module = load_banks([ROOT / "question_banks"]).modules[0]
+    first, second = module.questions[0], module.questions[1]
+    text = (
+        f"// @source: {first.source}\n::{first.id}::Changed stem?{{TRUE####Changed.}}\n\n"
+        "// @source: E30\n::brand-new::New question?{FALSE####New.}"
+    )
+    specs, problems = gift_questions(text, "add.gift", sources=SOURCES)
+    assert problems == []
+    merged = with_questions(module, specs)
+    assert [q.id for q in merged.questions] == [q.id for q in module.questions] + ["brand-new"]
+    assert merged.questions[0].stem == "Changed stem?" and merged.questions[1] == second
+    assert (merged.slug, merged.lesson) == (module.slug, module.lesson)

@@ -36,7 +36,7 @@ How GIFT maps onto our questions (anything that does not map exactly is a proble
 
 from __future__ import annotations
 
-from quizapp.gift.reader import gift_questions, parse_gift
+from quizapp.gift.reader import gift_questions, parse_gift, with_questions
 from quizapp.gift.writer import write_gift
 
-__all__ = ["gift_questions", "parse_gift", "write_gift"]
+__all__ = ["gift_questions", "parse_gift", "with_questions", "write_gift"]

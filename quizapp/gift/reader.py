@@ -8,15 +8,16 @@ How GIFT maps onto our question types is described in quizapp/gift/__init__.py.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import yaml
 
-from quizapp.bank_loader import LineDict, Problem, QuestionSpec, check_questions
+from quizapp.bank_loader import LineDict, ModuleSpec, Problem, QuestionSpec, check_questions
 from quizapp.gift.text import has_reserved, hide_escapes, restore, slug_id, split_format, to_plain
 from quizapp.question_types.numeric import canonical, to_decimal
 
@@ -88,6 +89,15 @@ def gift_questions(
     questions, problems = _read(text, filename, defaults or {})
     specs, checked = check_questions(filename, [q.mapping for q in questions], sources, [q.label for q in questions])
     return specs, sorted([*problems, *checked], key=lambda p: p.line)
+
+
+def with_questions(module: ModuleSpec, questions: Sequence[QuestionSpec]) -> ModuleSpec:
+    """The module with imported questions added: a question whose id the module has replaces it in place, the
+    others follow in file order. (A GIFT file holds questions only, so importing one adds and updates; the
+    module's other questions stay, where importing the module's YAML file would retire them.)"""
+    incoming = {q.id: q for q in questions}
+    kept = [incoming.pop(q.id, q) for q in module.questions]
+    return dataclasses.replace(module, questions=[*kept, *incoming.values()])
 
 
 def _read(text: str, filename: str, defaults: Mapping[str, Any]) -> tuple[list[_Question], list[Problem]]:
