@@ -116,10 +116,7 @@ def module_statistics(session: Session, module_id: int, *, first_attempts_only: 
     attempts = _attempts(module_id, first_attempts_only)
     percent = cast(attempts.c.awarded, Float) * 100 / cast(func.nullif(attempts.c.possible, 0), Float)
     total = cast(attempts.c.awarded, Float)
-    width = 100 / HISTOGRAM_BANDS
-    bands = [func.sum(case((and_(percent >= b * width, percent < (b + 1) * width), 1), else_=0)) for b in range(9)] + [
-        func.sum(case((percent >= 9 * width, 1), else_=0))
-    ]
+    bands = [func.sum(case((_in_band(percent, band), 1), else_=0)) for band in range(HISTOGRAM_BANDS)]
     groups = session.execute(
         select(
             attempts.c.question_count,
@@ -156,6 +153,14 @@ def module_statistics(session: Session, module_id: int, *, first_attempts_only: 
         sem=sem,
         histogram=score_histogram(counts),
     )
+
+
+def _in_band(percent: Any, band: int) -> Any:
+    """Band b holds b×10 % up to (not including) (b+1)×10 %; the last band also holds 100 %."""
+    low = band * 100 / HISTOGRAM_BANDS
+    if band == HISTOGRAM_BANDS - 1:
+        return percent >= low
+    return and_(percent >= low, percent < low + 100 / HISTOGRAM_BANDS)
 
 
 def score_histogram(counts: list[int]) -> BarChart:
