@@ -311,8 +311,9 @@ def _item_sums(session: Session, attempts: Subquery) -> dict[int, _Sums]:
         .join(Question, Question.id == QuestionVersion.question_id)
         .where(Question.assessed.is_(True), Response.awarded.is_not(None))
         .cte("items")
-        # computed once, not once per aggregate that names x or y
-        .prefix_with("MATERIALIZED")
+        # computed once, not once per aggregate that names x or y (SQLite materialises a CTE used more than
+        # once by itself; PostgreSQL, from version 12, may inline it unless told)
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     has_y = items.c.y.is_not(None)
     no_float, no_text = cast(null(), Float), cast(null(), Text)
