@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from quizapp.bank_loader.dump import dump_module, summary
 from quizapp.bank_loader.lints import Lint, lint_bank
-from quizapp.bank_loader.loader import load_banks
+from quizapp.bank_loader.loader import check_questions, load_banks
 from quizapp.bank_loader.specs import Bank, BankError, ModuleSpec, Problem, QuestionSpec
 from quizapp.bank_loader.yaml_reader import BankYamlLoader, LineDict, read_yaml
 
@@ -21,6 +21,7 @@ __all__ = [
     "Bank",
     "BankError",
     "BankYamlLoader",
+    "check_questions",
     "LineDict",
     "Lint",
     "ModuleSpec",

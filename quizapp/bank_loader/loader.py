@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,3 +182,31 @@ def _load_file(path: Path, sources: dict[str, Any] | None) -> _FileResult:
     if not result.problems:
         result.module = ModuleSpec(**settings, questions=questions, path=result.file, line=raw_module.line)
     return result
+
+
+def check_questions(
+    file: str,
+    raws: Sequence[LineDict],
+    sources: Mapping[str, Any] | None,
+    labels: Sequence[str] | None = None,
+) -> tuple[list[QuestionSpec], list[Problem]]:
+    """Question mappings read from another format (GIFT) checked exactly as a bank file's questions;
+    labels name them in problems (default: their ids)."""
+    problems: list[Problem] = []
+    questions: list[QuestionSpec] = []
+    ids: list[tuple[str, int, str, str]] = []
+    listed = dict(sources) if sources is not None else None
+    for index, raw in enumerate(raws):
+        label = labels[index] if labels is not None else str(raw.get("id") or f"question {index + 1}")
+        try:
+            question, _ = check_question(Scope(file, label, raw, problems), listed)
+        except Exception as exc:  # as in load_banks: a question the checker could not finish is a problem
+            message = f"the checker failed on this question ({type(exc).__name__}: {exc}); please report it"
+            problems.append(Problem(file, raw.line, label, message))
+            continue
+        if question is not None:
+            questions.append(question)
+        if is_text(raw.get("id")):
+            ids.append((file, raw.line, label, raw["id"]))
+    problems += _repeated("id", ids)
+    return questions, problems
