@@ -218,3 +218,22 @@ def test_a_practice_answer_is_a_fixed_number_of_queries(app, client, db, module,
                 )
         db.commit()
     assert counts[0] == counts[1], counts
+
+
+def test_retention_chart_and_most_missed(client, db, module, trainee):
+    html = client.get("/practice/").get_data(as_text=True)
+    assert "<svg" not in html and "No reviews yet" in html and "Nothing missed yet" in html
+    first, second = utcnow() - timedelta(days=9), utcnow() - timedelta(days=2)
+    ps = practice.start_session(db, trainee, first)
+    for item in ps.items:
+        practice.answer(db, trainee, ps, item.position, practice_form(item, right=False), first)
+    ps = practice.start_session(db, trainee, second)  # every card is due again: reviews, half of them right
+    for item in ps.items:
+        practice.answer(db, trainee, ps, item.position, practice_form(item, right=item.position % 2 == 0), second)
+    db.commit()
+    reviews, right = len(ps.items), len(ps.items) // 2
+    html = client.get("/practice/").get_data(as_text=True)
+    assert 'class="chart chart-bars"' in html and '<title id="retention-title">' in html
+    percent = round(100 * right / reviews)
+    assert f"<td>{reviews}</td><td>{right}</td><td>{percent}%</td>" in html
+    assert "missed 2 times" in html  # the ones missed in both sessions
