@@ -118,8 +118,10 @@ def test_no_answer_leaks_before_answering(client, db, module, trainee):
 
 def test_bad_input_gets_a_clear_4xx(client, db, module, trainee, make_user):
     ps = start(client, db)
-    assert client.post("/practice/start", data={"kind": "everything"}).status_code == 400
-    assert client.post("/practice/start", data={"module": "no-such-module"}).status_code == 404
+    response = client.post("/practice/start", data={"kind": "everything"})
+    assert response.status_code == 400 and "Unknown kind of practice session" in response.get_data(as_text=True)
+    response = client.post("/practice/start", data={"module": "no-such-module"})
+    assert response.status_code == 404 and "No such module to practise" in response.get_data(as_text=True)
     assert client.get(f"/practice/sessions/{ps.id}/q/99").status_code == 404
     assert client.get(f"/practice/sessions/{ps.id}/q/0").status_code == 404
     assert client.get("/practice/sessions/99999999999/q/1").status_code == 404

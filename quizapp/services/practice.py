@@ -4,7 +4,8 @@ Practice never touches graded data: its rows live in practice_sessions, practice
 which attempts, item statistics, limits and certificates never read.
 
 What a session holds, in this order (`plan`): the trainee's cards that are due; then questions missed in
-graded attempts that have no card yet (most missed first); then new questions: practice-only items
+graded attempts that have no card yet (most missed first; whichever version was missed, the question is
+shown at its current version, and a retired or draft question is not shown); then new questions: practice-only items
 (`assessed: false`, shown with a note that sources disagree) and the usable questions of modules not yet
 passed (the progress rule). A recertification review (`Kind.RECERT`, offered inside the renewal window)
 takes the weakest items of the required modules instead: missed questions first, then cards by their

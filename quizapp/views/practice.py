@@ -20,6 +20,7 @@ from quizapp.services.modules import module_by_slug
 from quizapp.services.practice import Kind, PracticeClosed, PracticeUnavailable, Reason
 from quizapp.services.scope import can_oversee
 from quizapp.services.sources import source_label
+from quizapp.views.errors import render_error
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
 
@@ -88,13 +89,13 @@ def start():
         abort(400)
     kind_value = request.form.get("kind", Kind.REVIEW.value)
     if kind_value not in {k.value for k in Kind}:
-        abort(400)
+        return render_error(400, "Unknown kind of practice session: choose a review or a recertification review.")
     module = None
     if request.form.get("module"):
         try:
             module = module_by_slug(session, request.form["module"])
         except NotFound:
-            abort(404)
+            return render_error(404, "No such module to practise.")
     try:
         started = practice.start_session(session, current_user, utcnow(), module=module, kind=Kind(kind_value))
     except IntegrityError:  # a simultaneous start: show what there is
