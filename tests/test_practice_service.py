@@ -318,3 +318,41 @@ def test_practice_changes_no_attempt_statistic_limit_or_certificate(db, module, 
     assert ps.finished_at is not None
     assert snapshot(db, module) == before
     assert attempts_service.availability(db, trainee, module, NOW) == availability
+
+
+def test_two_threads_answering_at_once_review_the_card_once(app, db, module, trainee):
+    import threading
+
+    from quizapp.db import new_session
+
+    ps = start(db, trainee)
+    ps_id, form = ps.id, practice_form(ps.items[0], right=True)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def submit(right: bool) -> None:
+        with app.app_context():
+            session = new_session(app)
+            try:
+                user = session.get(type(trainee), trainee.id)
+                mine = practice.get_practice(session, user, ps_id)
+                barrier.wait()
+                practice.answer(
+                    session, user, mine, 1, form if right else practice_form(mine.items[0], right=False), NOW
+                )
+                session.commit()
+                outcomes.append("ok")
+            except Exception as err:
+                outcomes.append(repr(err))
+            finally:
+                session.close()
+
+    threads = [threading.Thread(target=submit, args=(right,)) for right in (True, False)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes == ["ok", "ok"]
+    card = card_of(db, trainee, ps.items[0].question_id)
+    db.refresh(ps.items[0])
+    assert card.reps == 1 and ps.items[0].rating == (int(Rating.Good) if ps.items[0].full_marks else int(Rating.Again))
