@@ -9,6 +9,7 @@ import pytest
 
 from quizapp.db import utcnow
 from quizapp.models import Certificate, Role
+from quizapp.services import practice
 from quizapp.services.attempts import start_attempt
 from quizapp.services.certificate_codes import format_code
 from tests.cert_helpers import certify, make_modules
@@ -94,6 +95,14 @@ ROUTES: list[Route] = [
     R("GET", "/admin/programme", "admin.programme", admin=200),
     R("POST", "/admin/programme", "admin.programme", admin=400),
     R("GET", "/admin/audit", "admin.audit", admin=200),
+    # practice: only trainees practise; a session is its trainee's own (another trainee: 404)
+    R("GET", "/practice/", "practice.index", **trainees(200)),
+    R("POST", "/practice/start", "practice.start", **trainees(302)),
+    R("GET", "/practice/sessions/{practice_id}", "practice.resume", **trainees(302, 404)),
+    R("GET", "/practice/sessions/{practice_id}/q/1", "practice.question", **trainees(200, 404)),
+    R("POST", "/practice/sessions/{practice_id}/q/1", "practice.question", **trainees(400, 404)),
+    R("POST", "/practice/sessions/{practice_id}/finish", "practice.finish", **trainees(302, 404)),
+    R("GET", "/practice/sessions/{practice_id}/done", "practice.done", **trainees(200, 404)),
 ]
 UNCHECKED_ENDPOINTS = {"static", "bootstrap.static"}
 
@@ -110,6 +119,7 @@ def world(db, make_user, make_team) -> dict:
     module = import_quiz(db)
     module.required_for_certification = False  # the certificate rests on the two modules below
     attempt = start_attempt(db, trainee, module, utcnow())
+    practice_session = practice.start_session(db, trainee, utcnow())
     modules = make_modules(db, 2, start=10)
     cert = certify(db, trainee, modules, utcnow())
     # a manager who is also in the team holds a certificate of their own, revoked: nobody restores it
@@ -132,6 +142,7 @@ def world(db, make_user, make_team) -> dict:
         "cert_id": cert.id,
         "code": format_code(cert.code),
         "manager_cert_id": manager_cert.id,
+        "practice_id": practice_session.id,
     }
 
 
