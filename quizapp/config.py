@@ -27,7 +27,10 @@ class Defaults:
     TRUSTED_PROXIES = 0  # reverse proxies in front of the app whose X-Forwarded-* headers are believed
     RATELIMIT_HEADERS_ENABLED = True
     VERIFY_RATE_LIMIT = "30 per minute"
-    LOGIN_RATE_LIMIT = "20 per minute"
+    LOGIN_RATE_LIMIT = "20 per minute"  # per client address
+    LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"  # failed log-ins per account (normalised email), any address
+    MAX_CONTENT_LENGTH = 256 * 1024  # forms; an upload route raises its own limit with security.max_upload
+    MAX_UPLOAD_LENGTH = 8 * 1024 * 1024
     BOOTSTRAP_SERVE_LOCAL = True
     BOOTSTRAP_BTN_SIZE = "md"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session; a long quiz must not lose its form
