@@ -131,3 +131,28 @@ class TeamOverviewForm(FlaskForm):
 
     team = SelectField("Team", default="", validate_choice=True)
     certificate = SelectField("Certificate", default="", validate_choice=True)
+
+
+class TraineeTableForm(FlaskForm):
+    """Filters, sort and page of the manager's trainee table (GET: the URL is the bookmark)."""
+
+    class Meta:
+        csrf = False
+
+    team = SelectField("Team", default="", validate_choice=True)
+    status = SelectField("Certificate", default="", validate_choice=True)
+    expiring = IntegerField(
+        "Expiring within (days)", validators=[Optional(), NumberRange(min=0, max=3650, message="0 to 3650 days.")]
+    )
+    module = SelectField("Module", default="", validate_choice=True)
+    state = SelectField("Module state", default="", validate_choice=True)
+    q = StringField("Name or email contains", validators=[Optional(), Length(max=100)])
+    sort = SelectField("Sort by", default="status", validate_choice=True)
+    order = SelectField(
+        "Order", default="asc", choices=[SelectChoice("asc", "Ascending"), SelectChoice("desc", "Descending")]
+    )
+    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=100000)])
+
+    def validate_q(self, field: StringField) -> None:
+        if field.data and any(ord(c) < 32 for c in field.data):
+            raise ValidationError("Type part of a name or an email address.")

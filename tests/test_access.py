@@ -87,6 +87,10 @@ ROUTES: list[Route] = [
     R("GET", "/verify/7K3Q-9XPM-2D4T-V", "verify.show", anonymous=404, **everyone(404)),
     R("GET", "/manager/", "manager.overview", **managers(200, 200)),
     R("GET", "/manager/trainees/{trainee_id}", "manager.trainee", **managers(200, 404)),
+    R("GET", "/manager/trainees", "manager.trainees", **managers(200, 200)),
+    R("GET", "/manager/trainees?team={team_id}", "manager.trainees", **managers(200, 400)),
+    R("GET", "/manager/trainees.csv", "manager.export", **managers(200, 200)),
+    R("GET", "/manager/trainees.csv?team={team_id}", "manager.export", **managers(200, 400)),
     # an empty form: the manager in scope is asked for a reason (400); out of scope, no hint (404)
     R("POST", "/manager/certificates/{cert_id}/revoke", "manager.revoke", **managers(400, 404)),
     R("POST", "/manager/certificates/{cert_id}/restore", "manager.restore", **managers(400, 404)),

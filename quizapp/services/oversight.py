@@ -9,11 +9,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from quizapp.models import Certificate, Module, QuizAttempt, Role, Team, User, team_members
+from quizapp.models import Certificate, QuizAttempt, Role, Team, User, team_members
 from quizapp.services import NotFound, certificate_pages, certification
 from quizapp.services import programme as programme_service
 from quizapp.services.certification import CertStatus
-from quizapp.services.modules import ordered_modules
 from quizapp.services.progress import Progress, progress_of_many
 from quizapp.services.scope import can_oversee
 
@@ -56,38 +55,6 @@ def get_certificate(session: Session, viewer: User, cert_id: int) -> Certificate
     if cert is None or not can_oversee(viewer, cert.user):
         raise NotFound("No such certificate.")
     return cert
-
-
-@dataclass(frozen=True)
-class TraineeRow:
-    trainee: User
-    progress: Progress
-    certificate: Certificate | None  # the current one, else the latest
-    status: str  # a CertStatus value or "none"
-
-
-def overview(
-    session: Session,
-    viewer: User,
-    now: datetime,
-    *,
-    team_id: int | None = None,
-    cert_filter: str | None = None,
-) -> tuple[list[Module], list[TraineeRow]]:
-    """Every trainee in scope with module states and certificate status (overdue attempts found on
-    the way are graded and missed certificates issued; the request's commit keeps them)."""
-    settings = programme_service.get(session)
-    trainees = trainees_in_scope(session, viewer, team_id)
-    found = progress_of_many(session, trainees, now, settings=settings)
-    rows = []
-    for trainee in trainees:
-        progress, certs = found[trainee.id]
-        cert, state = certification.shown_certificate(certs, now, settings.renewal_window_days)
-        status = state.value if state is not None else NO_CERTIFICATE
-        if cert_filter and status != cert_filter:
-            continue
-        rows.append(TraineeRow(trainee, progress, cert, status))
-    return ordered_modules(session), rows
 
 
 @dataclass(frozen=True)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from quizapp.charts import Bar, BarChart, bar_chart
+from quizapp.csv_export import CSV_MIMETYPE, content_disposition, csv_lines
 from quizapp.db import get_session, utcnow
-from quizapp.forms import ReasonForm, TeamOverviewForm
+from quizapp.forms import ReasonForm, TraineeTableForm
 from quizapp.models import Role
-from quizapp.presentation import status_label
+from quizapp.presentation import module_state_text, status_label
 from quizapp.security import role_required
-from quizapp.services import NotFound, ServiceError, certification, oversight
+from quizapp.services import NotFound, ServiceError, certification, dashboard, oversight, reports
 from quizapp.services.certificate_codes import format_code
+from quizapp.services.modules import ordered_modules
+from quizapp.services.progress import ModuleState
+from quizapp.views.errors import render_error
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 
@@ -25,32 +30,138 @@ def _managers_only() -> None:
 
 @bp.route("/")
 def overview():
-    session = get_session()
-    form = TeamOverviewForm(formdata=request.args)
-    teams = oversight.teams_in_scope(session, current_user)
-    form.team.choices = [SelectChoice("", "All my teams")] + [SelectChoice(str(t.id), t.name) for t in teams]
-    form.certificate.choices = [SelectChoice("", "Any")] + [
-        SelectChoice(v, status_label(v)) for v in oversight.CERT_FILTERS
+    board = dashboard.dashboard(get_session(), current_user, utcnow())
+    return render_template("manager/dashboard.html", board=board, charts=_charts(board))
+
+
+def _charts(board: dashboard.Dashboard) -> list[BarChart]:
+    """The dashboard's pictures; each template shows the same numbers as a table beside it."""
+    percent = ("Module", "Percent")
+    return [
+        bar_chart(
+            [Bar(status_label(s), n, f"chart-status-{s}") for s, n in board.statuses],
+            title="Certification status",
+            description="How many trainees hold each certificate status.",
+            chart_id="chart-status",
+            headings=("Certificate", "Trainees"),
+        ),
+        bar_chart(
+            [Bar(f.module.title, f.pass_rate or 0) for f in board.modules],
+            title="Pass rate per module",
+            description="Percent of finished attempts that passed, per module.",
+            chart_id="chart-pass-rate",
+            headings=percent,
+        ),
+        bar_chart(
+            [Bar(f.module.title, f.mean_score or 0) for f in board.modules],
+            title="Mean score per module",
+            description="Mean score in percent of finished attempts, per module.",
+            chart_id="chart-mean-score",
+            headings=percent,
+        ),
+        bar_chart(
+            [Bar(f"{start:%d %b}", n) for start, n in board.weeks],
+            title=f"Attempts per week, last {dashboard.WEEKS} weeks",
+            description="Quiz attempts started in each of the last twelve weeks, labelled by the week's first day.",
+            chart_id="chart-weeks",
+            headings=("Week from", "Attempts"),
+        ),
     ]
-    if request.args and not form.validate():
-        modules, rows = [], []
-        status = 400
-    else:
-        modules, rows = oversight.overview(
-            session,
-            current_user,
-            utcnow(),
-            team_id=int(form.team.data) if form.team.data else None,
-            cert_filter=form.certificate.data or None,
-        )
-        status = 200
-    return render_template(
-        "manager/overview.html",
-        form=form,
-        modules=modules,
-        rows=rows,
-        teams=teams,
-    ), status
+
+
+def _table_form(table_modules, teams) -> TraineeTableForm:
+    form = TraineeTableForm(formdata=request.args)
+    form.team.choices = [SelectChoice("", "All my teams")] + [SelectChoice(str(t.id), t.name) for t in teams]
+    form.status.choices = [SelectChoice("", "Any")] + [SelectChoice(v, status_label(v)) for v in oversight.CERT_FILTERS]
+    form.module.choices = [SelectChoice("", "Any module")] + [SelectChoice(str(m.id), m.title) for m in table_modules]
+    form.state.choices = [SelectChoice("", "Any state")] + [SelectChoice(s.value, status_label(s)) for s in ModuleState]
+    form.sort.choices = [
+        SelectChoice("status", "Certificate status"),
+        SelectChoice("expires", "Expiry date"),
+        SelectChoice("name", "Name"),
+        SelectChoice("team", "Team"),
+    ] + [SelectChoice(f"module-{m.id}", m.title) for m in table_modules]
+    return form
+
+
+def _filters(form: TraineeTableForm) -> reports.Filters:
+    return reports.Filters(
+        team_id=int(form.team.data) if form.team.data else None,
+        status=form.status.data or None,
+        expiring_within=form.expiring.data,
+        module_id=int(form.module.data) if form.module.data else None,
+        state=form.state.data or None,
+        search=(form.q.data or "").strip(),
+        sort=form.sort.data or "status",
+        descending=form.order.data == "desc",
+    )
+
+
+def _parsed_table_form():
+    """The table's form from the URL, and its filters (None when a value is refused: the page says which)."""
+    session = get_session()
+    form = _table_form(ordered_modules(session), oversight.teams_in_scope(session, current_user))
+    if not form.validate():
+        return form, None
+    return form, _filters(form)
+
+
+def table_args(filters: reports.Filters, **changes) -> dict[str, str | int]:
+    """The query string of a table view (for sort links, pages and the export link)."""
+    args: dict[str, str | int] = {}
+    if filters.team_id is not None:
+        args["team"] = filters.team_id
+    if filters.status:
+        args["status"] = filters.status
+    if filters.expiring_within is not None:
+        args["expiring"] = filters.expiring_within
+    if filters.module_id is not None:
+        args["module"] = filters.module_id
+    if filters.state:
+        args["state"] = filters.state
+    if filters.search:
+        args["q"] = filters.search
+    args["sort"] = filters.sort
+    args["order"] = "desc" if filters.descending else "asc"
+    args.update(changes)
+    return args
+
+
+@bp.route("/trainees")
+def trainees():
+    session = get_session()
+    form, filters = _parsed_table_form()
+    table, status = None, 400
+    if filters is not None:
+        try:
+            table = reports.table(session, current_user, utcnow(), filters, form.page.data or 1)
+            status = 200
+        except NotFound:
+            form.team.errors = [*form.team.errors, "No such team."]
+        except ServiceError as err:
+            form.sort.errors = [*form.sort.errors, str(err)]
+    return render_template("manager/trainees.html", form=form, table=table, table_args=table_args), status
+
+
+@bp.route("/trainees.csv")
+def export():
+    session = get_session()
+    form, filters = _parsed_table_form()
+    if filters is None:
+        return render_error(400, "; ".join(f"{form[k].label.text}: {' '.join(v)}" for k, v in form.errors.items()))
+    try:
+        modules, rows = reports.select_rows(session, current_user, utcnow(), filters)
+    except NotFound:
+        abort(404)
+    except ServiceError as err:
+        return render_error(400, str(err))
+    lines = csv_lines(reports.csv_header(modules), reports.csv_rows(rows, module_state_text, status_label))
+    name = f"trainees-{utcnow():%Y-%m-%d}.csv"
+    return Response(
+        stream_with_context(lines),
+        mimetype=CSV_MIMETYPE,
+        headers={"Content-Disposition": content_disposition(name)},
+    )
 
 
 def _reason_forms(detail: oversight.TraineeDetail) -> dict[int, ReasonForm]:
