@@ -88,6 +88,8 @@ ROUTES: list[Route] = [
     R("GET", "/manager/", "manager.overview", **managers(200, 200)),
     R("GET", "/manager/trainees/{trainee_id}", "manager.trainee", **managers(200, 404)),
     R("GET", "/manager/trainees", "manager.trainees", **managers(200, 200)),
+    R("GET", "/manager/attempts/{finished_attempt_id}", "manager.attempt", **managers(200, 404)),
+    R("GET", "/manager/attempts/{attempt_id}", "manager.attempt", **managers(404, 404)),  # still open
     R("GET", "/manager/trainees?team={team_id}", "manager.trainees", **managers(200, 400)),
     R("GET", "/manager/trainees.csv", "manager.export", **managers(200, 200)),
     R("GET", "/manager/trainees.csv?team={team_id}", "manager.export", **managers(200, 400)),
@@ -136,6 +138,7 @@ def world(db, make_user, make_team) -> dict:
         "cert_id": cert.id,
         "code": format_code(cert.code),
         "manager_cert_id": manager_cert.id,
+        "finished_attempt_id": cert.evidence[0].attempt_id,
     }
 
 

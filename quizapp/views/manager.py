@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -14,9 +27,11 @@ from quizapp.models import Role
 from quizapp.presentation import module_state_text, status_label
 from quizapp.security import role_required
 from quizapp.services import NotFound, ServiceError, certification, dashboard, oversight, reports
+from quizapp.services import attempts as attempts_service
 from quizapp.services.certificate_codes import format_code
 from quizapp.services.modules import ordered_modules
 from quizapp.services.progress import ModuleState
+from quizapp.services.sources import source_label
 from quizapp.views.errors import render_error
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
@@ -187,6 +202,24 @@ def _render_trainee(user_id: int, forms: dict[int, ReasonForm] | None = None, st
 @bp.route("/trainees/<int(max=2147483647):user_id>")
 def trainee(user_id: int):
     return _render_trainee(user_id)
+
+
+@bp.route("/attempts/<int(max=2147483647):attempt_id>")
+def attempt(attempt_id: int):
+    """The graded review of a finished attempt, read-only, as the trainee's result page showed it."""
+    try:
+        taken, items = oversight.attempt_review(get_session(), current_user, attempt_id)
+    except NotFound:
+        abort(404)
+    sources_path = str(Path(current_app.config["QUESTION_BANKS_DIR"]) / "sources.yaml")
+    sources = {item.response.id: source_label(sources_path, item.version.source) for item in items}
+    return render_template(
+        "manager/attempt.html",
+        attempt=taken,
+        items=items,
+        sources=sources,
+        failed_critical=attempts_service.failed_critical(taken),
+    )
 
 
 def _change(cert_id: int, action: str):
