@@ -88,6 +88,7 @@ ROUTES: list[Route] = [
     R("GET", "/manager/", "manager.overview", **managers(200, 200)),
     R("GET", "/manager/trainees/{trainee_id}", "manager.trainee", **managers(200, 404)),
     R("GET", "/manager/trainees", "manager.trainees", **managers(200, 200)),
+    R("GET", "/manager/trainees/{trainee_id}/evidence.zip", "manager.evidence_pack", **managers(200, 404)),
     R("GET", "/manager/attempts/{finished_attempt_id}", "manager.attempt", **managers(200, 404)),
     R("GET", "/manager/attempts/{attempt_id}", "manager.attempt", **managers(404, 404)),  # still open
     R("GET", "/manager/trainees?team={team_id}", "manager.trainees", **managers(200, 400)),

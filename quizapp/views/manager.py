@@ -22,11 +22,12 @@ from wtforms import SelectChoice
 from quizapp.charts import Bar, BarChart, bar_chart
 from quizapp.csv_export import CSV_MIMETYPE, content_disposition, csv_lines
 from quizapp.db import get_session, utcnow
+from quizapp.evidence_pack import evidence_zip
 from quizapp.forms import ReasonForm, TraineeTableForm
 from quizapp.models import Role
 from quizapp.presentation import module_state_text, status_label
 from quizapp.security import role_required
-from quizapp.services import NotFound, ServiceError, certification, dashboard, oversight, reports
+from quizapp.services import NotFound, ServiceError, certification, dashboard, evidence, oversight, reports
 from quizapp.services import attempts as attempts_service
 from quizapp.services.certificate_codes import format_code
 from quizapp.services.modules import ordered_modules
@@ -219,6 +220,21 @@ def attempt(attempt_id: int):
         items=items,
         sources=sources,
         failed_critical=attempts_service.failed_critical(taken),
+    )
+
+
+@bp.route("/trainees/<int(max=2147483647):user_id>/evidence.zip")
+def evidence_pack(user_id: int):
+    """The trainee's evidence pack: PDF, JSON and its schema in one ZIP."""
+    try:
+        data = evidence.evidence_pack(get_session(), current_user, user_id, utcnow())
+    except NotFound:
+        abort(404)
+    name = f"evidence-{data['trainee']['email']}-{utcnow():%Y-%m-%d}.zip"
+    return Response(
+        evidence_zip(data),
+        mimetype="application/zip",
+        headers={"Content-Disposition": content_disposition(name)},
     )
 
 
