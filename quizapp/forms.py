@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectChoice,
@@ -156,3 +158,29 @@ class TraineeTableForm(FlaskForm):
     def validate_q(self, field: StringField) -> None:
         if field.data and any(ord(c) < 32 for c in field.data):
             raise ValidationError("Type part of a name or an email address.")
+
+
+class OnboardForm(FlaskForm):
+    """Add one trainee to a team."""
+
+    team = SelectField("Team", coerce=int, validate_choice=True)
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+
+
+class OnboardCsvForm(FlaskForm):
+    """Add trainees from a CSV file (email, name): a dry run first; apply sends the checked content back."""
+
+    team = SelectField("Team", coerce=int, validate_choice=True)
+    file = FileField("CSV file (email, name — one trainee a line)")
+    content = HiddenField()
+    apply = BooleanField("Add them now (otherwise: a dry run)")
+
+
+class SetPasswordForm(FlaskForm):
+    """The trainee's own password, set through a one-time link."""
+
+    password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(
+        "Repeat the password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+    )

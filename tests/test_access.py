@@ -88,6 +88,12 @@ ROUTES: list[Route] = [
     R("GET", "/manager/", "manager.overview", **managers(200, 200)),
     R("GET", "/manager/trainees/{trainee_id}", "manager.trainee", **managers(200, 404)),
     R("GET", "/manager/trainees", "manager.trainees", **managers(200, 200)),
+    R("GET", "/manager/onboard", "manager.onboard", **managers(200, 200)),
+    R("POST", "/manager/onboard", "manager.onboard", **managers(400, 400)),  # empty form
+    R("POST", "/manager/onboard/csv", "manager.onboard_csv", **managers(400, 400)),  # no team, no file
+    R("POST", "/manager/trainees/{trainee_id}/link", "manager.new_link", **managers(200, 404)),
+    R("GET", "/auth/set-password/not-a-token", "auth.set_password", anonymous=404, **everyone(404)),
+    R("POST", "/auth/set-password/not-a-token", "auth.set_password", anonymous=404, **everyone(404)),
     R("GET", "/manager/trainees/{trainee_id}/evidence.zip", "manager.evidence_pack", **managers(200, 404)),
     R("GET", "/manager/attempts/{finished_attempt_id}", "manager.attempt", **managers(200, 404)),
     R("GET", "/manager/attempts/{attempt_id}", "manager.attempt", **managers(404, 404)),  # still open

@@ -5,6 +5,7 @@ from quizapp.models.audit import AuditEvent
 from quizapp.models.certificates import Certificate, CertificateAttempt
 from quizapp.models.content import Module, Question, QuestionVersion, ReviewMode, ReviewStatus
 from quizapp.models.settings import Setting
+from quizapp.models.tokens import SetPasswordToken
 from quizapp.models.users import Role, Team, User, team_managers, team_members
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "ReviewMode",
     "ReviewStatus",
     "Role",
+    "SetPasswordToken",
     "Setting",
     "Team",
     "User",

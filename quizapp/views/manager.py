@@ -1,4 +1,5 @@
-"""Managers (their teams) and admins (everyone): trainee overview, detail, revoke and restore."""
+"""Managers (their teams) and admins (everyone): dashboard, trainee table and CSV, trainee detail with attempt
+reviews and the evidence pack, revoke and restore, onboarding with one-time set-password links."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -23,11 +25,11 @@ from quizapp.charts import Bar, BarChart, bar_chart
 from quizapp.csv_export import CSV_MIMETYPE, content_disposition, csv_lines
 from quizapp.db import get_session, utcnow
 from quizapp.evidence_pack import evidence_zip
-from quizapp.forms import ReasonForm, TraineeTableForm
+from quizapp.forms import ConfirmForm, OnboardCsvForm, OnboardForm, ReasonForm, TraineeTableForm
 from quizapp.models import Role
 from quizapp.presentation import module_state_text, status_label
 from quizapp.security import role_required
-from quizapp.services import NotFound, ServiceError, certification, dashboard, evidence, oversight, reports
+from quizapp.services import NotFound, ServiceError, certification, dashboard, evidence, onboarding, oversight, reports
 from quizapp.services import attempts as attempts_service
 from quizapp.services.certificate_codes import format_code
 from quizapp.services.modules import ordered_modules
@@ -236,6 +238,98 @@ def evidence_pack(user_id: int):
         mimetype="application/zip",
         headers={"Content-Disposition": content_disposition(name)},
     )
+
+
+def _link(token: str) -> str:
+    """The full one-time link, on the site's public address (never the request's Host header)."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("auth.set_password", token=token)
+
+
+def _no_store(response):
+    """Pages that show one-time links are never cached."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _onboard_forms(session) -> tuple[OnboardForm, OnboardCsvForm]:
+    teams = oversight.teams_in_scope(session, current_user)
+    one, many = OnboardForm(prefix="one"), OnboardCsvForm(prefix="csv")
+    for form in (one, many):
+        form.team.choices = [SelectChoice(t.id, t.name) for t in teams]
+    return one, many
+
+
+def _render_onboard(one, many, status: int = 200, plan=None, created=None):
+    page = render_template(
+        "manager/onboard.html",
+        one=one,
+        many=many,
+        plan=plan,
+        created=created,
+        link=_link,
+        link_hours=onboarding.LINK_VALID_HOURS,
+    )
+    return _no_store(make_response(page, status))
+
+
+@bp.route("/onboard", methods=["GET", "POST"])
+def onboard():
+    """Add one trainee to a team; the page then shows their one-time set-password link."""
+    session = get_session()
+    one, many = _onboard_forms(session)
+    if request.method == "GET":
+        return _render_onboard(one, many)
+    if not one.validate_on_submit():
+        return _render_onboard(one, many, 400)
+    rows = [onboarding.PlannedRow(1, one.email.data, one.name.data)]
+    try:
+        plan = onboarding.plan(session, current_user, one.team.data, rows)
+        if not plan.ok:
+            one.email.errors = [*one.email.errors, *plan.rows[0].problems]
+            return _render_onboard(one, many, 400)
+        created = onboarding.apply(session, current_user, one.team.data, rows, utcnow())
+    except NotFound:
+        abort(404)
+    return _render_onboard(OnboardForm(prefix="one", formdata=None, team=one.team.data), many, created=created)
+
+
+@bp.route("/onboard/csv", methods=["POST"])
+def onboard_csv():
+    """A dry run of a CSV (every problem row by row), or — with `apply` — all of it or nothing."""
+    session = get_session()
+    one, many = _onboard_forms(session)
+    if not many.validate_on_submit():
+        return _render_onboard(one, many, 400)
+    upload = many.file.data
+    data = upload.read(onboarding.MAX_CSV_BYTES + 1) if upload else (many.content.data or "").encode()
+    try:
+        rows = onboarding.parse_csv(data)
+        plan = onboarding.plan(session, current_user, many.team.data, rows)
+        if many.apply.data and plan.ok:
+            created = onboarding.apply(session, current_user, many.team.data, rows, utcnow())
+            return _render_onboard(one, many, created=created)
+    except NotFound:
+        abort(404)
+    except ServiceError as err:
+        many.file.errors = [*many.file.errors, str(err)]
+        return _render_onboard(one, many, 400)
+    many.content.data = data.decode("utf-8-sig")
+    return _render_onboard(one, many, 200 if plan.ok else 400, plan=plan)
+
+
+@bp.route("/trainees/<int(max=2147483647):user_id>/link", methods=["POST"])
+def new_link(user_id: int):
+    """A new one-time set-password link for a trainee (one who forgot their password); older ones stop working."""
+    session = get_session()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        trainee = oversight.get_trainee(session, current_user, user_id)
+        token = onboarding.issue_link(session, current_user, trainee, utcnow())
+    except NotFound:
+        abort(404)
+    page = render_template("manager/link.html", trainee=trainee, link=_link(token), hours=onboarding.LINK_VALID_HOURS)
+    return _no_store(make_response(page))
 
 
 def _change(cert_id: int, action: str):
