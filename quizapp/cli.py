@@ -11,8 +11,8 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from quizapp import migrate
-from quizapp.db import new_session, unit_of_work
+from quizapp import demo, migrate
+from quizapp.db import new_session, unit_of_work, utcnow
 from quizapp.models import Role, Team
 from quizapp.services import ServiceError
 from quizapp.services import users as users_service
@@ -138,6 +138,8 @@ def seed_demo(logins_only: bool) -> None:
                 user.teams.append(team)
             if role == Role.MANAGER and team not in user.managed_teams:
                 user.managed_teams.append(team)
+        manager = users_service.find_by_email(session, "manager@example.com")
+        created += demo.seed_states(session, team, manager, utcnow())  # a trainee in every state
     click.echo(f"Demo data ready ({created} accounts created).")
     click.echo(demo_logins_text())
 
@@ -145,6 +147,7 @@ def seed_demo(logins_only: bool) -> None:
 def demo_logins_text() -> str:
     lines = ["", "Demo logins — FOR LOCAL USE ONLY; never run seed-demo on a server others can reach:"]
     lines += [f"  {role.value:<11} {email:<26} {password}" for email, _n, role, password in DEMO_USERS]
+    lines += [f"  trainees in every state (certified, expiring, ...): demo-*@example.com  {demo.PASSWORD}"]
     return "\n".join(lines) + "\n"
 
 
