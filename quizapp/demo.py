@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from quizapp.models import Module, QuestionVersion, QuizAttempt, Role, Team, User
 from quizapp.question_types import choices
+from quizapp.services import ServiceError, certification
 from quizapp.services import attempts as attempts_service
-from quizapp.services import certification
 from quizapp.services import programme as programme_service
 from quizapp.services import users as users_service
 from quizapp.services.modules import ordered_modules
@@ -52,22 +52,32 @@ def key_answer(version: QuestionVersion) -> Any:
 def take(
     session: Session, user: User, module: Module, when: datetime, *, right: bool, skip_critical: bool = False
 ) -> QuizAttempt:
-    """A finished attempt started at `when`: every answer right (or none given); with `skip_critical`, every
-    answer right but the safety-critical ones (none given at all if the draw holds no critical question)."""
+    """A finished attempt started at `when`: every answer right, or (not `right`) only the safety-critical
+    ones, so it fails on the score; with `skip_critical`, every answer right but the safety-critical ones
+    (none at all if the draw holds no critical question)."""
     attempt = attempts_service.start_attempt(session, user, module, when, rng=random.Random(f"{user.email}{when}"))
     drew_critical = any(r.version.critical for r in attempt.responses)
-    if right and (drew_critical or not skip_critical):
-        for response in attempt.responses:
-            if not (skip_critical and response.version.critical):
-                attempts_service.store_answer(session, attempt, response, key_answer(response.version), when)
+    for response in attempt.responses:
+        critical = response.version.critical
+        if right and skip_critical:
+            answer = drew_critical and not critical
+        else:
+            answer = right or critical
+        if answer:
+            attempts_service.store_answer(session, attempt, response, key_answer(response.version), when)
     return attempts_service.submit_attempt(session, attempt, when + timedelta(minutes=9))
 
 
 def seed_states(session: Session, team: Team, manager: User | None, now: datetime) -> int:
-    """Create the trainees of STATES that do not exist yet, in the team; returns how many were created."""
+    """Create the trainees of STATES that do not exist yet, in the team; returns how many were created.
+    ServiceError, before writing anything, when a required module's quiz cannot be drawn."""
     modules = ordered_modules(session, required_only=True)
     if not modules:
         return 0
+    for module in modules:
+        problem = attempts_service.draw_problem(module, attempts_service.usable_tags(session, module))
+        if problem is not None:
+            raise ServiceError(f"{module.title}: {problem}")
     validity = programme_service.get(session).validity_months
     created = 0
     for email, name, state in STATES:

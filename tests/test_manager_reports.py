@@ -193,7 +193,8 @@ def test_dashboard_page(client, auth, clinic):
     html = client.get("/manager/").get_data(as_text=True)
     assert "Needs attention (6)" in html
     assert "Certificate expires in 20 days" in html and "Sam South" not in html
-    assert html.count("<svg") == 4 and '<title id="chart-status-title">Certification status</title>' in html
+    assert html.count("<svg") == 4
+    assert '<title id="chart-status-title">Certification status of the trainees</title>' in html
     assert "The numbers as a table" in html
 
 

@@ -3,6 +3,7 @@ reviews and the evidence pack, revoke and restore, onboarding with one-time set-
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flask import (
@@ -52,37 +53,61 @@ def overview():
     return render_template("manager/dashboard.html", board=board, charts=_charts(board))
 
 
-def _charts(board: dashboard.Dashboard) -> list[BarChart]:
-    """The dashboard's pictures; each template shows the same numbers as a table beside it."""
+def short_title(title: str, limit: int = 16) -> str:
+    """A module title short enough for a chart's axis: up to its first colon or comma, then cut."""
+    head = re.split(r"[:,]", title, maxsplit=1)[0].strip()
+    return head if len(head) <= limit else head[: limit - 1].rstrip() + "…"
+
+
+def _charts(board: dashboard.Dashboard) -> list[tuple[str, BarChart]]:
+    """The dashboard's pictures with their captions; each shows the same numbers as a table beside it."""
     percent = ("Module", "Percent")
+    titles = {
+        "status": "Certification status of the trainees",
+        "pass": "Pass rate per module (% of finished attempts)",
+        "mean": "Mean score per module (%)",
+        "weeks": f"Attempts started per week, last {dashboard.WEEKS} weeks",
+    }
     return [
-        bar_chart(
-            [Bar(status_label(s), n, f"chart-status-{s}") for s, n in board.statuses],
-            title="Certification status",
-            description="How many trainees hold each certificate status.",
-            chart_id="chart-status",
-            headings=("Certificate", "Trainees"),
+        (
+            titles["status"],
+            bar_chart(
+                [Bar(status_label(s), n, f"chart-status-{s}") for s, n in board.statuses],
+                title=titles["status"],
+                description="How many trainees hold each certificate status.",
+                chart_id="chart-status",
+                headings=("Certificate", "Trainees"),
+            ),
         ),
-        bar_chart(
-            [Bar(f.module.title, f.pass_rate or 0) for f in board.modules],
-            title="Pass rate per module",
-            description="Percent of finished attempts that passed, per module.",
-            chart_id="chart-pass-rate",
-            headings=percent,
+        (
+            titles["pass"],
+            bar_chart(
+                [Bar(short_title(f.module.title), f.pass_rate or 0) for f in board.modules],
+                title=titles["pass"],
+                description="Percent of finished attempts that passed, per module.",
+                chart_id="chart-pass-rate",
+                headings=percent,
+            ),
         ),
-        bar_chart(
-            [Bar(f.module.title, f.mean_score or 0) for f in board.modules],
-            title="Mean score per module",
-            description="Mean score in percent of finished attempts, per module.",
-            chart_id="chart-mean-score",
-            headings=percent,
+        (
+            titles["mean"],
+            bar_chart(
+                [Bar(short_title(f.module.title), f.mean_score or 0) for f in board.modules],
+                title=titles["mean"],
+                description="Mean score in percent of finished attempts, per module.",
+                chart_id="chart-mean-score",
+                headings=percent,
+            ),
         ),
-        bar_chart(
-            [Bar(f"{start:%d %b}", n) for start, n in board.weeks],
-            title=f"Attempts per week, last {dashboard.WEEKS} weeks",
-            description="Quiz attempts started in each of the last twelve weeks, labelled by the week's first day.",
-            chart_id="chart-weeks",
-            headings=("Week from", "Attempts"),
+        (
+            titles["weeks"],
+            bar_chart(
+                [Bar(f"{start.day} {start:%b}", n) for start, n in board.weeks],
+                title=titles["weeks"],
+                description="Quiz attempts started in each of the last twelve weeks, labelled by the week's first day.",
+                chart_id="chart-weeks",
+                headings=("Week from", "Attempts"),
+            ),
         ),
     ]
 
