@@ -97,9 +97,9 @@ ROUTES: list[Route] = [
     R("GET", "/manager/trainees/{trainee_id}/evidence.zip", "manager.evidence_pack", **managers(200, 404)),
     R("GET", "/manager/attempts/{finished_attempt_id}", "manager.attempt", **managers(200, 404)),
     R("GET", "/manager/attempts/{attempt_id}", "manager.attempt", **managers(404, 404)),  # still open
-    R("GET", "/manager/trainees?team={team_id}", "manager.trainees", **managers(200, 400)),
+    R("GET", "/manager/trainees?team={team_id}", "manager.trainees", **managers(200, 404)),
     R("GET", "/manager/trainees.csv", "manager.export", **managers(200, 200)),
-    R("GET", "/manager/trainees.csv?team={team_id}", "manager.export", **managers(200, 400)),
+    R("GET", "/manager/trainees.csv?team={team_id}", "manager.export", **managers(200, 404)),
     # an empty form: the manager in scope is asked for a reason (400); out of scope, no hint (404)
     R("POST", "/manager/certificates/{cert_id}/revoke", "manager.revoke", **managers(400, 404)),
     R("POST", "/manager/certificates/{cert_id}/restore", "manager.restore", **managers(400, 404)),

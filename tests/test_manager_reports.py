@@ -143,7 +143,7 @@ def test_csv_dates_are_iso_8601(client, auth, clinic):
 
 def test_csv_of_another_team_is_404_and_bad_filters_400(client, auth, clinic):
     auth.login(clinic.manager.email)
-    assert client.get("/manager/trainees.csv", query_string={"team": clinic.south.id}).status_code == 400
+    assert client.get("/manager/trainees.csv", query_string={"team": clinic.south.id}).status_code == 404
     assert client.get("/manager/trainees.csv", query_string={"sort": "nope"}).status_code == 400
     body = client.get("/manager/trainees.csv").get_data(as_text=True)
     assert "Sam South" not in body and "Nina Never" in body

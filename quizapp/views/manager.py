@@ -145,6 +145,8 @@ def _parsed_table_form():
     session = get_session()
     form = _table_form(ordered_modules(session), oversight.teams_in_scope(session, current_user))
     if not form.validate():
+        if form.team.errors and (request.args.get("team") or "").isdigit():
+            abort(404)  # another team's (or no) team: no hint that it exists
         return form, None
     return form, _filters(form)
 
