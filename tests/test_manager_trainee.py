@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from quizapp.models import QuizAttempt, Role
 from quizapp.services import NotFound, oversight
+from tests.cert_helpers import attempt
 from tests.manager_helpers import build_clinic
+from tests.query_count import count_queries
 
 
 @pytest.fixture
@@ -53,3 +57,29 @@ def test_nobody_reviews_their_own_attempt(db, make_user, clinic):
     assert oversight.get_attempt(db, admin, own.id) is own
     with pytest.raises(NotFound):
         oversight.get_attempt(db, clinic.people["failed_twice"], own.id)
+
+
+def test_trainee_page_review_and_pack_do_not_grow_with_attempts(app, client, auth, db, clinic):
+    fred, rita = clinic.people["failed_twice"], clinic.people["revoked"]
+    first = db.query(QuizAttempt).filter_by(user_id=fred.id).order_by(QuizAttempt.id).first()
+    # a failed attempt from the start: with none, the critical-miss query is skipped altogether
+    attempt(db, rita, clinic.modules[0], clinic.now - timedelta(days=1), percent="40.0", passed=False)
+    auth.login(clinic.manager.email)
+    paths = [
+        f"/manager/trainees/{fred.id}",
+        f"/manager/attempts/{first.id}",
+        f"/manager/trainees/{rita.id}",
+        f"/manager/trainees/{rita.id}/evidence.zip",
+    ]
+    counts = []
+    for round_ in range(2):
+        with count_queries(app) as statements:
+            for path in paths:
+                assert client.get(path).status_code == 200
+        counts.append(len(statements))
+        for who in (fred, rita):
+            for module in clinic.modules:
+                for d in range(3):
+                    when = clinic.now - timedelta(days=20 + d + 5 * round_)
+                    attempt(db, who, module, when, percent="40.0", passed=False)
+    assert counts[0] == counts[1], counts
