@@ -189,7 +189,7 @@ def attempt_review(session: Session, viewer: User, attempt_id: int) -> tuple[Qui
     responses = session.scalars(
         select(Response)
         .where(Response.attempt_id == attempt.id)
-        .options(selectinload(Response.version))
+        .options(selectinload(Response.version).selectinload(QuestionVersion.question))
         .order_by(Response.position)
     ).all()
     items = []

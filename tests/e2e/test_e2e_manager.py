@@ -8,6 +8,7 @@ import json
 import re
 import zipfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -96,3 +97,26 @@ def test_failed_attempt_review_and_evidence_pack_on_a_desktop(new_context, live_
     assert archive.read("evidence.pdf").startswith(b"%PDF")
     page.goto("/manager/")
     page.screenshot(path=artifacts / "manager-dashboard-desktop.png", full_page=True)
+
+
+def test_onboarding_link_sets_a_password(new_context, live_server):
+    context, _ = new_context(**PHONE)
+    page = context.new_page()
+    login(page, MANAGER, DEMO_PASSWORDS[MANAGER])
+    page.goto("/manager/onboard")
+    page.get_by_label("Email", exact=True).fill("e2e-onboarded@example.com")
+    page.get_by_label("Full name").fill("Oda Onboarded")
+    page.get_by_role("button", name="Add and show their link").click()
+    expect(page.get_by_text("1 trainee added.")).to_be_visible()
+    link = page.get_by_label("Link for Oda Onboarded").input_value()
+    assert page.evaluate(OVERFLOW) <= 0, "the onboarding page scrolls sideways"
+
+    fresh, _ = new_context(**PHONE)
+    trainee = fresh.new_page()
+    trainee.goto(urlsplit(link).path)  # the link names PUBLIC_BASE_URL; the test server has its own port
+    trainee.get_by_label("New password").fill("oda-chooses-this")
+    trainee.get_by_label("Repeat the password").fill("oda-chooses-this")
+    trainee.get_by_role("button", name="Set password").click()
+    expect(trainee).to_have_url(re.compile(r"/auth/login$"))
+    login(trainee, "e2e-onboarded@example.com", "oda-chooses-this")
+    expect(trainee.get_by_role("heading", name=re.compile("Your training"))).to_be_visible()
