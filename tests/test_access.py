@@ -90,6 +90,19 @@ ROUTES: list[Route] = [
     R("GET", "/verify/7K3Q-9XPM-2D4T-V", "verify.show", anonymous=404, **everyone(404)),
     R("GET", "/manager/", "manager.overview", **managers(200, 200)),
     R("GET", "/manager/trainees/{trainee_id}", "manager.trainee", **managers(200, 404)),
+    R("GET", "/manager/trainees", "manager.trainees", **managers(200, 200)),
+    R("GET", "/manager/onboard", "manager.onboard", **managers(200, 200)),
+    R("POST", "/manager/onboard", "manager.onboard", **managers(400, 400)),  # empty form
+    R("POST", "/manager/onboard/csv", "manager.onboard_csv", **managers(400, 400)),  # no team, no file
+    R("POST", "/manager/trainees/{trainee_id}/link", "manager.new_link", **managers(200, 404)),
+    R("GET", "/auth/set-password/not-a-token", "auth.set_password", anonymous=404, **everyone(404)),
+    R("POST", "/auth/set-password/not-a-token", "auth.set_password", anonymous=404, **everyone(404)),
+    R("GET", "/manager/trainees/{trainee_id}/evidence.zip", "manager.evidence_pack", **managers(200, 404)),
+    R("GET", "/manager/attempts/{finished_attempt_id}", "manager.attempt", **managers(200, 404)),
+    R("GET", "/manager/attempts/{attempt_id}", "manager.attempt", **managers(404, 404)),  # still open
+    R("GET", "/manager/trainees?team={team_id}", "manager.trainees", **managers(200, 404)),
+    R("GET", "/manager/trainees.csv", "manager.export", **managers(200, 200)),
+    R("GET", "/manager/trainees.csv?team={team_id}", "manager.export", **managers(200, 404)),
     # an empty form: the manager in scope is asked for a reason (400); out of scope, no hint (404)
     R("POST", "/manager/certificates/{cert_id}/revoke", "manager.revoke", **managers(400, 404)),
     R("POST", "/manager/certificates/{cert_id}/restore", "manager.restore", **managers(400, 404)),
@@ -178,6 +191,7 @@ def world(db, make_user, make_team) -> dict:
         "far_cert_id": far_cert.id,
         "far_attempt_id": far_attempt.id,
         "done_attempt_id": done_attempt.id,
+        "finished_attempt_id": cert.evidence[0].attempt_id,
     }
 
 

@@ -61,3 +61,32 @@ def logout():
         logout_user()
         flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def set_password(token: str):
+    """A one-time link from a manager: the trainee chooses a password, then logs in with it."""
+    # imported here so this route stays one self-contained block of this module
+    from quizapp.db import utcnow
+    from quizapp.forms import SetPasswordForm
+    from quizapp.services import NotFound, ServiceError, onboarding
+
+    session = get_session()
+    try:
+        link = onboarding.find_link(session, token, utcnow())
+    except NotFound as err:
+        return render_template("auth/set_password.html", form=None, problem=str(err)), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = onboarding.redeem_link(session, token, form.password.data, utcnow())
+        except NotFound as err:
+            return render_template("auth/set_password.html", form=None, problem=str(err)), 404
+        except ServiceError as err:
+            form.password.errors = [*form.password.errors, str(err)]
+        else:
+            flash(f"Password set, {user.name}. Log in with your email and the new password.", "success")
+            return redirect(url_for("auth.login"))
+    status = 400 if form.errors else 200
+    return render_template("auth/set_password.html", form=form, user=link.user, problem=None), status
