@@ -3,7 +3,7 @@
 from quizapp.models.attempts import AttemptStatus, QuizAttempt, Response
 from quizapp.models.audit import AuditEvent
 from quizapp.models.certificates import Certificate, CertificateAttempt
-from quizapp.models.content import Module, Question, QuestionVersion, ReviewMode, ReviewStatus
+from quizapp.models.content import Module, Question, QuestionNote, QuestionVersion, ReviewMode, ReviewStatus
 from quizapp.models.settings import Setting
 from quizapp.models.users import Role, Team, User, team_managers, team_members
 
@@ -14,6 +14,7 @@ __all__ = [
     "CertificateAttempt",
     "Module",
     "Question",
+    "QuestionNote",
     "QuestionVersion",
     "QuizAttempt",
     "Response",
