@@ -215,6 +215,7 @@ class ImportForm(FlaskForm):
     file = FileField("Bank file (.yaml) or GIFT file (.gift, .txt)")
     module = SelectField("Module for GIFT questions", choices=[], validate_choice=False)
     source = SelectField("Source for GIFT questions that name none", choices=[], validate_choice=False)
+    unit = StringField("Unit for GIFT number questions", default="mm")
     allow_move = BooleanField("Move questions from other modules if the file holds their ids")
 
 

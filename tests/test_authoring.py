@@ -268,7 +268,9 @@ def test_analysis_page_and_csv(client, db, module, make_user, instructor):
     assert "Review queue" in page and "<svg" in page and "Cronbach" in page
     assert "All attempts" in client.get("/instructor/modules/test-quiz/analysis?attempts=all").get_data(as_text=True)
     response = client.get("/instructor/modules/test-quiz/analysis.csv")
-    assert response.mimetype == "text/csv" and response.get_data(as_text=True).lstrip("\ufeff").startswith("Question,Version")
+    assert response.mimetype == "text/csv" and response.get_data(as_text=True).lstrip("\ufeff").startswith(
+        "Question,Version"
+    )
 
 
 def test_export_yaml_and_gift(client, module, instructor):

@@ -191,6 +191,7 @@ def import_upload(
     actor: User,
     module_slug: str | None = None,
     default_source: str | None = None,
+    default_unit: str | None = None,
     apply: bool = False,
     allow_move: bool = False,
 ) -> UploadOutcome:
@@ -204,7 +205,8 @@ def import_upload(
     except UnicodeDecodeError as exc:
         return UploadOutcome(problems=[f"{name}: not UTF-8 text ({exc.reason})"])
     if name.lower().endswith((".gift", ".txt")):
-        bank, problems = _gift_bank(session, name, text, sources_path, module_slug, default_source)
+        defaults = {k: v for k, v in (("source", default_source), ("unit", default_unit)) if v}
+        bank, problems = _gift_bank(session, name, text, sources_path, module_slug, defaults)
     elif name.lower().endswith((".yaml", ".yml")):
         bank, problems = _yaml_bank(name, text, sources_path)
     else:
@@ -229,7 +231,7 @@ def _yaml_bank(name: str, text: str, sources_path: Path) -> tuple[Bank | None, l
 
 
 def _gift_bank(
-    session: Session, name: str, text: str, sources_path: Path, slug: str | None, default_source: str | None
+    session: Session, name: str, text: str, sources_path: Path, slug: str | None, defaults: dict[str, str]
 ) -> tuple[Bank | None, list[str]]:
     if not slug:
         return None, [f"{name}: choose the module the GIFT questions go into"]
@@ -238,7 +240,6 @@ def _gift_bank(
         module = module_spec(session, slug)
     except ServiceError as err:
         return None, [str(err)]
-    defaults = {"source": default_source} if default_source else {}
     questions, problems = gift_questions(text, name, sources=sources, defaults=defaults)
     if problems:
         return None, [str(p) for p in problems]

@@ -365,6 +365,7 @@ def bank_import() -> Any:
                 actor=current_user,
                 module_slug=form.module.data or None,
                 default_source=form.source.data or None,
+                default_unit=(form.unit.data or "").strip() or None,
                 apply=apply,
                 allow_move=bool(form.allow_move.data),
             )
