@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from quizapp import migrate
-from quizapp.db import new_session, unit_of_work
+from quizapp.db import new_session, unit_of_work, utcnow
+from quizapp.demo_attempts import seed_demo_attempts
 from quizapp.models import Role, Team
 from quizapp.services import ServiceError
 from quizapp.services import users as users_service
@@ -45,6 +46,7 @@ DEMO_TEAM = "Demo clinic"
 DEMO_USERS = [
     ("admin@example.com", "Ada Admin", Role.ADMIN, "admin-demo-pass"),
     ("instructor@example.com", "Ines Instructor", Role.INSTRUCTOR, "instructor-demo-pass"),
+    ("reviewer@example.com", "Rui Reviewer", Role.INSTRUCTOR, "instructor-demo-pass"),  # the second pair of eyes
     ("manager@example.com", "Mona Manager", Role.MANAGER, "manager-demo-pass"),
     ("trainee1@example.com", "Tara Trainee", Role.TRAINEE, "trainee-demo-pass"),
     ("trainee2@example.com", "Theo Trainee", Role.TRAINEE, "trainee-demo-pass"),
@@ -138,6 +140,7 @@ def seed_demo(logins_only: bool) -> None:
                 user.teams.append(team)
             if role == Role.MANAGER and team not in user.managed_teams:
                 user.managed_teams.append(team)
+        click.echo(f"Demo attempts for item analysis: {seed_demo_attempts(session, utcnow())} made.")
     click.echo(f"Demo data ready ({created} accounts created).")
     click.echo(demo_logins_text())
 

@@ -141,3 +141,21 @@ def test_cli_imports_gift_keeping_the_file_status_and_exports_gift(app, runner, 
     result = runner.invoke(args=["banks", "export", "test-quiz", "--format", "gift"])
     assert result.exit_code == 0 and "::forehead-depth::" in result.stdout
     assert "ordering questions have no GIFT form" in result.stderr
+
+
+def test_seed_demo_makes_graded_attempts_once_and_the_queue_fills(app, runner, db, module):
+    from quizapp.models import AttemptStatus, QuizAttempt
+    from quizapp.services.item_analysis import item_statistics, review_reasons
+
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "reviewer@example.com" in result.output  # a second instructor approves the first one's edits
+    db.expire_all()
+    graded = db.scalars(select(QuizAttempt).where(QuizAttempt.status == AttemptStatus.SUBMITTED)).all()
+    assert len(graded) >= 24 and len({a.percent for a in graded}) > 3  # varied scores
+    items = item_statistics(db, module.id, first_attempts_only=True)
+    assert any(review_reasons(item) for item in items)
+    again = runner.invoke(args=["seed-demo"])
+    assert "0 made" in again.output
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(QuizAttempt)) == len(graded)
