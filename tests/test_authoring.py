@@ -279,3 +279,53 @@ def test_export_yaml_and_gift(client, module, instructor):
     gift_text = client.get("/instructor/modules/test-quiz/export?format=gift").get_data(as_text=True)
     assert "::tq-single::" in gift_text and "WARNING" in gift_text  # ordering has no GIFT form
     assert client.get("/instructor/modules/nope/export").status_code == 404
+
+
+def test_authoring_pages_send_a_fixed_number_of_queries(app, client, db, module, make_user, instructor):
+    from tests.query_count import count_queries
+
+    paths = (
+        "/instructor/modules/test-quiz/questions",
+        "/instructor/modules/test-quiz/analysis",
+        "/instructor/questions/tq-draft/history",
+        "/instructor/questions/tq-draft/edit",
+    )
+
+    def take(n: int) -> None:
+        for _ in range(n):
+            trainee = make_user(Role.TRAINEE)
+            submit_attempt(db, start_attempt(db, trainee, module, utcnow()), utcnow())
+        db.commit()
+
+    take(1)
+    counts = []
+    for _ in range(2):
+        with count_queries(app) as statements:
+            for path in paths:
+                assert client.get(path).status_code == 200
+        counts.append(len(statements))
+        take(4)
+        data = edit_form(client, "tq-draft")
+        client.post("/instructor/questions/tq-draft/edit", data={**data, "stem": f"v{len(counts)}", "action": "save"})
+        client.post("/instructor/questions/tq-draft/keep", data={"note": "fine"})
+    assert counts[0] == counts[1], counts
+
+
+def test_keep_from_the_queue_returns_only_to_local_pages(client, db, module, instructor):
+    response = client.post("/instructor/questions/tq-tf/keep", data={"note": "ok", "next": "//evil.example/x"})
+    assert response.headers["Location"] == "/instructor/questions/tq-tf/history"
+    back = "/instructor/modules/test-quiz/analysis"
+    response = client.post("/instructor/questions/tq-tf/keep", data={"note": "ok", "next": back})
+    assert response.headers["Location"] == back
+
+
+def test_the_queue_shows_reasons_links_and_kept_notes(client, db, module, make_user, instructor):
+    for _ in range(3):
+        trainee = make_user(Role.TRAINEE)
+        submit_attempt(db, start_attempt(db, trainee, module, utcnow()), utcnow())  # nothing answered: too hard
+    db.commit()
+    page = client.get("/instructor/modules/test-quiz/analysis").get_data(as_text=True)
+    assert "too hard: facility 0%" in page and 'href="/instructor/questions/tq-single/edit"' in page
+    client.post("/instructor/questions/tq-single/keep", data={"note": "Key is right; cohort untrained"})
+    page = client.get("/instructor/modules/test-quiz/analysis").get_data(as_text=True)
+    assert "Kept: “Key is right; cohort untrained”" in page

@@ -237,7 +237,18 @@ class HistoryEntry:
 
 def history(session: Session, question: Question) -> list[HistoryEntry]:
     """Versions (who created each, when), approvals, retire/restore and notes, newest first (three queries)."""
-    users = {u.id: u.name for u in session.scalars(select(User))}
+    notes = list(session.scalars(select(QuestionNote).where(QuestionNote.question_id == question.id)))
+    events = list(
+        session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.target_type == "question",
+                AuditEvent.target_id == question.key,
+                AuditEvent.action.in_(["question.approved", "question.retired", "question.restored"]),
+            )
+        )
+    )
+    ids = {v.created_by_id for v in question.versions} | {n.created_by_id for n in notes} | {e.actor_id for e in events}
+    users = {u.id: u.name for u in session.scalars(select(User).where(User.id.in_([i for i in ids if i])))}
     entries = [
         HistoryEntry(
             v.created_at, users.get(v.created_by_id or 0, "bank import"), f"version {v.number} saved", v.number
@@ -245,23 +256,9 @@ def history(session: Session, question: Question) -> list[HistoryEntry]:
         for v in question.versions
     ]
     numbers = {v.id: v.number for v in question.versions}
-    for note in session.scalars(select(QuestionNote).where(QuestionNote.question_id == question.id)):
-        entries.append(
-            HistoryEntry(
-                note.created_at,
-                users.get(note.created_by_id or 0, "?"),
-                "reviewed, keep",
-                numbers.get(note.version_id),
-                note.note,
-            )
-        )
-    events = session.scalars(
-        select(AuditEvent).where(
-            AuditEvent.target_type == "question",
-            AuditEvent.target_id == question.key,
-            AuditEvent.action.in_(["question.approved", "question.retired", "question.restored"]),
-        )
-    )
+    for note in notes:
+        who = users.get(note.created_by_id or 0, "?")
+        entries.append(HistoryEntry(note.created_at, who, "reviewed, keep", numbers.get(note.version_id), note.note))
     for event in events:
         what = event.action.removeprefix("question.")
         version = event.details.get("version") if isinstance(event.details, dict) else None

@@ -174,6 +174,9 @@ def _editor(module: Module, type_key: str, question: Question | None) -> Any:
                 errors.setdefault("id" if question is None else questions_service.GENERAL, []).append(str(err))
                 status = 400
             else:
+                problem = authoring.module_draw_problem(session, module)
+                if problem:
+                    flash(f"Trainees cannot start this quiz now: {problem}", "warning")
                 return redirect(url_for("instructor.question_edit", key=question.key))
     return render_template(
         "instructor/editor.html",
@@ -271,7 +274,9 @@ def _question_action(key: str, action: str) -> Any:
     except ServiceError as err:
         abort(400, str(err))
     flash(message, "success")
-    return redirect(request.form.get("next") or url_for("instructor.question_history", key=question.key))
+    back = request.form.get("next", "")
+    local = back.startswith("/instructor/") and "//" not in back and "\\" not in back
+    return redirect(back if local else url_for("instructor.question_history", key=question.key))
 
 
 @bp.route("/questions/<key>/approve", methods=["POST"])
