@@ -159,3 +159,14 @@ def test_seed_demo_makes_graded_attempts_once_and_the_queue_fills(app, runner, d
     assert "0 made" in again.output
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(QuizAttempt)) == len(graded)
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "gift"])
+def test_export_then_import_in_the_browser_changes_nothing(client, db, module, instructor, fmt):
+    exported = client.get(f"/instructor/modules/test-quiz/export?format={fmt}").get_data(as_text=True)
+    before = counts(db)
+    response = upload(client, f"test-quiz.{fmt}", exported, "apply", module="test-quiz")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert counts(db) == before
+    db.expire_all()
+    assert all(q.review_status == ReviewStatus.APPROVED for q in db.scalars(select(Question)) if q.key != "tq-draft")
