@@ -31,9 +31,10 @@ PASSWORD = "trainee-demo-pass"
 
 
 def seed_demo_attempts(session: Session, now: datetime, seed: int = 11) -> int:
-    """Create the cohort and its graded attempts unless they exist (idempotent); the number of attempts made."""
-    team = session.scalar(select(Team).where(Team.name == COHORT_TEAM))
-    if team is not None:
+    """Create the cohort and its graded attempts unless they exist (idempotent); the number of attempts made.
+    Without modules there is nothing to take, and no cohort is made."""
+    modules = ordered_modules(session)
+    if not modules or session.scalar(select(Team).where(Team.name == COHORT_TEAM)) is not None:
         return 0
     team = users_service.create_team(session, COHORT_TEAM)
     rng = random.Random(seed)
@@ -49,7 +50,7 @@ def seed_demo_attempts(session: Session, now: datetime, seed: int = 11) -> int:
         )
         learners.append((user, rng.gauss(0, 1)))
     made = 0
-    for module in ordered_modules(session):
+    for module in modules:
         keys = sorted(q.key for q in module.questions if q.usable)
         bad = {keys[1]: "inverse", keys[4]: "easy"} if len(keys) > 4 else {}
         for user, ability in learners:
