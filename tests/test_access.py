@@ -69,6 +69,9 @@ ROUTES: list[Route] = [
     R("GET", "/admin/programme", ADMIN, "admin.programme"),
     R("POST", "/admin/programme", ADMIN, "admin.programme"),
     R("GET", "/admin/audit", ADMIN, "admin.audit"),
+    # operations (issue 15): for load balancers, no login, the same answer for everyone
+    R("GET", "/healthz", PUBLIC, "ops.healthz"),
+    R("GET", "/readyz", PUBLIC, "ops.readyz"),
 ]
 UNCHECKED_ENDPOINTS = {"static", "bootstrap.static"}
 
@@ -113,3 +116,11 @@ def test_role_route_matrix(client, login_as, world, role, route):
         assert response.status_code == 302 and location.startswith("/auth/login"), (path, response.status_code)
     else:
         assert response.status_code == 403, (role, path, response.status_code)
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+@pytest.mark.parametrize(("path", "status"), [("/healthz", 200), ("/readyz", 200)])
+def test_ops_routes_exact_status(client, login_as, role, path, status):
+    if role != ANON:
+        login_as(role)
+    assert client.get(path).status_code == status
