@@ -42,6 +42,7 @@ from quizapp.models import (  # noqa: E402
     Certificate,
     CertificateAttempt,
     Module,
+    QuestionVersion,
     QuizAttempt,
     Response,
     Team,
@@ -49,13 +50,14 @@ from quizapp.models import (  # noqa: E402
     team_managers,
     team_members,
 )
-from quizapp.question_types import choices, get_type  # noqa: E402
+from quizapp.question_types import get_type  # noqa: E402
 from quizapp.question_types.numeric import canonical  # noqa: E402
 from quizapp.services import programme as programme_service  # noqa: E402
 from quizapp.services.attempts import draw_questions, percent_half_up, usable_questions  # noqa: E402
 from quizapp.services.banks import import_bank  # noqa: E402
 from quizapp.services.certification import add_months, generate_code  # noqa: E402
 from quizapp.services.users import hash_password  # noqa: E402
+from tests.quiz_helpers import key_answer, wrong_answer  # noqa: E402
 
 PASSWORD = "bench-pass-2026"  # every seeded account; for the load generator only
 ADMIN_EMAIL = "bench-admin@example.com"
@@ -224,38 +226,27 @@ class Option:
     full: bool
 
 
-def answer_options(vtype: str, spec: dict[str, Any], points: int) -> tuple[Option, list[Option]]:
-    """The right answer and a few wrong or partial ones, canonical as the type stores them, each
-    graded once by the real grade()."""
-    if vtype == "single":
-        key = next(i for i, o in enumerate(spec["options"]) if o["correct"])
-        right, wrong = key, [i for i in range(len(spec["options"])) if i != key]
-    elif vtype == "multiple":
-        key = [i for i, o in enumerate(spec["options"]) if o["correct"]]
-        others = [i for i in range(len(spec["options"])) if i not in key]
-        right = key
-        wrong = [key[:-1], sorted(key + others[:1]), others[:1]]
-    elif vtype == "true_false":
-        right, wrong = spec["answer"], [not spec["answer"]]
+def answer_options(version: QuestionVersion) -> tuple[Option, list[Option]]:
+    """The right answer and a few wrong or partial ones, canonical as the type stores them, each graded
+    once by the real grade(). The right and the plain wrong answer come from the test suite's helpers."""
+    vtype, spec = version.type, version.spec
+    right, wrong = key_answer(version), [wrong_answer(version)]
+    if vtype == "multiple":
+        others = [i for i in range(len(spec["options"])) if i not in right]
+        wrong += [right[:-1], sorted(right + others[:1])]
     elif vtype == "numeric":
         value, tol = Decimal(spec["answer"]), Decimal(spec["tolerance"])
-        right, wrong = spec["answer"], [canonical(value + tol + 1), canonical(value * 3 + tol + 2)]
+        wrong += [canonical(value + tol + 1)]
     elif vtype == "ordering":
-        n = len(spec["items"])
-        right = list(range(n))
-        wrong = [[1, 0, *range(2, n)], list(reversed(range(n)))]
+        wrong += [[1, 0, *range(2, len(spec["items"]))]]
     elif vtype == "matching":
-        options = choices(spec)
-        right = [options.index(p["right"]) for p in spec["pairs"]]
-        wrong = [right[1:] + right[:1], [right[0]] + [None] * (len(right) - 1)]
-    else:
-        raise ValueError(f"no answer generator for type {vtype!r}")
+        wrong += [right[1:] + right[:1], [right[0]] + [None] * (len(right) - 1)]
     qtype = get_type(vtype)
-    graded = [(a, qtype.grade(spec, a, points)) for a in [right, *[w for w in wrong if w != right], None]]
+    graded = [(a, qtype.grade(spec, a, version.points)) for a in [right, *[w for w in wrong if w != right], None]]
     if not graded[0][1].full:
-        raise AssertionError(f"generated right answer {right!r} does not get full marks ({vtype})")
-    options_ = [Option(a, g.awarded, g.full) for a, g in graded]
-    return options_[0], [o for o in options_[1:] if not o.full]
+        raise AssertionError(f"the right answer {right!r} does not get full marks ({vtype})")
+    options = [Option(a, g.awarded, g.full) for a, g in graded]
+    return options[0], [o for o in options[1:] if not o.full]
 
 
 @dataclass
@@ -371,7 +362,7 @@ def seed(url: str, size: str = "full", reset: bool = False, seed_value: int = 15
             pools = {}
             for q in questions:
                 v = q.current
-                right, wrong = answer_options(v.type, v.spec, v.points)
+                right, wrong = answer_options(v)
                 shuffles = [get_type(v.type).make_shuffle(v.spec, rng) for _ in range(4)]
                 pools[q.id] = VersionPool(v.id, v.critical, v.points, right, wrong, shuffles)
             # real draws (tag minimums honoured), 400 of them per module, reused across attempts

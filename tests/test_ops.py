@@ -138,3 +138,56 @@ def test_request_log_records_server_errors(make_app, log_lines):
     response = app.test_client().get("/boom")
     assert response.status_code == 500
     assert [(x["route"], x["status"]) for x in log_lines] == [("boom", 500)]
+
+
+# --- metrics (optional: needs prometheus-client) ---------------------------------------------------
+
+TOKEN = "metrics-token-for-tests-0123"
+
+
+def test_metrics_off_by_default(client):
+    assert client.get("/metrics").status_code == 404
+
+
+def test_metrics_need_a_long_token(make_app):
+    pytest.importorskip("prometheus_client")
+    with pytest.raises(ValueError, match="at least 16"):
+        make_app(METRICS_TOKEN="short")
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong-token-0123456789", f"Basic {TOKEN}", f"Bearer {TOKEN}x"])
+def test_metrics_refuse_without_the_bearer_token(make_app, header):
+    pytest.importorskip("prometheus_client")
+    client = make_app(METRICS_TOKEN=TOKEN).test_client()
+    response = client.get("/metrics", headers={"Authorization": header} if header else {})
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert b"quizapp_" not in response.data
+
+
+def test_metrics_count_requests_attempts_and_certificates(make_app, make_user, db):
+    pytest.importorskip("prometheus_client")
+    from quizapp.db import utcnow
+    from quizapp.services.attempts import start_attempt, submit_attempt
+    from tests.quiz_helpers import import_quiz
+
+    app = make_app(METRICS_TOKEN=TOKEN)
+    client = app.test_client()
+    trainee = make_user(email="counted@example.com")
+    module = import_quiz(db)
+    submit_attempt(db, start_attempt(db, trainee, module, utcnow()), utcnow())
+    start_attempt(db, trainee, module, utcnow())  # open: not counted
+    db.commit()
+    client.get("/healthz")
+    client.get("/healthz")
+    client.get("/no/such/page")
+
+    response = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/plain")
+    text = response.get_data(as_text=True)
+    assert 'quizapp_http_requests_total{endpoint="ops.healthz",method="GET",status="200"} 2.0' in text
+    assert 'quizapp_http_requests_total{endpoint="(no route)",method="GET",status="404"} 1.0' in text
+    assert 'quizapp_http_request_duration_seconds_count{endpoint="ops.healthz",method="GET"} 2.0' in text
+    assert "quizapp_attempts_submitted_total 1.0" in text
+    assert "quizapp_certificates_issued_total 0.0" in text
