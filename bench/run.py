@@ -660,7 +660,9 @@ def main(argv: list[str] | None = None) -> int:
             paired = None
             if scenario.paired:
                 paired = run_wrk(template_baseline, ports["baseline"], max(2, args.duration // 3), conns, workdir)
-            result = run_wrk(scenario, ports[scenario.server], args.duration, conns, workdir)
+            # a flow is ~25 requests: give it time to reach submit and result many times over
+            seconds = 3 * args.duration if scenario.mode == "flow" else args.duration
+            result = run_wrk(scenario, ports[scenario.server], seconds, conns, workdir)
             if paired:
                 result["paired_baseline_rps"] = paired["rps"]
                 result["ratio_to_paired_template"] = round(result["rps"] / paired["rps"], 3) if paired["rps"] else None
