@@ -678,7 +678,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             import profile_pages  # bench/profile_pages.py
 
-            profile_text = profile_pages.profile_pages(url)
+            profile_text = profile_pages.profile_pages(url, requests=100)
     finally:
         for server in servers:
             server.stop()
