@@ -387,25 +387,28 @@ def autosave_target(url: str, attempt_id: int) -> tuple[int, str]:
 
 def item_statistics_seconds(url: str) -> tuple[float, int]:
     """A reference aggregate per question version over the graded responses (there is no item-analysis
-    service yet): count, mean score and share of full marks."""
+    service yet): count, mean score and share of full marks. Graded responses are those with `awarded`
+    set, so no join with the attempts is needed (the join costs ~10 s on SQLite at 1M responses). Grouping
+    on `question_version_id + 0` makes SQLite scan the table once instead of walking the index and fetching
+    every row from it (5 s against 1.7 s at 1M responses); PostgreSQL plans both the same."""
     from sqlalchemy import Integer, cast, create_engine, func, select
 
-    from quizapp.models import QuizAttempt, Response
+    from quizapp.models import Response
 
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
             start = time.perf_counter()
+            version = (Response.question_version_id + 0).label("version")
             rows = conn.execute(
                 select(
-                    Response.question_version_id,
+                    version,
                     func.count(),
                     func.avg(Response.awarded),
                     func.avg(cast(Response.full_marks, Integer)),
                 )
-                .join(QuizAttempt, QuizAttempt.id == Response.attempt_id)
-                .where(QuizAttempt.status != "open")
-                .group_by(Response.question_version_id)
+                .where(Response.awarded.is_not(None))
+                .group_by(version)
             ).all()
             return time.perf_counter() - start, len(rows)
     finally:
@@ -473,7 +476,6 @@ def build_scenarios(
         Scenario(
             "trainee home", "app", sessions=trainee(lambda s: ["/"]), target="≥ 35 % of the template route", paired=True
         ),
-        Scenario("module page", "app", sessions=trainee(lambda s: [f"/modules/{SLUG}"])),
         Scenario(
             "question page", "app", sessions=trainee(question_paths), target="≥ 50 % of the template route", paired=True
         ),
@@ -661,7 +663,7 @@ def main(argv: list[str] | None = None) -> int:
             if scenario.paired:
                 paired = run_wrk(template_baseline, ports["baseline"], max(2, args.duration // 3), conns, workdir)
             # a flow is ~25 requests: give it time to reach submit and result many times over
-            seconds = 3 * args.duration if scenario.mode == "flow" else args.duration
+            seconds = 2 * args.duration if scenario.mode == "flow" else args.duration
             result = run_wrk(scenario, ports[scenario.server], seconds, conns, workdir)
             if paired:
                 result["paired_baseline_rps"] = paired["rps"]
