@@ -55,7 +55,8 @@ from quizapp.question_types.numeric import canonical  # noqa: E402
 from quizapp.services import programme as programme_service  # noqa: E402
 from quizapp.services.attempts import draw_questions, percent_half_up, usable_questions  # noqa: E402
 from quizapp.services.banks import import_bank  # noqa: E402
-from quizapp.services.certification import add_months, generate_code  # noqa: E402
+from quizapp.services.certificate_codes import generate_code  # noqa: E402
+from quizapp.services.certification import add_months  # noqa: E402
 from quizapp.services.users import hash_password  # noqa: E402
 from tests.quiz_helpers import key_answer, wrong_answer  # noqa: E402
 
@@ -356,9 +357,9 @@ def seed(url: str, size: str = "full", reset: bool = False, seed_value: int = 15
         session.close()
     report.notes.append(f"bank import: {bank_report}")
 
-    with app.app_context():
-        password_hash = hash_password(PASSWORD)  # one real hash (the configured method) shared by every account
-        programme = programme_service.defaults()
+    with new_session(app) as session:
+        password_hash = hash_password(session, PASSWORD)  # one real hash (the configured method) for everyone
+        programme = programme_service.defaults(session)
     now = utcnow().replace(microsecond=0)
 
     with Timer(report, "plan_and_grade"):

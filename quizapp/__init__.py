@@ -22,7 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     config.load(app, test_config)
 
-    from quizapp import cli, converters, db, extensions, ops, security
+    from quizapp import cli, converters, db, extensions, ops, presentation, security
 
     app.url_map.converters["int"] = converters.IdConverter
     from quizapp.views import errors, register_blueprints
@@ -38,5 +38,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     register_blueprints(app)
     errors.init_app(app)
+    presentation.init_app(app)
     cli.init_app(app)
     return app

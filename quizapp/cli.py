@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from alembic.util import CommandError
 from flask import Flask, current_app
@@ -10,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from quizapp import migrate
-from quizapp.db import new_session
+from quizapp.db import new_session, unit_of_work
 from quizapp.models import Role, Team
 from quizapp.services import ServiceError
 from quizapp.services import users as users_service
@@ -86,7 +88,7 @@ def db_current() -> None:
 @click.password_option(help="Password (prompted, twice, when not given).")
 def users_create(email: str, name: str | None, role: str, teams: tuple[str, ...], password: str) -> None:
     """Create a user account."""
-    with new_session() as session:
+    with unit_of_work() as session:
         try:
             team_rows = [_team(session, t) for t in teams]
             user = users_service.create_user(
@@ -99,8 +101,7 @@ def users_create(email: str, name: str | None, role: str, teams: tuple[str, ...]
             )
         except ServiceError as err:
             raise click.ClickException(str(err)) from None
-        session.commit()
-        click.echo(f"Created {user.email} ({user.role.value}).")
+    click.echo(f"Created {user.email} ({user.role.value}).")
 
 
 @users_cli.command("list")
@@ -125,7 +126,7 @@ def seed_demo(logins_only: bool) -> None:
     if logins_only:
         click.echo(demo_logins_text())
         return
-    with new_session() as session:
+    with unit_of_work() as session:
         team = _team(session, DEMO_TEAM)
         created = 0
         for email, name, role, password in DEMO_USERS:
@@ -137,7 +138,6 @@ def seed_demo(logins_only: bool) -> None:
                 user.teams.append(team)
             if role == Role.MANAGER and team not in user.managed_teams:
                 user.managed_teams.append(team)
-        session.commit()
     click.echo(f"Demo data ready ({created} accounts created).")
     click.echo(demo_logins_text())
 
@@ -151,8 +151,9 @@ def demo_logins_text() -> str:
 def _load(paths: tuple[str, ...], outcome: str = "nothing was imported"):
     from quizapp.bank_loader import BankError, load_banks
 
+    banks_dir = Path(current_app.config["QUESTION_BANKS_DIR"])
     try:
-        return load_banks(paths or (current_app.config["QUESTION_BANKS_DIR"],))
+        return load_banks(paths or (banks_dir,), fallback_sources=banks_dir / "sources.yaml")
     except BankError as err:
         for problem in err.problems:
             click.echo(str(problem), err=True)
@@ -163,33 +164,44 @@ def _load(paths: tuple[str, ...], outcome: str = "nothing was imported"):
 
 @banks_cli.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=True))
-def banks_check(paths: tuple[str, ...]) -> None:
-    """Validate bank files (default: the shipped question_banks/); list every problem."""
-    from quizapp.bank_loader import summary
+@click.option("--strict", is_flag=True, help="Treat quality warnings as errors (exit 1 if there are any).")
+def banks_check(paths: tuple[str, ...], strict: bool) -> None:
+    """Validate bank files (default: the shipped question_banks/); list every problem, then quality warnings."""
+    from quizapp.bank_loader import lint_bank, summary
 
     bank = _load(paths, "the banks are not valid")
+    lints = lint_bank(bank, strict=strict)
+    for lint in lints:
+        click.echo(str(lint), err=strict)
     for line in summary(bank):
         click.echo(line)
-    click.echo(f"OK: {len(bank.modules)} module(s) valid.")
+    if strict and lints:
+        raise click.ClickException(f"{len(lints)} quality error(s) (--strict); fix them and run again.")
+    warnings = f" ({len(lints)} quality warning(s))" if lints else ""
+    click.echo(f"OK: {len(bank.modules)} module(s) valid{warnings}.")
 
 
 @banks_cli.command("import")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=True))
 @click.option("--if-empty", is_flag=True, help="Import only into a database with no modules yet (make run).")
-def banks_import(paths: tuple[str, ...], if_empty: bool) -> None:
+@click.option("--allow-move", is_flag=True, help="Let the files take questions (by id) from other modules.")
+def banks_import(paths: tuple[str, ...], if_empty: bool, allow_move: bool) -> None:
     """Validate, then import bank files all or nothing (default: question_banks/).
 
     Unchanged questions create nothing, changed ones get a new version, and questions of the
-    imported modules that the files no longer hold are retired, never deleted."""
+    imported modules that the files no longer hold are retired, never deleted. An id that belongs
+    to a module the files do not define is refused unless --allow-move."""
     from quizapp.services.banks import import_bank, module_count
 
-    with new_session() as session:
+    with unit_of_work() as session:
         if if_empty and module_count(session):
             click.echo("Modules already imported; leaving the database as it is (--if-empty).")
             return
         bank = _load(paths)
-        report = import_bank(session, bank)
-        session.commit()
+        try:
+            report = import_bank(session, bank, allow_move=allow_move)
+        except ServiceError as err:
+            raise click.ClickException(str(err)) from None
     click.echo(f"Imported {report}.")
 
 
@@ -225,13 +237,33 @@ def attempts_close_overdue() -> None:
     from quizapp.db import utcnow
     from quizapp.services.attempts import close_overdue
 
-    with new_session() as session:
+    with unit_of_work() as session:
         count = close_overdue(session, utcnow())
-        session.commit()
     click.echo(f"Graded {count} overdue attempt(s).")
 
 
-certs_cli = Group("certs", help="Certificates: list them for reports and automation.")
+certs_cli = Group("certs", help="Certificates: list them for reports and automation; issue missed ones.")
+
+
+@certs_cli.command("reconcile")
+def certs_reconcile() -> None:
+    """Issue the certificates trainees have earned but do not hold (run from a scheduler, e.g. hourly).
+
+    Pages heal this on their own when the trainee or a manager looks; this covers everyone else.
+    Prints each certificate it issued."""
+    from quizapp.db import utcnow
+    from quizapp.services.certificate_codes import format_code
+    from quizapp.services.certification import issue_where_qualified
+
+    with unit_of_work() as session:
+        issued = issue_where_qualified(session, utcnow(), backdate=True)
+        lines = [
+            f"  {format_code(c.code)}  {c.user.name} <{c.user.email}>  valid until {c.expires_at:%Y-%m-%d}"
+            for c in issued
+        ]
+    for line in lines:
+        click.echo(line)
+    click.echo(f"Issued {len(issued)} certificate{'' if len(issued) == 1 else 's'}.")
 
 
 @certs_cli.command("list")

@@ -10,6 +10,12 @@ from typing import Any
 from flask import Flask
 
 ENV_VARS = ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL", "RATELIMIT_STORAGE_URI", "TRUSTED_PROXIES")
+DATABASE_SCHEMES = ("sqlite", "postgresql")
+RATELIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+sentinel", "redis+cluster", "memcached", "mongodb")
+
+
+class ConfigError(Exception):
+    """A setting that cannot work; the message names it and says what it should look like."""
 
 
 class Defaults:
@@ -46,10 +52,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
             app.config[name] = value
     if test_config:
         app.config.update(test_config)
-    try:
-        app.config["TRUSTED_PROXIES"] = max(0, int(app.config["TRUSTED_PROXIES"]))
-    except (TypeError, ValueError):
-        raise ValueError(f"TRUSTED_PROXIES must be a whole number, not {app.config['TRUSTED_PROXIES']!r}") from None
+    check(app.config)
     if str(app.config["PUBLIC_BASE_URL"]).startswith("https://"):  # served over HTTPS: cookies only go there
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
@@ -57,6 +60,36 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'quizapp.sqlite'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+
+
+def check(config: dict[str, Any]) -> None:
+    """Refuse settings that cannot work, with one clear sentence (ConfigError), before anything uses them."""
+    raw = config["TRUSTED_PROXIES"]
+    if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and raw.strip().isdigit())):
+        raise ConfigError(f"TRUSTED_PROXIES must be a whole number of proxies (0, 1, 2…), not {raw!r}.")
+    config["TRUSTED_PROXIES"] = int(raw)
+    if not 0 <= config["TRUSTED_PROXIES"] <= 10:
+        raise ConfigError(f"TRUSTED_PROXIES must be between 0 and 10, not {raw!r}.")
+    url = config.get("DATABASE_URL")
+    if url:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            backend = make_url(str(url)).get_backend_name()
+        except ArgumentError:
+            raise ConfigError(
+                f"DATABASE_URL is not a database URL: {str(url)[:80]!r}. Use sqlite:///path/to/file.sqlite "
+                "or postgresql+psycopg://user@host:5432/database."
+            ) from None
+        if backend not in DATABASE_SCHEMES:
+            raise ConfigError(f"DATABASE_URL must be SQLite or PostgreSQL, not {backend!r}.")
+    base = str(config["PUBLIC_BASE_URL"])
+    if not base.startswith(("http://", "https://")) or len(base) < 10:
+        raise ConfigError(f"PUBLIC_BASE_URL must start with http:// or https://, not {base[:80]!r}.")
+    storage = str(config["RATELIMIT_STORAGE_URI"])
+    if storage.split("://", 1)[0] not in RATELIMIT_SCHEMES or "://" not in storage:
+        raise ConfigError(f"RATELIMIT_STORAGE_URI must be memory:// or redis://host:port, not {storage[:80]!r}.")
 
 
 def instance_secret_key(instance: Path) -> str:

@@ -1,12 +1,17 @@
-"""Engine and one session per request (plain SQLAlchemy 2, no Flask-SQLAlchemy)."""
+"""Engine, one session per request and one transaction boundary (plain SQLAlchemy 2, no Flask-SQLAlchemy).
+
+Services only flush. A request's work is committed in one place, `end_request`, when the response is a success
+or a redirect (status below 400), and rolled back otherwise; CLI commands commit through `unit_of_work`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from flask import Flask, Response, current_app, g
+from sqlalchemy import CursorResult, DateTime, Engine, MetaData, Result, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -48,6 +53,11 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def affected_rows(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE changed (SQLAlchemy types `execute()` as a plain Result)."""
+    return cast(CursorResult[Any], result).rowcount
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, NORMAL sync, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
@@ -68,9 +78,15 @@ def make_engine(url: str) -> Engine:
 
 def init_app(app: Flask) -> None:
     """Attach an engine and session factory to the app; close the request's session at teardown."""
+    from quizapp.services import ServiceSettings
+
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["quizapp.engine"] = engine
-    app.extensions["quizapp.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    settings = ServiceSettings.from_config(app.config)  # services read their configuration from here
+    app.extensions["quizapp.sessionmaker"] = sessionmaker(
+        bind=engine, expire_on_commit=False, info={"settings": settings}
+    )
+    app.after_request(end_request)
     app.teardown_appcontext(close_session)
 
 
@@ -90,7 +106,45 @@ def get_session() -> Session:
     return g.db_session
 
 
+def end_request(response: Response) -> Response:
+    """The request's one commit: below 400 the work is kept, otherwise it is undone. A failing commit
+    (the database went away) propagates to the error handlers, which answer 503."""
+    session = g.get("db_session")
+    if session is not None:
+        if response.status_code < 400:
+            session.commit()
+        else:
+            rollback_quietly(session)
+    return response
+
+
+def rollback_quietly(session: Session) -> None:
+    """Undo the session's work; if the connection is gone there is nothing to undo."""
+    try:
+        session.rollback()
+    except Exception:  # the database went away: the server has dropped the transaction already
+        pass
+
+
 def close_session(_exc: BaseException | None = None) -> None:
+    """Close the session at the end of the app context; anything not committed is rolled back."""
     session = g.pop("db_session", None)
     if session is not None:
+        try:
+            session.close()
+        except Exception:  # the connection may already be gone; nothing is left to undo
+            pass
+
+
+@contextmanager
+def unit_of_work(app: Flask | None = None) -> Iterator[Session]:
+    """A session outside requests (CLI, scripts) committed once at the end, rolled back on any error."""
+    session = new_session(app)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
         session.close()

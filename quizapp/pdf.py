@@ -14,6 +14,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 
+from quizapp.presentation import status_label
 from quizapp.services.certificate_pages import CertificateView
 from quizapp.services.certification import CURRENT
 
@@ -90,7 +91,8 @@ def _name_layout(pdf: FPDF, name: str, width: float) -> tuple[float, int]:
     size = NAME_SIZE
     while True:
         pdf.set_font(FONT, "B", size)
-        lines = len(pdf.multi_cell(width, NAME_BOX, name, dry_run=True, output=MethodReturnValue.LINES))
+        wrapped = pdf.multi_cell(width, NAME_BOX, name, dry_run=True, output=MethodReturnValue.LINES)
+        lines = len(wrapped) if isinstance(wrapped, list) else 1
         if lines * size * PT * 1.15 <= NAME_BOX or size <= MIN_NAME_SIZE:
             return size, lines
         size -= 0.5
@@ -202,7 +204,7 @@ def certificate_pdf(cert: CertificateView) -> bytes:
         pdf.set_xy(24, base + 30)
         pdf.set_font(FONT, "B", 12)
         pdf.set_text_color(*ALERT)
-        pdf.cell(160, 7, f"Status when downloaded: {cert.status_label.upper()}")
+        pdf.cell(160, 7, f"Status when downloaded: {status_label(cert.status).upper()}")
     pdf.set_text_color(*INK)
 
     size = 38

@@ -23,7 +23,7 @@ ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 PASSWORD = "correct-horse-battery"
 
 # The browser suite needs the e2e extra (`make e2e` installs it); `make test` installs only the test tools.
-collect_ignore_glob = [] if importlib.util.find_spec("playwright") else ["e2e/*"]
+collect_ignore = [] if importlib.util.find_spec("playwright") else ["e2e"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
@@ -118,3 +119,23 @@ def test_users_page_lists_users(client, login_as, make_user):
     login_as(Role.ADMIN)
     make_user(Role.TRAINEE, name="Listed Person")
     assert b"Listed Person" in client.get("/admin/users").data
+
+
+@pytest.mark.parametrize(
+    ("email", "name", "problem"),
+    [
+        ("not-an-email", "Valid Name", "not a valid email"),
+        ("ok@example.com", "   ", "needs a name"),
+        ("ok@example.com", "Two\nlines", "needs a name"),
+    ],
+)
+def test_editing_a_user_checks_email_and_name_as_creating_does(db, make_user, email, name, problem):
+    """The rule lives in the service: a form or a script calling update_user gets the same checks."""
+    from quizapp.services import ServiceError
+    from quizapp.services import users as users_service
+
+    user = make_user(Role.TRAINEE)
+    with pytest.raises(ServiceError, match=problem):
+        users_service.update_user(
+            db, user, email=email, name=name, role=Role.TRAINEE, active=True, teams=[], managed_teams=[], actor=None
+        )

@@ -133,5 +133,5 @@ def test_logged_in_user_visiting_login_is_redirected(client, auth, make_user):
 
 def test_login_form_validation_errors(client):
     response = client.post("/auth/login", data={"email": "", "password": ""})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert b"This field is required." in response.data

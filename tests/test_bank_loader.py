@@ -231,7 +231,7 @@ def test_version_fields_and_content_hash(valid):
 
 def test_summary(valid):
     assert summary(valid) == [
-        "alpha: 9 questions, 7 usable (approved+assessed), 1 practice, 1 draft; "
+        "alpha: 9 questions, 7 usable (approved+assessed) in 6 draw units, 1 practice, 1 draft; "
         "types: single 2, multiple 1, true_false 2, numeric 2, ordering 1, matching 1",
         "beta: 1 questions, 1 usable (approved+assessed), 0 practice, 0 draft; types: true_false 1",
     ]
@@ -318,6 +318,20 @@ def test_missing_path_and_empty_directory(tmp_path):
     }
 
 
+def test_sources_list_comes_from_beside_the_files_else_the_fallback_else_a_problem(tmp_path):
+    shutil.copy(VALID / "beta.yaml", tmp_path / "beta.yaml")
+    (problem,) = _problems(tmp_path / "beta.yaml")
+    assert (problem.file, problem.line, problem.qid) == (str(tmp_path / "beta.yaml"), 0, "-")
+    assert problem.message == "no sources.yaml beside the bank files and none given, so no source can be checked"
+    bank = load_banks([tmp_path / "beta.yaml"], fallback_sources=VALID / "sources.yaml")
+    assert bank.sources["R1"]["tier"] == "A"
+    # A list beside the files wins over the fallback.
+    shutil.copy(SHIPPED_DIR / "sources.yaml", tmp_path / "sources.yaml")
+    problems = _problems(tmp_path / "beta.yaml")
+    assert [p.message for p in problems] == ["source 'seed-a.txt' is not listed in sources.yaml"]
+    assert _problems(tmp_path / "beta.yaml", sources=None) == problems
+
+
 def test_missing_sources_list_is_one_problem(tmp_path):
     shutil.copy(VALID / "beta.yaml", tmp_path / "beta.yaml")
     problems = _problems(tmp_path / "beta.yaml", sources=tmp_path / "sources.yaml")
@@ -363,8 +377,8 @@ def _round_trip(modules, tmp_path: Path, sources: Path):
     for before, after in zip(modules, again.modules, strict=True):
         assert after.settings() == before.settings()
         assert [q.content_hash for q in after.questions] == [q.content_hash for q in before.questions]
-        assert [(q.id, q.tags, q.review_status, q.assessed) for q in after.questions] == [
-            (q.id, q.tags, q.review_status, q.assessed) for q in before.questions
+        assert [(q.id, q.tags, q.group, q.review_status, q.assessed) for q in after.questions] == [
+            (q.id, q.tags, q.group, q.review_status, q.assessed) for q in before.questions
         ]
         assert dump_module(after) == dump_module(before)
 
@@ -383,6 +397,7 @@ def test_dump_leaves_defaults_out_and_writes_blocks_and_numbers(valid):
     assert "    tags: [face, back]\n" in text and "    - {tag: face, count: 2}\n" in text
     assert "    points: 2\n" in text and "    critical: true\n" in text
     assert "    review_status: draft\n" in text and "    assessed: false\n" in text
+    assert text.count("    group: face-depth\n") == 2 and "group: null" not in text
     assert "0.25–0.5 mm" in text
 
 
@@ -469,3 +484,88 @@ def test_usable_rule_agrees_in_python_and_sql(app, review_status, assessed, reti
         in_sql = session.scalar(select(Question.id).where(Question.usable)) is not None
         assert question.usable == in_sql == is_usable(review_status, assessed, retired)
         assert in_sql == (review_status == "approved" and assessed and not retired)
+
+
+# ---- exclusion groups -----------------------------------------------------------------------------------
+
+
+def _grouped_bank(
+    tmp_path: Path, groups: list[str], per_attempt: int = 1, draw: str = "", tags: list[str] | None = None
+) -> Path:
+    """A module of true/false questions, one per `group:` value given (an empty value leaves the key out)."""
+    shutil.copy(VALID / "sources.yaml", tmp_path / "sources.yaml")
+    questions = "".join(
+        f"  - id: g-{n}\n    type: true_false\n    stem: S{n}\n    answer: true\n    explanation: E\n"
+        f"    source: R1\n    tags: {tag_list}\n" + (f"    group: {group}\n" if group else "")
+        for n, (group, tag_list) in enumerate(zip(groups, tags or ["[face]"] * len(groups), strict=True), start=1)
+    )
+    path = tmp_path / "grouped.yaml"
+    path.write_text(
+        "module:\n  slug: grouped\n  title: G\n  order: 1\n  pass_mark: 80\n"
+        f"  questions_per_attempt: {per_attempt}\n  required_for_certification: true\n{draw}  lesson: L\n"
+        f"questions:\n{questions}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_group_is_read_and_a_group_of_one_is_fine(valid, tmp_path):
+    alpha = valid.modules[0]
+    assert {q.id: q.group for q in alpha.questions if q.group} == {
+        "alpha-single-1": "face-depth",
+        "alpha-numeric-1": "face-depth",
+    }
+    (module,) = load_banks([_grouped_bank(tmp_path, ["only-me", "", ""], per_attempt=3)]).modules
+    assert [q.group for q in module.questions] == ["only-me", None, None]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ('""', "''"),
+        ("Upper-Case", "'Upper-Case'"),
+        ("two words", "'two words'"),
+        ("5", "5"),
+        ("null", "None"),
+        ("[a, b]", "['a', 'b']"),
+        ("a--b", "'a--b'"),
+        ("x" * 81, "'" + "x" * 81 + "'"),
+    ],
+)
+def test_a_group_must_be_slug_like_text(tmp_path, value, shown):
+    problems = _problems(_grouped_bank(tmp_path, [value]))
+    assert [str(p).split(": ", 1)[1] for p in problems] == [
+        f"g-1: group must be lower-case letters, digits and single hyphens, at most 80, not {shown}"
+    ]
+    assert problems[0].line == 17
+
+
+def test_questions_per_attempt_counts_groups_not_questions(tmp_path):
+    path = _grouped_bank(tmp_path, ["a", "a", "b", "b", ""], per_attempt=4)
+    (problem,) = _problems(path)
+    assert (problem.line, problem.qid) == (6, "module")
+    assert problem.message == (
+        "questions_per_attempt is 4, more than the 3 usable draw units (approved and assessed, one per group)"
+    )
+    assert load_banks([_grouped_bank(tmp_path, ["a", "a", "b", "b", ""], per_attempt=3)]).modules
+
+
+def test_a_draw_minimum_counts_one_question_per_group(tmp_path):
+    draw = "  draw:\n    - {tag: face, count: 3}\n"
+    tags = ["[face]"] * 4 + ["[back]"]
+    (problem,) = _problems(_grouped_bank(tmp_path, ["a", "a", "a", "b", ""], per_attempt=3, draw=draw, tags=tags))
+    assert problem.message == (
+        "draw needs 3 questions tagged 'face'; the module has 2 usable draw units "
+        "(approved and assessed, one per group) with that tag"
+    )
+
+
+def test_draw_rules_that_cannot_be_met_together_because_of_groups(tmp_path):
+    # g-1 is the only face question, g-2 the only back one, and they share group a: either, never both.
+    draw = "  draw:\n    - {tag: face, count: 1}\n    - {tag: back, count: 1}\n"
+    path = _grouped_bank(tmp_path, ["a", "a", "", ""], per_attempt=3, draw=draw, tags=["[face]", "[back]", "[]", "[]"])
+    (problem,) = _problems(path)
+    assert (problem.qid, problem.line) == ("module", 8)
+    assert problem.message == (
+        "draw rules can each be met but not all in one attempt: questions that share a group count once, for one rule"
+    )

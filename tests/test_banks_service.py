@@ -15,7 +15,7 @@ from quizapp.bank_loader import BankError, dump_module, load_banks
 from quizapp.db import Base, get_engine
 from quizapp.models import AuditEvent, Module, Question, QuestionVersion, ReviewMode, ReviewStatus, Role
 from quizapp.services import NotFound
-from quizapp.services.banks import import_bank, module_spec
+from quizapp.services.banks import MoveRefused, import_bank, module_spec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "banks"
 VALID = FIXTURES / "valid"
@@ -109,8 +109,9 @@ def test_import_creates_modules_questions_and_first_versions(db, make_user):
         assert version.number == 1 and version.created_by_id == instructor.id
         assert version.content_hash == spec.content_hash
         assert {key: getattr(version, key) for key in spec.version_fields()} == spec.version_fields()
-        assert (row.tags, row.review_status.value, row.assessed, row.retired_at) == (
+        assert (row.tags, row.group, row.review_status.value, row.assessed, row.retired_at) == (
             spec.tags,
+            spec.group,
             spec.review_status,
             spec.assessed,
             None,
@@ -219,6 +220,7 @@ def test_version_1_keeps_what_it_said(db, imported, tmp_path):
     ("key", "value", "attribute", "expected"),
     [
         ("tags", ["face", "periorbital"], "tags", ["face", "periorbital"]),
+        ("group", "eye-depth", "group", "eye-depth"),
         ("review_status", "draft", "review_status", ReviewStatus.DRAFT),
         ("assessed", False, "assessed", False),
     ],
@@ -233,6 +235,19 @@ def test_metadata_changes_in_place_without_a_new_version(db, imported, tmp_path,
     assert getattr(row, attribute) == expected
     assert [v.number for v in row.versions] == [1]
     assert count(db, QuestionVersion) == 10
+
+
+def test_a_group_taken_off_is_a_change_in_place_named_in_the_audit(db, imported, tmp_path):
+    assert stored(db, "alpha-numeric-1").group == "face-depth"
+    data = fixture_data("alpha.yaml")
+    del question(data, "alpha-numeric-1")["group"]
+    report = import_paths(db, write_bank(tmp_path, "alpha.yaml", data))
+
+    assert (report.updated, report.changed_ids["updated"]) == (1, ["alpha-numeric-1"])
+    row = stored(db, "alpha-numeric-1")
+    assert row.group is None and [v.number for v in row.versions] == [1]
+    event = db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert event.action == "bank.imported" and event.details["questions"]["updated"] == ["alpha-numeric-1"]
 
 
 def test_new_order_in_the_file_is_not_a_change(db, imported, tmp_path):
@@ -337,6 +352,62 @@ def test_question_moved_to_another_module_of_the_same_bank_is_not_retired(db, im
 # ---- all or nothing -------------------------------------------------------------------------------------
 
 
+def _thief(tmp_path: Path, *stolen: str) -> Path:
+    """Module 'thief' holding alpha's questions with these ids (and a question of its own)."""
+    alpha, beta = fixture_data("alpha.yaml"), fixture_data("beta.yaml")
+    data = {
+        "module": {**beta["module"], "slug": "thief", "title": "Thief"},
+        "questions": [*(question(alpha, qid) for qid in stolen), {**beta["questions"][0], "id": "thief-1"}],
+    }
+    return write_bank(tmp_path, "thief.yaml", data)
+
+
+def test_a_bank_may_not_take_questions_from_a_module_it_does_not_define(app, db, imported, tmp_path):
+    before = snapshot(app)
+    bank = load_banks([_thief(tmp_path, "alpha-single-1", "alpha-tf-1")])
+    with pytest.raises(MoveRefused) as refused:
+        import_bank(db, bank)
+    db.rollback()
+    assert str(refused.value) == (
+        "These question ids belong to modules the bank does not define, and importing would move them: "
+        "alpha-single-1 (alpha → thief), alpha-tf-1 (alpha → thief). Nothing was imported. Give them new ids, "
+        "or import with --allow-move to move them on purpose."
+    )
+    assert snapshot(app) == before
+
+
+def test_allow_move_moves_them_and_names_every_affected_module(db, imported, tmp_path, make_user):
+    instructor = make_user(Role.INSTRUCTOR)
+    bank = load_banks([_thief(tmp_path, "alpha-single-1", "alpha-tf-1")])
+    report = import_bank(db, bank, actor=instructor, allow_move=True)
+    db.commit()
+
+    assert [(m.key, m.source, m.target) for m in report.moved] == [
+        ("alpha-single-1", "alpha", "thief"),
+        ("alpha-tf-1", "alpha", "thief"),
+    ]
+    assert report.affected_modules == ["thief", "alpha"]
+    assert stored(db, "alpha-single-1").module.slug == "thief"
+    assert report.draw_problems == {}  # alpha keeps 5 usable draw units, enough for its attempts
+    text = str(report)
+    assert "moved from other modules: alpha-single-1 (alpha → thief), alpha-tf-1 (alpha → thief)" in text
+    assert "modules affected: thief, alpha" in text
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "bank.imported")).all()[-1]
+    assert event.actor_id == instructor.id and "modules affected: thief, alpha" in event.summary
+    assert event.details["affected_modules"] == ["thief", "alpha"]
+    assert event.details["moved"] == [
+        {"id": "alpha-single-1", "from": "alpha", "to": "thief"},
+        {"id": "alpha-tf-1", "from": "alpha", "to": "thief"},
+    ]
+
+
+def test_a_move_that_breaks_the_other_modules_draw_is_reported(db, imported, tmp_path):
+    # alpha needs 5 questions per attempt from its 6 usable draw units; taking two ungrouped ones leaves 4.
+    report = import_bank(db, load_banks([_thief(tmp_path, "alpha-multiple-1", "alpha-tf-1")]), allow_move=True)
+    assert list(report.draw_problems) == ["alpha"]
+    assert "WARNING: alpha can no longer be drawn: This quiz needs 5 usable questions" in str(report)
+
+
 def test_failed_load_leaves_the_database_exactly_as_it_was(app, db, imported, tmp_path):
     data = fixture_data("alpha.yaml")
     _edit_stem(data)
@@ -393,6 +464,8 @@ def test_import_is_audited(db, make_user, tmp_path):
         "updated": 0,
         "retired": 0,
         "unchanged": 0,
+        "moved": [],
+        "affected_modules": ["alpha", "beta"],
     }
     assert len(questions["created"]) == 10 and questions["updated"] == questions["retired"] == []
     assert second.actor_id is None and second.details["unchanged"] == 10
@@ -454,6 +527,7 @@ def test_export_leaves_retired_questions_out_and_round_trips(db, imported, tmp_p
     spec = load_banks([exported]).modules[0]
 
     assert [q.id for q in spec.questions] == [q for q in ALPHA_IDS if q != "alpha-tf-1"]
+    assert [q.id for q in spec.questions if q.group == "face-depth"] == ["alpha-single-1", "alpha-numeric-1"]
     assert spec.questions[0].stem == "Which facial region takes the shallowest setting?"
     assert import_paths(db, exported).changes == 0
 

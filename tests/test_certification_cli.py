@@ -10,7 +10,7 @@ import pytest
 
 from quizapp.db import utcnow
 from quizapp.models import Role
-from quizapp.services import certification
+from quizapp.services import certificate_codes, certification
 from tests.cert_helpers import NAME, certify, make_modules
 
 
@@ -38,7 +38,7 @@ def test_csv_lists_every_certificate_with_status(runner, certs):
     assert list(rows[0]) == ["code", "holder", "email", "programme", "issued_at", "expires_at", "status"]
     by_holder = {r["holder"]: r for r in rows}
     assert by_holder[NAME]["status"] == "valid"
-    assert by_holder[NAME]["code"] == certification.format_code(certs["fresh"].code)
+    assert by_holder[NAME]["code"] == certificate_codes.format_code(certs["fresh"].code)
     assert by_holder["Eve Expiring"]["status"] == "expiring"
     assert by_holder["Ed Expired"]["status"] == "expired"
     assert by_holder["Rita Revoked"]["status"] == "revoked"

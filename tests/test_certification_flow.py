@@ -11,7 +11,7 @@ from sqlalchemy import select
 from quizapp import ROOT
 from quizapp.bank_loader import load_banks
 from quizapp.models import Certificate, Module, QuizAttempt, Role
-from quizapp.services import certification
+from quizapp.services import certificate_codes
 from quizapp.services.banks import import_bank
 from tests.cert_helpers import NAME
 from tests.conftest import PASSWORD
@@ -50,7 +50,7 @@ def test_pass_all_four_download_verify_revoke(client, db, make_user, make_team):
 
     cert = db.scalar(select(Certificate).where(Certificate.user_id == trainee.id))
     assert cert is not None and len(cert.evidence) == 4
-    code = certification.format_code(cert.code)
+    code = certificate_codes.format_code(cert.code)
     assert code in client.get("/certificate").get_data(as_text=True)
     pdf = client.get("/certificate.pdf")
     text = pypdf.PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()

@@ -13,7 +13,7 @@ import pytest
 from quizapp.db import utcnow
 from quizapp.models import Role
 from quizapp.pdf import certificate_pdf, unprintable
-from quizapp.services import certificate_pages, certification
+from quizapp.services import certificate_codes, certificate_pages, certification
 from tests.cert_helpers import NAME, attempt, certify, make_modules
 from tests.conftest import PASSWORD
 
@@ -44,11 +44,11 @@ def test_the_certificate_page_shows_status_modules_links_and_history(client, log
     old = certify(db, trainee, modules, now - timedelta(days=800))  # expired by now
     new = certify(db, trainee, modules, now - timedelta(minutes=5))
     html = client.get("/certificate").get_data(as_text=True)
-    assert certification.format_code(new.code) in html
+    assert certificate_codes.format_code(new.code) in html
     assert "Valid" in html and "Module 1" in html and "90.0%" in html
     assert f"/certificate.pdf?id={new.id}" in html and f"/certificate/print?id={new.id}" in html
-    assert "https://quizapp.example/verify/" + certification.format_code(new.code) in html
-    assert "Earlier certificates" in html and certification.format_code(old.code) in html
+    assert "https://quizapp.example/verify/" + certificate_codes.format_code(new.code) in html
+    assert "Earlier certificates" in html and certificate_codes.format_code(old.code) in html
     assert "Expired" in html
     assert not INLINE.search(html)
 
@@ -80,7 +80,7 @@ def test_pdf_is_a_real_pdf_with_name_code_modules_and_verify_link(client, make_u
     assert response.data.startswith(b"%PDF-")
     reader = pypdf.PdfReader(io.BytesIO(response.data))
     text = reader.pages[0].extract_text()
-    code = certification.format_code(cert.code)
+    code = certificate_codes.format_code(cert.code)
     assert NAME in text
     assert code in text
     assert "Microneedling practitioner — face and back" in text
@@ -207,7 +207,7 @@ def test_print_view_uses_the_public_base_url_not_the_host_header(client, make_us
     trainee = login_on_other_host(client, make_user)
     cert = certify(db, trainee, modules, utcnow() - timedelta(minutes=5))
     html = client.get("/certificate/print", base_url=EVIL).get_data(as_text=True)
-    assert "https://quizapp.example/verify/" + certification.format_code(cert.code) in html
+    assert "https://quizapp.example/verify/" + certificate_codes.format_code(cert.code) in html
     assert "attacker.example" not in html
     assert 'src="data:image/svg+xml' in html and "QR code" in html
     assert "css/certificate.css" in html

@@ -119,5 +119,69 @@ def test_trusted_proxies_take_the_client_address_from_the_proxy(make_app):
         "/whoami", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
     )
     assert seen == ["203.0.113.9"]
-    with pytest.raises(ValueError, match="TRUSTED_PROXIES must be a whole number"):
+    from quizapp.config import ConfigError
+
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES must be a whole number"):
         make_app(TRUSTED_PROXIES="two")
+
+
+DEAD_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
+
+
+def _logged_in_cookie(make_app, make_user) -> str:
+    """A session cookie of a logged-in trainee, made while the database was up."""
+    app = make_app()
+    client = app.test_client()
+    user = make_user()
+    assert (
+        client.post("/auth/login", data={"email": user.email, "password": "correct-horse-battery"}).status_code == 302
+    )
+    return client.get_cookie("session").value
+
+
+@pytest.mark.parametrize("propagate", [True, False])
+def test_database_down_shows_the_503_page_to_logged_in_users_too(make_app, make_user, propagate):
+    """Rendering the error page must not ask the database for the user again (that gave a bare 500)."""
+    cookie = _logged_in_cookie(make_app, make_user)
+    down = make_app(DATABASE_URL=DEAD_DATABASE, PROPAGATE_EXCEPTIONS=propagate)
+    client = down.test_client()
+    client.set_cookie("session", cookie)
+    response = client.get("/")
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "Temporarily unavailable" in page and "Traceback" not in page
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_a_failing_commit_is_a_503_page(make_app, monkeypatch):
+    """The request's one commit runs after the view; if the database goes away then, still the 503 page."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.route("/writes")
+    def writes():
+        from quizapp.db import get_session
+
+        get_session()  # a request that used the database
+        return "done"
+
+    def lost(self):
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(Session, "commit", lost)  # the database, not our code: the connection drops
+    response = app.test_client().get("/writes")
+    assert response.status_code == 503 and b"Temporarily unavailable" in response.data
+    assert "Content-Security-Policy" in response.headers
+
+
+def test_unexpected_errors_keep_their_traceback_in_tests_and_debug(app):
+    """Only InternalServerError is handled, so Flask re-raises the original in testing and debug mode."""
+
+    @app.route("/boom-visible")
+    def boom():
+        raise RuntimeError("visible boom")
+
+    with pytest.raises(RuntimeError, match="visible boom"):
+        app.test_client().get("/boom-visible")

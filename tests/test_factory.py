@@ -79,3 +79,41 @@ def test_security_headers(client):
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TRUSTED_PROXIES", "abc", "TRUSTED_PROXIES must be a whole number"),
+        ("TRUSTED_PROXIES", "-1", "TRUSTED_PROXIES must be a whole number"),
+        ("DATABASE_URL", "not a url", "DATABASE_URL is not a database URL"),
+        ("DATABASE_URL", "mysql://db/quizapp", "must be SQLite or PostgreSQL"),
+        ("PUBLIC_BASE_URL", "clinic.example", "PUBLIC_BASE_URL must start with http"),
+        ("RATELIMIT_STORAGE_URI", "bogus", "RATELIMIT_STORAGE_URI must be"),
+    ],
+)
+def test_bad_configuration_is_one_clear_line_and_exit_1(tmp_path, monkeypatch, name, value, message):
+    """From the environment, as on a server: no traceback, no "No such command 'db'"."""
+    import os
+    import subprocess
+    import sys
+
+    from quizapp import ROOT
+    from quizapp.config import ConfigError
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'c.sqlite'}")
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        create_app({"SECRET_KEY": "x"})
+    flask = Path(sys.executable).parent / "flask"
+    done = subprocess.run(
+        [str(flask), "--app", "wsgi", "db", "current"],
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0 and message in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout and "No such command" not in done.stderr

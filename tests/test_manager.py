@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from quizapp.db import utcnow
 from quizapp.models import AuditEvent, Certificate, Role
-from quizapp.services import NotFound, certification, oversight
+from quizapp.services import NotFound, certificate_codes, oversight
 from tests.cert_helpers import attempt, certify, make_modules
 
 
@@ -60,7 +60,7 @@ def test_a_manager_cannot_filter_on_another_team(client, login_as, world):
 def test_trainee_detail_shows_certificate_history_and_attempts(client, login_as, world):
     login_as(Role.MANAGER, managed=[world["mine"]])
     html = client.get(f"/manager/trainees/{world['alice'].id}").get_data(as_text=True)
-    assert certification.format_code(world["cert"].code) in html
+    assert certificate_codes.format_code(world["cert"].code) in html
     assert "Revoke certificate" in html and "Module 1" in html and "90.0%" in html
     assert "2 of 2 required modules passed" in html
 

@@ -129,7 +129,7 @@ def test_request_log_enabled_from_the_environment(make_app, monkeypatch, log_lin
 
 
 def test_request_log_records_server_errors(make_app, log_lines):
-    app = make_app(REQUEST_LOG="1")
+    app = make_app(REQUEST_LOG="1", PROPAGATE_EXCEPTIONS=False)
 
     @app.route("/boom")
     def boom():

@@ -8,7 +8,7 @@ import pytest
 
 from quizapp.db import utcnow
 from quizapp.models import Certificate, CertificateAttempt, Role
-from quizapp.services import certification
+from quizapp.services import certificate_codes, certification
 from tests.cert_helpers import attempt, certify, make_modules
 from tests.query_count import count_queries
 
@@ -61,7 +61,7 @@ def old_certificate(db, trainee, modules, issued_days_ago: int, *, revoked_by=No
     passes = [attempt(db, trainee, m, issued - timedelta(hours=1)) for m in modules]
     cert = Certificate(
         user_id=trainee.id,
-        code=certification.generate_code(),
+        code=certificate_codes.generate_code(),
         programme="Earlier programme",
         issued_at=issued,
         expires_at=certification.add_months(issued, 24),

@@ -8,7 +8,7 @@ import pytest
 
 from quizapp.db import utcnow
 from quizapp.models import Role
-from quizapp.services import certification
+from quizapp.services import certificate_codes, certification
 from tests.cert_helpers import NAME, certify, make_modules
 
 
@@ -19,7 +19,7 @@ def cert(db, make_user):
 
 
 def test_verify_page_shows_the_facts_and_nothing_else(client, cert):
-    code = certification.format_code(cert.code)
+    code = certificate_codes.format_code(cert.code)
     response = client.get(f"/verify/{code}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -34,7 +34,7 @@ def test_verify_page_shows_the_facts_and_nothing_else(client, cert):
 
 @pytest.mark.parametrize("variant", [str.lower, lambda c: c.replace("-", ""), lambda c: c.replace("-", " ")])
 def test_typed_variants_of_the_code_verify(client, cert, variant):
-    code = certification.format_code(cert.code)
+    code = certificate_codes.format_code(cert.code)
     response = client.get(f"/verify/{variant(code)}")
     assert response.status_code == 200
     assert NAME in response.get_data(as_text=True)
@@ -56,10 +56,10 @@ def test_malformed_code_is_404_with_an_explanation(client, bad):
 
 def test_the_form_redirects_to_the_canonical_page(client, cert):
     assert client.get("/verify").status_code == 200
-    typed = certification.format_code(cert.code).lower().replace("-", " ")
+    typed = certificate_codes.format_code(cert.code).lower().replace("-", " ")
     response = client.get("/verify", query_string={"code": typed})
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/verify/{certification.format_code(cert.code)}"
+    assert response.headers["Location"] == f"/verify/{certificate_codes.format_code(cert.code)}"
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
+from quizapp.bank_loader.draw import Candidate, shortfall, unit_count
 from quizapp.bank_loader.schema import (
     ALL_SPEC_KEYS,
     INTEGER_SETTINGS,
@@ -55,8 +56,8 @@ class Scope:
             self.add(f"duplicate key '{key}'", line=line)
 
 
-def check_module(scope: Scope, candidates: list[list[str]] | None) -> dict[str, Any]:
-    """Module settings with defaults filled in; candidates holds the tags of each usable question."""
+def check_module(scope: Scope, candidates: list[Candidate] | None) -> dict[str, Any]:
+    """Module settings with defaults filled in; candidates holds the tags and group of each usable question."""
     raw = scope.mapping
     scope.check_keys(MODULE_REQUIRED, MODULE_DEFAULTS)
     settings = {
@@ -83,17 +84,25 @@ def check_module(scope: Scope, candidates: list[list[str]] | None) -> dict[str, 
     if settings["review"] not in REVIEW_MODES:
         scope.add(f"review must be one of {', '.join(REVIEW_MODES)}, not {settings['review']!r}", "review")
     qpa = settings.get("questions_per_attempt") if _is_int(settings.get("questions_per_attempt")) else None
-    if candidates is not None and qpa is not None and qpa > len(candidates):
+    if candidates is not None and qpa is not None and qpa > unit_count(candidates):
         scope.add(
-            f"questions_per_attempt is {qpa}, more than the {_usable(len(candidates))}",
+            f"questions_per_attempt is {qpa}, more than the {_usable(unit_count(candidates), candidates)}",
             "questions_per_attempt",
         )
+    before = len(scope.problems)
     settings["draw"] = _draw(scope, qpa, candidates)
+    problem = shortfall(qpa, settings["draw"], candidates) if candidates is not None and qpa is not None else None
+    if len(scope.problems) == before and problem is not None and problem.kind == "together":
+        scope.add(
+            "draw rules can each be met but not all in one attempt: questions that share a group "
+            "count once, for one rule",
+            "draw",
+        )
     return settings
 
 
-def _draw(scope: Scope, qpa: int | None, candidates: list[list[str]] | None) -> list[dict[str, Any]]:
-    """Checked draw rules; a question with several tags counts toward each rule."""
+def _draw(scope: Scope, qpa: int | None, candidates: list[Candidate] | None) -> list[dict[str, Any]]:
+    """Checked draw rules; a question with several tags counts toward each rule, a group counts once."""
     value = scope.mapping.get("draw") or []
     if not isinstance(value, list):
         scope.add("draw must be a list of {tag: ..., count: ...}", "draw")
@@ -113,10 +122,11 @@ def _draw(scope: Scope, qpa: int | None, candidates: list[list[str]] | None) -> 
             scope.add(f"draw entry {number}: tag {tag!r} is listed twice", line=line)
         else:
             rules.append({"tag": tag.strip(), "count": count})
-            carrying = sum(1 for tags in candidates or [] if tag.strip() in tags)
+            carrying = unit_count(candidates or [], tag.strip())
             if candidates is not None and carrying < count:
                 scope.add(
-                    f"draw needs {count} questions tagged {tag!r}; the module has {_usable(carrying)} with that tag",
+                    f"draw needs {count} questions tagged {tag!r}; the module has "
+                    f"{_usable(carrying, candidates)} with that tag",
                     line=line,
                 )
     total = sum(rule["count"] for rule in rules)
@@ -125,8 +135,8 @@ def _draw(scope: Scope, qpa: int | None, candidates: list[list[str]] | None) -> 
     return rules
 
 
-def check_question(scope: Scope, sources: dict[str, Any] | None) -> tuple[QuestionSpec | None, list[str] | None]:
-    """The checked question (None if it has problems) and, if it is usable, its tags."""
+def check_question(scope: Scope, sources: dict[str, Any] | None) -> tuple[QuestionSpec | None, Candidate | None]:
+    """The checked question (None if it has problems) and, if it is usable, what the draw needs of it."""
     raw = scope.mapping
     before = len(scope.problems)
     kind = QUESTION_TYPES.get(raw["type"]) if isinstance(raw.get("type"), str) else None
@@ -153,6 +163,13 @@ def check_question(scope: Scope, sources: dict[str, Any] | None) -> tuple[Questi
     tags = list(dict.fromkeys(t.strip() for t in tags))
     if not (_is_int(values["points"]) and 1 <= values["points"] <= 100):
         scope.add(f"points must be a whole number from 1 to 100, not {values['points']!r}", "points")
+    group = values["group"]
+    if "group" in raw and not (isinstance(group, str) and SLUG.fullmatch(group) and len(group) <= MAX_KEY_LENGTH):
+        scope.add(
+            f"group must be lower-case letters, digits and single hyphens, at most {MAX_KEY_LENGTH}, not {group!r}",
+            "group",
+        )
+        group = None
     for key in ("critical", "assessed"):
         if not isinstance(values[key], bool):
             scope.add(f"{key} must be true or false, not {values[key]!r}", key)
@@ -161,9 +178,9 @@ def check_question(scope: Scope, sources: dict[str, Any] | None) -> tuple[Questi
     for message in kind.validate(raw) if kind else []:
         scope.add(message)
     usable = is_usable(values["review_status"], values["assessed"] is True, retired=False)
-    usable_tags = tags if usable else None
+    candidate = Candidate(tuple(tags), group) if usable else None
     if len(scope.problems) > before or kind is None:
-        return None, usable_tags
+        return None, candidate
     question = QuestionSpec(
         id=raw["id"],
         type=kind.key,
@@ -172,13 +189,14 @@ def check_question(scope: Scope, sources: dict[str, Any] | None) -> tuple[Questi
         explanation=raw["explanation"].strip(),
         source=raw["source"].strip(),
         tags=tags,
+        group=group,
         points=values["points"],
         critical=values["critical"],
         review_status=values["review_status"],
         assessed=values["assessed"],
         line=raw.line,
     )
-    return question, usable_tags
+    return question, candidate
 
 
 def _duplicates(value: Any) -> list[tuple[Any, int]]:
@@ -196,13 +214,15 @@ def _duplicates(value: Any) -> list[tuple[Any, int]]:
     return found
 
 
-def _usable(count: int) -> str:
+def _usable(count: int, candidates: list[Candidate]) -> str:
+    if any(c.group is not None for c in candidates):
+        return f"{count} usable draw unit{'' if count == 1 else 's'} (approved and assessed, one per group)"
     return f"{count} usable question{'' if count == 1 else 's'} (approved and assessed)"
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def is_text(value: Any) -> bool:
+def is_text(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and bool(value.strip())

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from quizapp.bank_loader.draw import Candidate, unit_count
 from quizapp.bank_loader.schema import QUESTION_DEFAULTS
 from quizapp.bank_loader.specs import Bank, ModuleSpec, QuestionSpec
 from quizapp.question_types import QUESTION_TYPES
@@ -75,6 +76,8 @@ def _question_data(question: QuestionSpec) -> dict[str, Any]:
     data.update(explanation=question.explanation, source=question.source)
     if question.tags:
         data["tags"] = _Flow(question.tags)
+    if question.group is not None:
+        data["group"] = question.group
     for key in ("points", "critical", "review_status", "assessed"):
         if getattr(question, key) != QUESTION_DEFAULTS[key]:
             data[key] = getattr(question, key)
@@ -89,8 +92,11 @@ def summary(bank: Bank) -> list[str]:
         types = ", ".join(f"{key} {kinds[key]}" for key in QUESTION_TYPES if kinds[key])
         practice = sum(1 for q in module.questions if not q.assessed)
         draft = sum(1 for q in module.questions if q.review_status == "draft")
+        usable = f"{len(module.usable)} usable (approved+assessed)"
+        if any(q.group is not None for q in module.usable):
+            usable += f" in {unit_count([Candidate(tuple(q.tags), q.group) for q in module.usable])} draw units"
         lines.append(
-            f"{module.slug}: {len(module.questions)} questions, {len(module.usable)} usable "
-            f"(approved+assessed), {practice} practice, {draft} draft; types: {types or 'none'}"
+            f"{module.slug}: {len(module.questions)} questions, {usable}, {practice} practice, {draft} draft; "
+            f"types: {types or 'none'}"
         )
     return lines

@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from quizapp import ROOT
 from quizapp.bank_loader.checks import Scope, check_module, check_question, is_text
+from quizapp.bank_loader.draw import Candidate
 from quizapp.bank_loader.schema import SOURCE_TIERS, SOURCES_NAME
 from quizapp.bank_loader.specs import Bank, BankError, ModuleSpec, Problem, QuestionSpec
 from quizapp.bank_loader.yaml_reader import LineDict, read_yaml
 
 
-def load_banks(paths: Iterable[str | Path], sources_path: Path | None = None) -> Bank:
-    """Read and check bank files or directories; BankError lists every problem in all of them."""
+def load_banks(
+    paths: Iterable[str | Path], sources_path: Path | None = None, fallback_sources: Path | None = None
+) -> Bank:
+    """Read and check bank files or directories; BankError lists every problem in all of them.
+
+    The sources list is sources_path if given, else the sources.yaml beside the first bank file, else
+    fallback_sources (the command line passes the configured QUESTION_BANKS_DIR's list)."""
     files, problems = _bank_files(paths)
-    sources, source_problems = _load_sources(sources_path or _default_sources(files))
+    sources_file = sources_path or _sources_beside(files) or fallback_sources
+    if sources_file is None:
+        # Without bank files the problem is already reported; without a list no source can be checked.
+        message = f"no {SOURCES_NAME} beside the bank files and none given, so no source can be checked"
+        sources, source_problems = None, [Problem(str(files[0]), 0, "-", message)] if files else []
+    else:
+        try:
+            sources, source_problems = _load_sources(sources_file)
+        except Exception as exc:  # only BankError may leave the loader
+            sources, source_problems = None, [_checker_failed(sources_file, exc)]
     problems += source_problems
-    results = [_load_file(path, sources) for path in files]
+    results = [_load_file_guarded(path, sources) for path in files]
     for result in results:
         problems += result.problems
     problems += _repeated("module slug", [(r.file, line, "module", slug) for r in results for slug, line in r.slugs])
@@ -79,10 +93,10 @@ def _bank_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]
     return files, problems
 
 
-def _default_sources(files: list[Path]) -> Path:
+def _sources_beside(files: list[Path]) -> Path | None:
     if files and (files[0].parent / SOURCES_NAME).is_file():
         return files[0].parent / SOURCES_NAME
-    return ROOT / "question_banks" / SOURCES_NAME
+    return None
 
 
 def _load_sources(path: Path) -> tuple[dict[str, dict[str, Any]] | None, list[Problem]]:
@@ -111,6 +125,20 @@ def _load_sources(path: Path) -> tuple[dict[str, dict[str, Any]] | None, list[Pr
     return sources, problems
 
 
+def _load_file_guarded(path: Path, sources: dict[str, Any] | None) -> _FileResult:
+    """_load_file, with any failure of the checker itself reported as a problem of that file: only BankError
+    may leave the loader, and a file the checker could not finish is never imported."""
+    try:
+        return _load_file(path, sources)
+    except Exception as exc:
+        return _FileResult(str(path), problems=[_checker_failed(path, exc)])
+
+
+def _checker_failed(path: Path, exc: Exception) -> Problem:
+    message = f"the checker failed on this file ({type(exc).__name__}: {exc}); please report it"
+    return Problem(str(path), 1, "-", message)
+
+
 def _load_file(path: Path, sources: dict[str, Any] | None) -> _FileResult:
     """One bank file checked on its own."""
     result = _FileResult(str(path))
@@ -129,7 +157,7 @@ def _load_file(path: Path, sources: dict[str, Any] | None) -> _FileResult:
         top.add("questions must be a list", "questions")
     questions: list[QuestionSpec] = []
     # Without a question list, counting usable questions would only repeat that problem.
-    candidates: list[list[str]] | None = [] if isinstance(raw_questions, list) else None
+    candidates: list[Candidate] | None = [] if isinstance(raw_questions, list) else None
     for index, raw in enumerate(raw_questions if isinstance(raw_questions, list) else []):
         if not isinstance(raw, LineDict):
             top.add(f"question {index + 1} must be a mapping", "questions")
@@ -138,9 +166,9 @@ def _load_file(path: Path, sources: dict[str, Any] | None) -> _FileResult:
         if qid is not None:
             result.ids.append((qid, raw.line))
         scope = Scope(result.file, qid or f"question {index + 1}", raw, result.problems)
-        question, usable_tags = check_question(scope, sources)
-        if usable_tags is not None and candidates is not None:
-            candidates.append(usable_tags)
+        question, candidate = check_question(scope, sources)
+        if candidate is not None and candidates is not None:
+            candidates.append(candidate)
         if question is not None:
             questions.append(question)
     raw_module = data.get("module")
@@ -152,5 +180,33 @@ def _load_file(path: Path, sources: dict[str, Any] | None) -> _FileResult:
     if settings.get("slug"):
         result.slugs.append((settings["slug"], raw_module.key_lines.get("slug", raw_module.line)))
     if not result.problems:
-        result.module = ModuleSpec(**settings, questions=questions, path=result.file)
+        result.module = ModuleSpec(**settings, questions=questions, path=result.file, line=raw_module.line)
     return result
+
+
+def check_questions(
+    file: str,
+    raws: Sequence[LineDict],
+    sources: Mapping[str, Any] | None,
+    labels: Sequence[str] | None = None,
+) -> tuple[list[QuestionSpec], list[Problem]]:
+    """Question mappings read from another format (GIFT) checked exactly as a bank file's questions;
+    labels name them in problems (default: their ids)."""
+    problems: list[Problem] = []
+    questions: list[QuestionSpec] = []
+    ids: list[tuple[str, int, str, str]] = []
+    listed = dict(sources) if sources is not None else None
+    for index, raw in enumerate(raws):
+        label = labels[index] if labels is not None else str(raw.get("id") or f"question {index + 1}")
+        try:
+            question, _ = check_question(Scope(file, label, raw, problems), listed)
+        except Exception as exc:  # as in load_banks: a question the checker could not finish is a problem
+            message = f"the checker failed on this question ({type(exc).__name__}: {exc}); please report it"
+            problems.append(Problem(file, raw.line, label, message))
+            continue
+        if question is not None:
+            questions.append(question)
+        if is_text(raw.get("id")):
+            ids.append((file, raw.line, label, raw["id"]))
+    problems += _repeated("id", ids)
+    return questions, problems

@@ -32,6 +32,7 @@ MODULE_DEFAULTS: dict[str, Any] = {
 QUESTION_REQUIRED = ("id", "type", "stem", "explanation", "source")
 QUESTION_DEFAULTS: dict[str, Any] = {
     "tags": [],
+    "group": None,
     "points": 1,
     "critical": False,
     "review_status": "approved",

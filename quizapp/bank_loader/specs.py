@@ -41,6 +41,7 @@ class QuestionSpec:
     explanation: str
     source: str
     tags: list[str] = field(default_factory=list)
+    group: str | None = None
     points: int = 1
     critical: bool = False
     review_status: str = "approved"
@@ -88,6 +89,7 @@ class ModuleSpec:
     lesson: str
     questions: list[QuestionSpec]
     path: str = ""
+    line: int = 0  # of the `module:` mapping in its file
 
     @property
     def usable(self) -> list[QuestionSpec]:

@@ -61,6 +61,7 @@ class Question(Base):
     key: Mapped[str] = mapped_column(String(80), unique=True)  # the bank file's `id`
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    group: Mapped[str | None] = mapped_column(String(80))  # exclusion group: at most one per attempt
     review_status: Mapped[ReviewStatus] = mapped_column(_enum(ReviewStatus), default=ReviewStatus.APPROVED)
     assessed: Mapped[bool] = mapped_column(Boolean, default=True)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

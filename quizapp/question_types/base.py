@@ -28,7 +28,7 @@ def is_usable(review_status: str, assessed: bool, retired: bool) -> bool:
 class FormData(Protocol):
     """What parse() needs from a submitted form (a Werkzeug MultiDict fits)."""
 
-    def get(self, key: str, default: Any = None) -> Any: ...
+    def get(self, key: str, /) -> Any: ...
 
     def getlist(self, key: str) -> list[Any]: ...
 
@@ -153,7 +153,7 @@ def is_permutation(value: Any, size: int) -> bool:
 def order_of(shuffle: Any, field: str, size: int) -> list[int]:
     """The stored display order, or the key order if the stored one does not fit the spec."""
     order = shuffle.get(field) if isinstance(shuffle, Mapping) else None
-    return list(order) if is_permutation(order, size) else list(range(size))
+    return [int(i) for i in order] if order is not None and is_permutation(order, size) else list(range(size))
 
 
 def shuffled(rng: random.Random, size: int, avoid: Sequence[int] | None = None) -> list[int]:

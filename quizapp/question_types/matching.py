@@ -151,7 +151,8 @@ class Matching(QuestionType):
         given = answer if self._well_formed(answer, len(pairs), len(offered)) else [None] * len(pairs)
         rows = []
         for i in order_of(shuffle, "lefts", len(pairs)):
-            chosen = None if given[i] is None else offered[given[i]]
+            pick = given[i]
+            chosen = None if pick is None else offered[pick]
             rows.append(
                 {
                     "left": pairs[i]["left"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -13,6 +14,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from quizapp.bank_loader.draw import Candidate, as_candidate, choose, shortfall
+from quizapp.db import affected_rows
 from quizapp.models import AttemptStatus, Module, Question, QuizAttempt, Response, Role, User
 from quizapp.question_types import FormData, Parsed, get_type
 from quizapp.services import Forbidden, NotFound, ServiceError
@@ -59,52 +62,42 @@ def usable_questions(session: Session, module: Module) -> list[Question]:
     )
 
 
-def usable_tags(session: Session, module: Module) -> list[list[str]]:
-    """The tags of each usable question: enough to check a draw without loading the questions."""
-    rows = session.execute(select(Question.tags).where(Question.module_id == module.id, Question.usable))
-    return [list(tags or []) for (tags,) in rows]
+def usable_tags(session: Session, module: Module) -> list[Candidate]:
+    """The tags and group of each usable question: enough to check a draw without loading the questions."""
+    query = select(Question.tags, Question.group).where(Question.module_id == module.id, Question.usable)
+    rows = session.execute(query)
+    return [Candidate(tuple(tags or []), group) for tags, group in rows]
 
 
-def draw_problem(module: Module, tag_lists: list[list[str]]) -> str | None:
-    """Why no attempt can be drawn from questions with these tags, or None."""
-    if len(tag_lists) < module.questions_per_attempt:
+def draw_problem(module: Module, candidates: Sequence[Candidate | Sequence[str]]) -> str | None:
+    """Why no attempt can be drawn from usable questions with these tags and groups (or bare tag lists), or None."""
+    problem = shortfall(module.questions_per_attempt, module.draw or [], [as_candidate(c) for c in candidates])
+    if problem is None:
+        return None
+    after = "An instructor must add or approve questions."
+    if problem.kind == "units":
         return (
-            f"This quiz needs {module.questions_per_attempt} usable questions but the bank has "
-            f"{len(tag_lists)}. An instructor must add or approve questions."
+            f"This quiz needs {problem.needed} usable questions, each from a different group, but the bank's usable "
+            f"questions fall into {problem.available} groups (questions that share a group count once). {after}"
         )
-    for rule in module.draw or []:
-        tagged = sum(1 for tags in tag_lists if rule["tag"] in tags)
-        if tagged < rule["count"]:
-            return (
-                f"This quiz needs at least {rule['count']} questions tagged “{rule['tag']}” but the "
-                f"bank has {tagged} usable. An instructor must add or approve questions."
-            )
-    if sum(rule["count"] for rule in module.draw or []) > module.questions_per_attempt:
+    if problem.kind == "tag":
+        return (
+            f"This quiz needs at least {problem.needed} questions tagged “{problem.tag}”, each from a different "
+            f"group, but the bank's usable questions with that tag fall into {problem.available} groups "
+            f"(questions that share a group count once). {after}"
+        )
+    if problem.kind == "rules":
         return "The module's draw rules ask for more questions than an attempt holds."
-    return None
+    return f"The module's draw rules cannot all be met at once: too many tagged questions share groups. {after}"
 
 
 def draw_questions(module: Module, questions: list[Question], rng: random.Random) -> list[Question]:
-    """A random draw honouring the module's minimums per tag, in random order."""
-    problem = draw_problem(module, [q.tags for q in questions])
-    if problem:
-        raise QuizUnavailable(problem)
-    pool = list(questions)
-    rng.shuffle(pool)
-    chosen: list[Question] = []
-    for rule in module.draw or []:
-        have = sum(1 for q in chosen if rule["tag"] in q.tags)
-        for q in pool:
-            if have >= rule["count"]:
-                break
-            if q not in chosen and rule["tag"] in q.tags:
-                chosen.append(q)
-                have += 1
-        if have < rule["count"]:
-            raise QuizUnavailable(f"Could not draw {rule['count']} questions tagged “{rule['tag']}”.")
-    chosen += [q for q in pool if q not in chosen][: module.questions_per_attempt - len(chosen)]
-    rng.shuffle(chosen)
-    return chosen
+    """A random draw honouring the module's minimums per tag, at most one question per group, in random order."""
+    candidates = [Candidate(tuple(q.tags), q.group) for q in questions]
+    chosen = choose(module.questions_per_attempt, module.draw or [], candidates, rng)
+    if chosen is None:
+        raise QuizUnavailable(draw_problem(module, candidates) or "No attempt can be drawn.")
+    return [questions[index] for index in chosen]
 
 
 # --- limits --------------------------------------------------------------------------------------
@@ -135,10 +128,10 @@ def availability(
         return Availability(
             False, 0, next_at, f"You have used all {module.attempts_per_day} attempts for the last 24 hours."
         )
-    finished = [a for a in attempts if a.finished_at is not None]
+    finished = [(a.finished_at, a) for a in attempts if a.finished_at is not None]
     if finished and module.cooldown_minutes:
-        last = max(finished, key=lambda a: a.finished_at)
-        until = last.finished_at + timedelta(minutes=module.cooldown_minutes)
+        last_at, last = max(finished, key=lambda pair: pair[0])
+        until = last_at + timedelta(minutes=module.cooldown_minutes)
         if not last.passed and until > now:
             return Availability(
                 False, left, until, "After a failed attempt, take time to review the lesson before trying again."
@@ -269,7 +262,7 @@ def store_answer(session: Session, attempt: QuizAttempt, response: Response, ans
         .values(answer=answer, answered_at=now if answer is not None else None)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if affected_rows(result) != 1:
         session.refresh(attempt)
         raise AttemptClosed("This attempt has already been submitted.")
     response.answer = answer
@@ -304,16 +297,15 @@ def submit_attempt(session: Session, attempt: QuizAttempt, now: datetime) -> Qui
 
 def _grade(session: Session, attempt: QuizAttempt, now: datetime, status: AttemptStatus) -> bool:
     # The conditional UPDATE is the first write: it takes the lock, and only one caller wins it.
-    finished_at = min(now, attempt.deadline + GRACE) if status == AttemptStatus.EXPIRED else now
-    won = (
-        session.execute(
-            update(QuizAttempt)
-            .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN)
-            .values(status=status, finished_at=finished_at)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
+    deadline = attempt.deadline
+    finished_at = min(now, deadline + GRACE) if status == AttemptStatus.EXPIRED and deadline is not None else now
+    result = session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN)
+        .values(status=status, finished_at=finished_at)
+        .execution_options(synchronize_session=False)
     )
+    won = affected_rows(result) == 1
     if not won:
         session.refresh(attempt)
         return False
@@ -348,7 +340,7 @@ def _on_pass(session: Session, attempt: QuizAttempt, now: datetime) -> None:
     """Passing is recorded on the attempt; certification decides whether it completes a certificate."""
     from quizapp.services import certification
 
-    certification.on_attempt_passed(session, attempt.user, now, earned_at=attempt.finished_at)
+    certification.issue_if_qualified(session, attempt.user, now, earned_at=attempt.finished_at)
 
 
 def failed_critical(attempt: QuizAttempt) -> list[Response]:

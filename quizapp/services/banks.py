@@ -10,8 +10,13 @@ from sqlalchemy.orm import Session, selectinload
 from quizapp.bank_loader import Bank, ModuleSpec, QuestionSpec
 from quizapp.db import utcnow
 from quizapp.models import Module, Question, QuestionVersion, ReviewMode, ReviewStatus, User
-from quizapp.services import NotFound
+from quizapp.services import NotFound, ServiceError
+from quizapp.services.attempts import draw_problem, usable_tags
 from quizapp.services.audit import record
+
+
+class MoveRefused(ServiceError):
+    """The bank would move questions out of modules it does not define; it needs allow_move."""
 
 
 @dataclass
@@ -27,10 +32,17 @@ class ImportReport:
     changed_ids: dict[str, list[str]] = field(
         default_factory=lambda: {"created": [], "updated": [], "retired": []}
     )  # which questions, for the audit trail
+    moved: list[Move] = field(default_factory=list)  # out of modules this bank does not define (allow_move)
+    draw_problems: dict[str, str] = field(default_factory=dict)  # modules those moves left undrawable
 
     @property
     def changes(self) -> int:
         return self.created + self.updated + self.retired + len(self.settings_changed)
+
+    @property
+    def affected_modules(self) -> list[str]:
+        """The imported modules and every module a question was moved out of."""
+        return list(dict.fromkeys([*self.modules, *(move.source for move in self.moved)]))
 
     def __str__(self) -> str:
         text = (
@@ -39,12 +51,33 @@ class ImportReport:
         )
         if self.settings_changed:
             text += f"; module settings changed: {', '.join(self.settings_changed)}"
+        if self.moved:
+            text += f"; moved from other modules: {_moves_text(self.moved)}"
+            text += f"; modules affected: {', '.join(self.affected_modules)}"
+        for slug, problem in self.draw_problems.items():
+            text += f"; WARNING: {slug} can no longer be drawn: {problem}"
         return text
 
 
-def import_bank(session: Session, bank: Bank, actor: User | None = None) -> ImportReport:
+@dataclass(frozen=True)
+class Move:
+    """A question the bank takes from a module it does not define."""
+
+    key: str
+    source: str
+    target: str
+
+
+def _moves_text(moves: list[Move]) -> str:
+    return ", ".join(f"{m.key} ({m.source} → {m.target})" for m in moves)
+
+
+def import_bank(session: Session, bank: Bank, actor: User | None = None, allow_move: bool = False) -> ImportReport:
     """Bring the modules the bank defines in line with it: new versions for changed content,
-    retire (never delete) questions the file no longer has. Only flushes."""
+    retire (never delete) questions the file no longer has. Only flushes.
+
+    A question id that belongs to a module the bank does not define is refused (MoveRefused, nothing written)
+    unless allow_move: then the question moves and the report and audit entry name every affected module."""
     report = ImportReport()
     existing = {
         q.key: q
@@ -52,6 +85,13 @@ def import_bank(session: Session, bank: Bank, actor: User | None = None) -> Impo
             select(Question).options(selectinload(Question.versions), selectinload(Question.module))
         )
     }
+    report.moved = _moves(bank, existing)
+    if report.moved and not allow_move:
+        raise MoveRefused(
+            f"These question ids belong to modules the bank does not define, and importing would move them: "
+            f"{_moves_text(report.moved)}. Nothing was imported. Give them new ids, or import with "
+            "--allow-move to move them on purpose."
+        )
     # A question may move to another module of the same bank: retire only what no module holds.
     in_bank = {q.id for spec in bank.modules for q in spec.questions}
     for spec in sorted(bank.modules, key=lambda m: (m.order, m.slug)):
@@ -88,6 +128,11 @@ def import_bank(session: Session, bank: Bank, actor: User | None = None) -> Impo
                 report.retired += 1
                 report.changed_ids["retired"].append(question.key)
     session.flush()
+    for slug in dict.fromkeys(move.source for move in report.moved):
+        source = session.scalar(select(Module).where(Module.slug == slug))
+        problem = draw_problem(source, usable_tags(session, source)) if source is not None else None
+        if problem:
+            report.draw_problems[slug] = problem
     slugs = ",".join(report.modules)
     record(
         # target_id is a String(80): PostgreSQL refuses a longer list of slugs; details hold them all.
@@ -104,8 +149,21 @@ def import_bank(session: Session, bank: Bank, actor: User | None = None) -> Impo
         retired=report.retired,
         unchanged=report.unchanged,
         questions=report.changed_ids,
+        moved=[{"id": m.key, "from": m.source, "to": m.target} for m in report.moved],
+        affected_modules=report.affected_modules,
     )
     return report
+
+
+def _moves(bank: Bank, existing: dict[str, Question]) -> list[Move]:
+    """Questions of the bank that now belong to a module the bank does not define."""
+    defined = {spec.slug for spec in bank.modules}
+    return [
+        Move(qspec.id, existing[qspec.id].module.slug, spec.slug)
+        for spec in bank.modules
+        for qspec in spec.questions
+        if qspec.id in existing and existing[qspec.id].module.slug not in defined
+    ]
 
 
 def _upsert_module(session: Session, spec: ModuleSpec) -> tuple[Module, bool]:
@@ -127,9 +185,10 @@ def _upsert_module(session: Session, spec: ModuleSpec) -> tuple[Module, bool]:
 
 
 def _apply_metadata(question: Question, spec: QuestionSpec, position: int) -> bool:
-    """Tags, review status, assessed and order change in place; True when any did."""
+    """Tags, group, review status, assessed and order change in place; True when any did."""
     new = {
         "tags": list(spec.tags),
+        "group": spec.group,
         "review_status": ReviewStatus(spec.review_status),
         "assessed": spec.assessed,
         "position": position,
@@ -190,6 +249,7 @@ def module_spec(session: Session, slug: str) -> ModuleSpec:
                 explanation=q.current.explanation,
                 source=q.current.source,
                 tags=list(q.tags),
+                group=q.group,
                 points=q.current.points,
                 critical=q.current.critical,
                 review_status=q.review_status.value,

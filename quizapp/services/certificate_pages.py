@@ -16,17 +16,15 @@ from quizapp.services import programme as programme_service
 from quizapp.services.certificate_codes import format_code, verify_url
 from quizapp.services.certification import (
     CURRENT,
-    STATUS_LABELS,
     CertStatus,
-    Progress,
     certificates_of,
     current_for,
     days_left,
     latest_for,
-    progress,
     status,
 )
 from quizapp.services.programme import Programme
+from quizapp.services.progress import Progress, progress_of_many
 
 
 class Banner(str):
@@ -110,10 +108,6 @@ class CertificateView:
     modules: list[EvidenceRow]
     revoked_reason: str | None = None
 
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
-
 
 def view(
     session: Session,
@@ -154,7 +148,7 @@ class TraineePage:
 def trainee_page(session: Session, user: User, now: datetime, base_url: str) -> TraineePage:
     """Everything on the page in a fixed number of queries, however many certificates there are."""
     settings = programme_service.get(session)
-    certs = certificates_of(session, user)
+    progress, certs = progress_of_many(session, [user], now, settings=settings)[user.id]
     rows = evidence_of(session, certs)
     views = [view(session, c, now, base_url, settings=settings, modules=rows[c.id]) for c in certs]
     shown = next((v for v in views if v.status in CURRENT), views[0] if views else None)
@@ -162,7 +156,7 @@ def trainee_page(session: Session, user: User, now: datetime, base_url: str) -> 
     return TraineePage(
         certificate=shown,
         history=[v for v in views if v is not shown],
-        progress=progress(session, user, now, settings=settings, certs=certs) if needs_progress else None,
+        progress=progress if needs_progress else None,
         banner=banner(session, user, now, settings=settings, certs=certs),
     )
 

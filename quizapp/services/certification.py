@@ -1,4 +1,5 @@
-"""Certificates: issue on the last required pass, status over time, codes, revoke and restore."""
+"""Certificates: the rules — status over time, which passes count, issuing on the last required pass,
+healing a missed issue, revoke and restore. What pages show lives in certificate_pages and progress."""
 
 from __future__ import annotations
 
@@ -6,34 +7,25 @@ import calendar
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import distinct, func, select, update
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
-from quizapp.models import Certificate, CertificateAttempt, Module, QuizAttempt, User
+from quizapp.db import affected_rows
+from quizapp.models import Certificate, CertificateAttempt, Module, QuizAttempt, Role, User
 from quizapp.services import ServiceError
 from quizapp.services import programme as programme_service
 from quizapp.services.audit import record
-from quizapp.services.certificate_codes import (  # noqa: F401  (part of this module's interface)
-    ALPHABET,
-    CODE_BITS,
-    CODE_LENGTH,
-    find_by_code,
-    format_code,
-    generate_code,
-    normalise_code,
-    unique_code,
-    verify_url,
-)
-from quizapp.services.programme import Programme
+from quizapp.services.certificate_codes import format_code, unique_code
+from quizapp.services.modules import ordered_modules
+from quizapp.services.scope import ensure_can_oversee
 
 MAX_REASON = 500
 
 
-# --- time and status -----------------------------------------------------------------------------
+# --- time and status (pure) ----------------------------------------------------------------------
 
 
 class CertStatus(StrEnum):
@@ -45,13 +37,6 @@ class CertStatus(StrEnum):
 
 
 CURRENT = (CertStatus.VALID, CertStatus.EXPIRING)
-STATUS_LABELS = {
-    CertStatus.VALID: "Valid",
-    CertStatus.EXPIRING: "Valid, expiring soon",
-    CertStatus.EXPIRED: "Expired",
-    CertStatus.REVOKED: "Revoked",
-    CertStatus.SUPERSEDED: "Superseded by a newer certificate",
-}
 
 
 def add_months(when: datetime, months: int) -> datetime:
@@ -62,21 +47,12 @@ def add_months(when: datetime, months: int) -> datetime:
     return when.replace(year=year, month=month + 1, day=day)
 
 
-def _window_days(cert: Certificate, window_days: int | None) -> int:
-    if window_days is not None:
-        return window_days
-    session = object_session(cert)
-    if session is None:
-        return programme_service.defaults().renewal_window_days
-    return programme_service.get(session).renewal_window_days
-
-
-def window_opens(cert: Certificate, window_days: int | None = None) -> datetime:
+def window_opens(cert: Certificate, window_days: int) -> datetime:
     """When recertification opens: the renewal window before expiry, never before the issue."""
-    return max(cert.expires_at - timedelta(days=_window_days(cert, window_days)), cert.issued_at)
+    return max(cert.expires_at - timedelta(days=window_days), cert.issued_at)
 
 
-def status(cert: Certificate, now: datetime, window_days: int | None = None) -> CertStatus:
+def status(cert: Certificate, now: datetime, window_days: int) -> CertStatus:
     """valid | expiring | expired | revoked | superseded, at `now`."""
     if cert.revoked_at is not None:
         return CertStatus.REVOKED
@@ -92,6 +68,14 @@ def status(cert: Certificate, now: datetime, window_days: int | None = None) -> 
 def days_left(cert: Certificate, now: datetime) -> int:
     """Whole days until expiry, rounded up (0 once expired)."""
     return max(0, math.ceil((cert.expires_at - now).total_seconds() / 86400))
+
+
+def shown_certificate(
+    certs: list[Certificate], now: datetime, window_days: int
+) -> tuple[Certificate, CertStatus] | tuple[None, None]:
+    """The certificate a page shows for a trainee (newest first in `certs`): the current one, else the latest."""
+    statuses = [(c, status(c, now, window_days)) for c in certs]
+    return next(((c, s) for c, s in statuses if s in CURRENT), statuses[0] if statuses else (None, None))
 
 
 def certificates_of(session: Session, user: User, *, fresh: bool = False) -> list[Certificate]:
@@ -118,113 +102,55 @@ def latest_for(session: Session, user: User) -> Certificate | None:
     return certs[0] if certs else None
 
 
-# --- what counts toward a certificate ------------------------------------------------------------
+# --- which passes count (pure) -------------------------------------------------------------------
 
 
-def _counting_from(certs: list[Certificate], now: datetime, window: int) -> tuple[datetime | None, bool]:
-    """(passes must finish after this, a valid certificate blocks a new one)."""
-    current = next((c for c in certs if status(c, now, window) in CURRENT), None)
+class SinceReason(StrEnum):
+    """Why passes before a moment no longer count."""
+
+    RENEWAL = "renewal"  # recertification: only passes after the renewal window opened
+    REVOKED = "revoked"  # a revoked certificate is re-earned with new passes only
+
+
+def counting_from(
+    certs: list[Certificate], now: datetime, window_days: int
+) -> tuple[datetime | None, SinceReason | None, bool]:
+    """(passes must finish after this, why, a valid certificate outside its window blocks a new one);
+    `certs` newest first."""
+    current = next((c for c in certs if status(c, now, window_days) in CURRENT), None)
     if current is not None:
-        return window_opens(current, window), status(current, now, window) == CertStatus.VALID
+        blocked = status(current, now, window_days) == CertStatus.VALID
+        return window_opens(current, window_days), SinceReason.RENEWAL, blocked
     if not certs:
-        return None, False
+        return None, None, False
     latest = certs[0]
-    if latest.revoked_at is not None:  # a revoked certificate is re-earned with new passes only
-        return latest.revoked_at, False
-    return window_opens(latest, window), False
+    if latest.revoked_at is not None:
+        return latest.revoked_at, SinceReason.REVOKED, False
+    return window_opens(latest, window_days), SinceReason.RENEWAL, False
 
 
-def _counting_passes(
-    session: Session,
-    user: User,
-    modules: Iterable[Module],
-    now: datetime,
-    settings: Programme,
-    since: datetime | None,
-) -> dict[int, list[QuizAttempt]]:
-    """Each module's counting passes: within the validity period and after `since`."""
-    module_ids = [m.id for m in modules]
-    if not module_ids:
-        return {}
-    query = select(QuizAttempt).where(
-        QuizAttempt.user_id == user.id,
-        QuizAttempt.module_id.in_(module_ids),
-        QuizAttempt.passed.is_(True),
-        QuizAttempt.finished_at >= add_months(now, -settings.validity_months),
-        QuizAttempt.finished_at <= now,
+def counts(attempt: QuizAttempt, now: datetime, validity_months: int, since: datetime | None) -> bool:
+    """The one rule for a pass that counts toward a certificate: passed, finished inside the validity
+    period before `now`, and after `since`. There is no upper bound: a pass committed by a concurrent
+    submit whose clock read a moment later still counts."""
+    return (
+        bool(attempt.passed)
+        and attempt.finished_at is not None
+        and attempt.finished_at >= add_months(now, -validity_months)
+        and (since is None or attempt.finished_at > since)
     )
-    if since is not None:
-        query = query.where(QuizAttempt.finished_at > since)
-    passes: dict[int, list[QuizAttempt]] = defaultdict(list)
-    for attempt in session.scalars(query.execution_options(populate_existing=True)):
-        passes[attempt.module_id].append(attempt)
-    return passes
 
 
-def _best(passes: Iterable[QuizAttempt]) -> QuizAttempt:
-    return max(passes, key=lambda a: (a.percent, a.finished_at))
+def finished_at(attempt: QuizAttempt) -> datetime:
+    """When a finished attempt finished (an open one has no such time: a programming error)."""
+    if attempt.finished_at is None:
+        raise ValueError(f"attempt {attempt.id} is not finished")
+    return attempt.finished_at
 
 
-def _best_passes(
-    session: Session,
-    user: User,
-    modules: Iterable[Module],
-    now: datetime,
-    settings: Programme,
-    since: datetime | None,
-) -> dict[int, QuizAttempt]:
-    """The best counting pass of each module."""
-    return {m: _best(p) for m, p in _counting_passes(session, user, modules, now, settings, since).items()}
-
-
-@dataclass(frozen=True)
-class ModuleProgress:
-    module: Module
-    attempt: QuizAttempt | None  # the best counting pass, if any
-
-    @property
-    def passed(self) -> bool:
-        return self.attempt is not None
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where a trainee stands toward their next certificate."""
-
-    items: list[ModuleProgress]
-    since: datetime | None  # passes before this no longer count (recertification)
-
-    @property
-    def total(self) -> int:
-        return len(self.items)
-
-    @property
-    def passed(self) -> int:
-        return sum(1 for item in self.items if item.passed)
-
-    @property
-    def complete(self) -> bool:
-        return bool(self.items) and self.passed == self.total
-
-
-def progress(
-    session: Session,
-    user: User,
-    now: datetime,
-    *,
-    settings: Programme | None = None,
-    certs: list[Certificate] | None = None,
-) -> Progress:
-    """Which required modules have a counting pass ("3 of 4 required modules passed"); a page that
-    already holds the settings and the trainee's certificates passes them in."""
-    settings = settings or programme_service.get(session)
-    certs = certificates_of(session, user) if certs is None else certs
-    since, blocked = _counting_from(certs, now, settings.renewal_window_days)
-    if blocked:  # certified and not yet in the window: show what earned it
-        since = None
-    modules = programme_service.required_modules(session)
-    best = _best_passes(session, user, modules, now, settings, since)
-    return Progress([ModuleProgress(m, best.get(m.id)) for m in modules], since)
+def best_pass(passes: Iterable[QuizAttempt]) -> QuizAttempt | None:
+    """The pass a page shows and a certificate rests on: highest score, then the latest."""
+    return max(passes, key=lambda a: (a.percent, a.finished_at), default=None)
 
 
 # --- issuing -------------------------------------------------------------------------------------
@@ -239,6 +165,19 @@ def _lock_user(session: Session, user: User) -> None:
         session.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
 
 
+def _passes_of(session: Session, user: User, modules: list[Module]) -> dict[int, list[QuizAttempt]]:
+    """Every passed attempt of the trainee at these modules, read fresh (what others committed counts)."""
+    found: dict[int, list[QuizAttempt]] = defaultdict(list)
+    query = select(QuizAttempt).where(
+        QuizAttempt.user_id == user.id,
+        QuizAttempt.module_id.in_([m.id for m in modules]),
+        QuizAttempt.passed.is_(True),
+    )
+    for attempt in session.scalars(query.execution_options(populate_existing=True)):
+        found[attempt.module_id].append(attempt)
+    return found
+
+
 def _keep_one_current(certs: list[Certificate], now: datetime, window: int) -> None:
     """At most one valid or expiring certificate: the newest stays, older ones are superseded."""
     current = [c for c in certs if status(c, now, window) in CURRENT]
@@ -247,33 +186,34 @@ def _keep_one_current(certs: list[Certificate], now: datetime, window: int) -> N
         older.superseded_at = now
 
 
-def on_attempt_passed(
-    session: Session,
-    user: User,
-    now: datetime,
-    *,
-    earned_at: datetime | None = None,
+def issue_if_qualified(
+    session: Session, user: User, now: datetime, *, earned_at: datetime | None = None, backdate: bool = False
 ) -> Certificate | None:
-    """Issue a certificate if this pass completed the required modules; flush only, the caller commits.
+    """Issue a certificate when every required module has a counting pass and no valid certificate
+    blocks it; flush only, the caller commits.
 
-    `earned_at` is when the pass finished, if earlier than `now` (an overdue attempt graded late):
-    the certificate is dated from it, though never before the passes it rests on."""
+    Everything is read after the trainee's lock, so of two final passes submitted at once the second
+    to take the lock sees the first. Dated from `now`, or from `earned_at` when the pass was graded
+    late (an overdue attempt), or (`backdate`, when healing a missed issue) from the pass that
+    completed the set — never before the passes it rests on."""
+    if user.role != Role.TRAINEE:
+        return None
     _lock_user(session, user)
     settings = programme_service.get(session)
     window = settings.renewal_window_days
     certs = certificates_of(session, user, fresh=True)
-    since, blocked = _counting_from(certs, now, window)
-    if blocked:
+    since, _why, blocked = counting_from(certs, now, window)
+    modules = ordered_modules(session, required_only=True)
+    if blocked or not modules:
         return None
-    modules = programme_service.required_modules(session)
-    passes = _counting_passes(session, user, modules, now, settings, since)
-    if not modules or len(passes) < len(modules):
+    found = _passes_of(session, user, modules)
+    passes = {m.id: [a for a in found[m.id] if counts(a, now, settings.validity_months, since)] for m in modules}
+    if not all(passes.values()):
         return None
-    issued_at = now
-    if earned_at is not None and earned_at < now:
-        completed = max(min(a.finished_at for a in p) for p in passes.values())
-        issued_at = max(earned_at, completed)
-    best = {m: _best(a for a in p if a.finished_at <= issued_at) for m, p in passes.items()}
+    completed = max(min(finished_at(a) for a in p) for p in passes.values())
+    start = completed if backdate else (earned_at if earned_at is not None and earned_at < now else now)
+    issued_at = max(start, completed)
+    best = {m: best_pass(a for a in p if finished_at(a) <= issued_at) for m, p in passes.items()}
     cert = Certificate(
         user_id=user.id,
         code=unique_code(session),
@@ -283,8 +223,10 @@ def on_attempt_passed(
     )
     session.add(cert)
     session.flush()
-    for module in modules:
-        session.add(CertificateAttempt(certificate_id=cert.id, attempt_id=best[module.id].id))
+    evidence = [best[m.id] for m in modules]
+    for attempt in evidence:
+        assert attempt is not None  # every module has a pass finished by issued_at
+        session.add(CertificateAttempt(certificate_id=cert.id, attempt_id=attempt.id))
     _keep_one_current([cert, *certs], now, window)
     session.flush()
     record(
@@ -298,45 +240,80 @@ def on_attempt_passed(
         user_id=user.id,
         code=cert.code,
         expires_at=cert.expires_at.isoformat(),
-        attempt_ids=[best[m.id].id for m in modules],
+        attempt_ids=[a.id for a in evidence if a is not None],
     )
     return cert
 
 
-def issue_where_qualified(session: Session, now: datetime) -> list[Certificate]:
-    """After the rules changed (required modules, validity, window): issue every certificate now due,
-    each through on_attempt_passed under the trainee's lock; flush only, the caller commits."""
-    modules = programme_service.required_modules(session)
+def issue_where_qualified(
+    session: Session, now: datetime, *, user_ids: Iterable[int] | None = None, backdate: bool = False
+) -> list[Certificate]:
+    """Issue every certificate now due (after the rules changed, or to heal one a race or a crash
+    missed: `certs reconcile`); each through issue_if_qualified under the trainee's lock. Flush only."""
+    modules = ordered_modules(session, required_only=True)
     if not modules:
         return []
     settings = programme_service.get(session)
     module_ids = [m.id for m in modules]
+    trainees = select(User.id).where(User.role == Role.TRAINEE)
+    if user_ids is not None:
+        trainees = trainees.where(User.id.in_(list(user_ids)))
     if session.get_bind().dialect.name != "sqlite":
         # Lock everyone who has taken a required module before looking: a pass being graded right now
-        # is then either committed before we look, or graded after this change and issues itself.
+        # is then either committed before we look, or graded after this and issues itself.
         takers = select(QuizAttempt.user_id).where(QuizAttempt.module_id.in_(module_ids))
-        session.execute(select(User.id).where(User.id.in_(takers)).order_by(User.id).with_for_update(key_share=True))
+        session.execute(
+            select(User.id)
+            .where(User.id.in_(takers), User.id.in_(trainees))
+            .order_by(User.id)
+            .with_for_update(key_share=True)
+        )
+    # Candidates only (issue_if_qualified decides): a pass in every required module, and no
+    # certificate that is VALID in status()'s sense (not revoked or superseded, outside its window).
     covered = (
         select(QuizAttempt.user_id)
-        .where(
-            QuizAttempt.module_id.in_(module_ids),
-            QuizAttempt.passed.is_(True),
-            QuizAttempt.finished_at >= add_months(now, -settings.validity_months),
-            QuizAttempt.finished_at <= now,
-        )
+        .where(QuizAttempt.module_id.in_(module_ids), QuizAttempt.passed.is_(True))
         .group_by(QuizAttempt.user_id)
         .having(func.count(distinct(QuizAttempt.module_id)) == len(module_ids))
     )
-    certified = select(Certificate.user_id).where(  # holds a valid certificate outside its renewal window
+    certified = select(Certificate.user_id).where(
         Certificate.revoked_at.is_(None),
         Certificate.superseded_at.is_(None),
         Certificate.expires_at > now + timedelta(days=settings.renewal_window_days),
     )
     candidates = session.scalars(
-        select(User).where(User.id.in_(covered), User.id.not_in(certified)).order_by(User.id)
+        select(User).where(User.id.in_(trainees), User.id.in_(covered), User.id.not_in(certified)).order_by(User.id)
     ).all()
-    issued = [on_attempt_passed(session, user, now) for user in candidates]
+    issued = [issue_if_qualified(session, user, now, backdate=backdate) for user in candidates]
     return [cert for cert in issued if cert is not None]
+
+
+def update_programme(
+    session: Session,
+    *,
+    name: str,
+    validity_months: int,
+    renewal_window_days: int,
+    required_module_ids: Iterable[int],
+    actor: User | None,
+    now: datetime,
+) -> list[str]:
+    """Store the programme settings; when who qualifies changed (required modules, validity, window),
+    issue in the same transaction the certificates trainees have now earned."""
+    changes = programme_service.update(
+        session,
+        name=name,
+        validity_months=validity_months,
+        renewal_window_days=renewal_window_days,
+        required_module_ids=required_module_ids,
+        actor=actor,
+    )
+    lines = list(changes.lines)
+    if changes.rules_changed:
+        issued = issue_where_qualified(session, now)
+        if issued:
+            lines.append(f"{len(issued)} certificate(s) issued to trainees who now qualify")
+    return lines
 
 
 # --- revoking ------------------------------------------------------------------------------------
@@ -357,21 +334,20 @@ def _set_revocation(session: Session, cert: Certificate, revoked: bool, **values
     """Change the revocation only if nobody changed it first (a conditional UPDATE, so two
     managers clicking at once cannot both succeed); reload the row either way."""
     was = Certificate.revoked_at.is_(None) if revoked else Certificate.revoked_at.is_not(None)
-    won = (
-        session.execute(
-            update(Certificate)
-            .where(Certificate.id == cert.id, was)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
+    result = session.execute(
+        update(Certificate)
+        .where(Certificate.id == cert.id, was)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
+    won = affected_rows(result) == 1
     session.refresh(cert)
     return won
 
 
 def revoke(session: Session, cert: Certificate, actor: User, reason: str, now: datetime) -> Certificate:
-    """Withdraw a certificate; the verify page then says revoked."""
+    """Withdraw a certificate; the verify page then says revoked. Only for a trainee the actor oversees."""
+    ensure_can_oversee(actor, cert.user)
     reason = _reason(reason)
     if not _set_revocation(session, cert, True, revoked_at=now, revoked_reason=reason, revoked_by_id=actor.id):
         raise ServiceError("This certificate is already revoked.")
@@ -391,6 +367,7 @@ def revoke(session: Session, cert: Certificate, actor: User, reason: str, now: d
 
 def restore(session: Session, cert: Certificate, actor: User, reason: str, now: datetime) -> Certificate:
     """Undo a revocation; a newer certificate issued meanwhile keeps precedence."""
+    ensure_can_oversee(actor, cert.user)
     reason = _reason(reason)
     _lock_user(session, cert.user)  # as when issuing: restoring may make this the current certificate
     if not _set_revocation(session, cert, False, revoked_at=None, revoked_reason=None, revoked_by_id=None):

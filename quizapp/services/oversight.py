@@ -1,8 +1,8 @@
-"""What managers (their teams) and admins (everyone) see of trainees; the team scope lives here."""
+"""What managers (their teams) and admins (everyone) see of trainees. The scope rule is
+services.scope; each trainee's module states come from services.progress."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +13,9 @@ from quizapp.models import Certificate, Module, QuizAttempt, Role, Team, User, t
 from quizapp.services import NotFound, certificate_pages, certification
 from quizapp.services import programme as programme_service
 from quizapp.services.certification import CertStatus
+from quizapp.services.modules import ordered_modules
+from quizapp.services.progress import Progress, progress_of_many
+from quizapp.services.scope import can_oversee
 
 NO_CERTIFICATE = "none"
 CERT_FILTERS = [s.value for s in CertStatus if s != CertStatus.SUPERSEDED] + [NO_CERTIFICATE]
@@ -26,8 +29,8 @@ def teams_in_scope(session: Session, viewer: User) -> list[Team]:
 
 
 def trainees_in_scope(session: Session, viewer: User, team_id: int | None = None) -> list[User]:
-    """Trainees of the viewer's teams (admins: all trainees), optionally of one team."""
-    query = select(User).where(User.role == Role.TRAINEE).options(selectinload(User.teams))
+    """Trainees the viewer oversees (admins: all trainees), optionally of one team; never the viewer."""
+    query = select(User).where(User.role == Role.TRAINEE, User.id != viewer.id).options(selectinload(User.teams))
     if viewer.role != Role.ADMIN or team_id is not None:
         team_ids = {t.id for t in teams_in_scope(session, viewer)}
         if team_id is not None:
@@ -42,87 +45,25 @@ def trainees_in_scope(session: Session, viewer: User, team_id: int | None = None
 def get_trainee(session: Session, viewer: User, user_id: int) -> User:
     """A trainee the viewer may see; anyone else is NotFound (a 404, not a hint that they exist)."""
     user = session.get(User, user_id)
-    if user is None or user.role != Role.TRAINEE or not _in_scope(viewer, user):
+    if user is None or not can_oversee(viewer, user):
         raise NotFound("No such trainee.")
     return user
 
 
 def get_certificate(session: Session, viewer: User, cert_id: int) -> Certificate:
+    """A certificate of a trainee the viewer oversees (never the viewer's own)."""
     cert = session.get(Certificate, cert_id)
-    if cert is None or not _in_scope(viewer, cert.user):
+    if cert is None or not can_oversee(viewer, cert.user):
         raise NotFound("No such certificate.")
     return cert
-
-
-def _in_scope(viewer: User, user: User) -> bool:
-    if viewer.role == Role.ADMIN:
-        return True
-    if viewer.role != Role.MANAGER:
-        return False
-    return bool({t.id for t in viewer.managed_teams} & {t.id for t in user.teams})
-
-
-@dataclass(frozen=True)
-class ModuleState:
-    module: Module
-    state: str  # passed | lapsed (pass older than the validity) | failed | in_progress | not_started
-    best: QuizAttempt | None
-    attempts: int
-
-    @property
-    def label(self) -> str:
-        return {
-            "passed": "Passed",
-            "lapsed": "Pass lapsed",
-            "failed": "Not passed",
-            "in_progress": "In progress",
-            "not_started": "Not started",
-        }[self.state]
 
 
 @dataclass(frozen=True)
 class TraineeRow:
     trainee: User
-    modules: list[ModuleState]
+    progress: Progress
     certificate: Certificate | None  # the current one, else the latest
     status: str  # a CertStatus value or "none"
-
-
-def _module_states(
-    modules: list[Module],
-    attempts: list[QuizAttempt],
-    cutoff: datetime,
-) -> list[ModuleState]:
-    by_module: dict[int, list[QuizAttempt]] = defaultdict(list)
-    for attempt in attempts:
-        by_module[attempt.module_id].append(attempt)
-    states = []
-    for module in modules:
-        mine = by_module[module.id]
-        finished = [a for a in mine if not a.is_open]
-        passes = [a for a in finished if a.passed]
-        counting = [a for a in passes if a.finished_at >= cutoff]
-        best = max(counting or passes, key=lambda a: (a.percent, a.finished_at)) if passes else None
-        if counting:
-            state = "passed"
-        elif any(a.is_open for a in mine):
-            state = "in_progress"
-        elif passes:
-            state = "lapsed"
-        elif finished:
-            state = "failed"
-        else:
-            state = "not_started"
-        states.append(ModuleState(module, state, best, len(finished)))
-    return states
-
-
-def _finalise_overdue(session: Session, attempts: list[QuizAttempt], now: datetime) -> None:
-    from quizapp.services.attempts import finalise_if_overdue
-
-    for attempt in attempts:
-        if attempt.is_open:
-            finalise_if_overdue(session, attempt, now)
 
 
 def overview(
@@ -133,35 +74,20 @@ def overview(
     team_id: int | None = None,
     cert_filter: str | None = None,
 ) -> tuple[list[Module], list[TraineeRow]]:
-    """Every trainee in scope with module status and certificate status (the caller commits:
-    overdue attempts found on the way are graded)."""
+    """Every trainee in scope with module states and certificate status (overdue attempts found on
+    the way are graded and missed certificates issued; the request's commit keeps them)."""
     settings = programme_service.get(session)
-    cutoff = certification.add_months(now, -settings.validity_months)
     trainees = trainees_in_scope(session, viewer, team_id)
-    ids = [t.id for t in trainees]
-    modules = list(session.scalars(select(Module).order_by(Module.order, Module.title)))
-    attempts: dict[int, list[QuizAttempt]] = defaultdict(list)
-    certs: dict[int, list[Certificate]] = defaultdict(list)
-    if ids:
-        found = list(session.scalars(select(QuizAttempt).where(QuizAttempt.user_id.in_(ids))))
-        _finalise_overdue(session, found, now)
-        for attempt in found:
-            attempts[attempt.user_id].append(attempt)
-        for cert in session.scalars(
-            select(Certificate)
-            .where(Certificate.user_id.in_(ids))
-            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-        ):
-            certs[cert.user_id].append(cert)
+    found = progress_of_many(session, trainees, now, settings=settings)
     rows = []
     for trainee in trainees:
-        mine = [(c, certification.status(c, now, settings.renewal_window_days)) for c in certs[trainee.id]]
-        shown = next(((c, s) for c, s in mine if s in certification.CURRENT), mine[0] if mine else None)
-        cert, state = shown if shown else (None, NO_CERTIFICATE)
-        if cert_filter and state != cert_filter:
+        progress, certs = found[trainee.id]
+        cert, state = certification.shown_certificate(certs, now, settings.renewal_window_days)
+        status = state.value if state is not None else NO_CERTIFICATE
+        if cert_filter and status != cert_filter:
             continue
-        rows.append(TraineeRow(trainee, _module_states(modules, attempts[trainee.id], cutoff), cert, state))
-    return modules, rows
+        rows.append(TraineeRow(trainee, progress, cert, status))
+    return ordered_modules(session), rows
 
 
 @dataclass(frozen=True)
@@ -174,15 +100,15 @@ class CertificateEntry:
 @dataclass(frozen=True)
 class TraineeDetail:
     trainee: User
-    modules: list[ModuleState]
+    progress: Progress
     attempts: list[QuizAttempt]  # newest first
     certificates: list[CertificateEntry]  # newest first
-    progress: certification.Progress
 
 
 def trainee_detail(session: Session, viewer: User, user_id: int, now: datetime) -> TraineeDetail:
     trainee = get_trainee(session, viewer, user_id)
     settings = programme_service.get(session)
+    progress, certs = progress_of_many(session, [trainee], now, settings=settings)[trainee.id]
     attempts = list(
         session.scalars(
             select(QuizAttempt)
@@ -191,25 +117,11 @@ def trainee_detail(session: Session, viewer: User, user_id: int, now: datetime) 
             .order_by(QuizAttempt.started_at.desc())
         )
     )
-    _finalise_overdue(session, attempts, now)
-    modules = list(session.scalars(select(Module).order_by(Module.order, Module.title)))
-    cutoff = certification.add_months(now, -settings.validity_months)
-    certs = list(
-        session.scalars(  # who revoked each is shown too: loaded here, not once per row
-            select(Certificate)
-            .where(Certificate.user_id == trainee.id)
-            .options(selectinload(Certificate.revoked_by))
-            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-        )
-    )
+    session.scalars(  # who revoked each is shown too: loaded here, not once per row
+        select(Certificate).where(Certificate.user_id == trainee.id).options(selectinload(Certificate.revoked_by))
+    ).all()
     evidence = certificate_pages.evidence_of(session, certs)
     entries = [
         CertificateEntry(c, certification.status(c, now, settings.renewal_window_days), evidence[c.id]) for c in certs
     ]
-    return TraineeDetail(
-        trainee,
-        _module_states(modules, attempts, cutoff),
-        attempts,
-        entries,
-        certification.progress(session, trainee, now, settings=settings, certs=certs),
-    )
+    return TraineeDetail(trainee, progress, attempts, entries)

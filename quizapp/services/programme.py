@@ -1,20 +1,19 @@
-"""Programme settings: name, validity and renewal window (Setting rows over config defaults)."""
+"""Programme settings: name, validity and renewal window (Setting rows over the configured defaults).
+
+This module stores settings only; `certification.update_programme` reacts to a change of the rules."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
-from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quizapp.db import utcnow
-from quizapp.models import Module, Setting, User
-from quizapp.services import ServiceError
+from quizapp.models import Setting, User
+from quizapp.services import ServiceError, settings_of
 from quizapp.services.audit import record
+from quizapp.services.modules import ordered_modules
 
 MAX_VALIDITY_MONTHS = 120
 MAX_WINDOW_DAYS = 365
@@ -28,47 +27,30 @@ class Programme:
     renewal_window_days: int
 
 
-# setting key -> (Programme field, config default, parser)
-KEYS: dict[str, tuple[str, str, type]] = {
-    "programme_name": ("name", "PROGRAMME_NAME", str),
-    "validity_months": ("validity_months", "CERT_VALIDITY_MONTHS", int),
-    "renewal_window_days": ("renewal_window_days", "CERT_RENEWAL_WINDOW_DAYS", int),
+# setting key -> (Programme field, parser)
+KEYS: dict[str, tuple[str, type]] = {
+    "programme_name": ("name", str),
+    "validity_months": ("validity_months", int),
+    "renewal_window_days": ("renewal_window_days", int),
 }
 
 
-def _defaults() -> Mapping[str, Any]:
-    if has_app_context():
-        return current_app.config
-    from quizapp.config import Defaults
-
-    return vars(Defaults)
-
-
-def defaults() -> Programme:
+def defaults(session: Session) -> Programme:
     """The programme as the configuration sets it, before any admin edits."""
-    config = _defaults()
-    return Programme(**{field: parse(config[conf]) for field, conf, parse in KEYS.values()})
+    config = settings_of(session)
+    return Programme(config.programme_name, config.cert_validity_months, config.cert_renewal_window_days)
 
 
 def get(session: Session) -> Programme:
     """The programme as configured: stored settings win over the config defaults."""
-    values = vars(defaults()).copy()
+    values = vars(defaults(session)).copy()
     for row in session.scalars(select(Setting).where(Setting.key.in_(KEYS))):
-        field, _conf, parse = KEYS[row.key]
+        field, parse = KEYS[row.key]
         try:
             values[field] = parse(row.value)
         except ValueError:  # a hand-edited row; keep the default rather than fail every page
             continue
     return Programme(**values)
-
-
-def required_modules(session: Session) -> list[Module]:
-    """The modules a certificate needs (the modules' own flag is the only list)."""
-    return list(
-        session.scalars(
-            select(Module).where(Module.required_for_certification.is_(True)).order_by(Module.order, Module.title)
-        )
-    )
 
 
 def validate(name: str, validity_months: int, renewal_window_days: int) -> list[str]:
@@ -89,6 +71,14 @@ def validate(name: str, validity_months: int, renewal_window_days: int) -> list[
     return problems
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What `update` changed, and whether who qualifies for a certificate may have changed with it."""
+
+    lines: list[str]
+    rules_changed: bool
+
+
 def update(
     session: Session,
     *,
@@ -97,19 +87,15 @@ def update(
     renewal_window_days: int,
     required_module_ids: Iterable[int],
     actor: User | None,
-    now: datetime | None = None,
-) -> list[str]:
-    """Store the settings and the modules' required flags; audit each change; return what changed.
-
-    A change to who qualifies (the required modules, the validity, the window) issues, in the same
-    transaction, the certificates trainees have now earned: nobody waits for another pass."""
+) -> Changes:
+    """Store the settings and the modules' required flags; audit each change."""
     problems = validate(name, validity_months, renewal_window_days)
     if problems:
         raise ServiceError(" ".join(problems))
     old = get(session)
     new = Programme(name.strip(), validity_months, renewal_window_days)
-    changes: list[str] = []
-    for key, (field, _conf, _parse) in KEYS.items():
+    lines: list[str] = []
+    for key, (field, _parse) in KEYS.items():
         before, after = getattr(old, field), getattr(new, field)
         if before == after:
             continue
@@ -118,23 +104,17 @@ def update(
             session.add(Setting(key=key, value=str(after)))
         else:
             row.value = str(after)
-        changes.append(f"{key}: {before} → {after}")
+        lines.append(f"{key}: {before} → {after}")
         record(session, actor, "programme.updated", "setting", key, f"{key}: {before} → {after}", old=before, new=after)
     rules_changed = (old.validity_months, old.renewal_window_days) != (new.validity_months, new.renewal_window_days)
     wanted = set(required_module_ids)
-    for module in session.scalars(select(Module).order_by(Module.order, Module.title)):
+    for module in ordered_modules(session):
         required = module.id in wanted
         if module.required_for_certification != required:
             module.required_for_certification = required
             rules_changed = True
             text = f"{module.slug}: {'required' if required else 'not required'} for certification"
-            changes.append(text)
+            lines.append(text)
             record(session, actor, "module.required_changed", "module", module.id, text, required=required)
     session.flush()
-    if rules_changed:
-        from quizapp.services import certification  # it imports this module: a top-level import is circular
-
-        issued = certification.issue_where_qualified(session, now or utcnow())
-        if issued:
-            changes.append(f"{len(issued)} certificate(s) issued to trainees who now qualify")
-    return changes
+    return Changes(lines, rules_changed)

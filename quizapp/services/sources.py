@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from flask import current_app
 
 
 @lru_cache(maxsize=4)
@@ -20,10 +19,10 @@ def _sources(path: str) -> dict[str, dict[str, Any]]:
     return sources if isinstance(sources, dict) else {}
 
 
-def source_label(source_id: str) -> dict[str, str]:
-    """Title, link and tier for a source id; the bare id when it is not listed."""
-    path = str(Path(current_app.config["QUESTION_BANKS_DIR"]) / "sources.yaml")
-    entry = _sources(path).get(source_id) or {}
+def source_label(sources_path: str, source_id: str) -> dict[str, str]:
+    """Title, link and tier for a source id (from the sources list at `sources_path`); the bare id when
+    it is not listed."""
+    entry = _sources(sources_path).get(source_id) or {}
     return {
         "id": source_id,
         "title": str(entry.get("title") or source_id),

@@ -5,22 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from quizapp.models import Role, Team, User
-from quizapp.services import ServiceError
+from quizapp.services import ServiceError, settings_of
 from quizapp.services.audit import record
 
 MIN_PASSWORD = 8
 
 
-def hash_password(password: str) -> str:
+def hash_password(session: Session, password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise ServiceError(f"Passwords need at least {MIN_PASSWORD} characters.")
-    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+    return generate_password_hash(password, method=settings_of(session).password_hash_method)
 
 
 def normalise_email(email: str) -> str:
@@ -60,21 +59,28 @@ def create_user(
     active: bool = True,
     actor: User | None = None,
 ) -> User:
-    email = check_email(email)
-    if not name or not name.strip() or len(name.strip()) > 120:
-        raise ServiceError("A user needs a name of 1 to 120 characters.")
-    if find_by_email(session, email) is not None:
-        raise ServiceError(f"A user with email {email} already exists.")
-    try:
-        role = Role(role)
-    except ValueError:
-        raise ServiceError(f"Unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}.") from None
-    user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password), active=active)
+    email, name, role = _checked(session, None, email, name, role)
+    user = User(email=email, name=name, role=role, password_hash=hash_password(session, password), active=active)
     user.teams = list(teams)
     session.add(user)
     session.flush()
     record(session, actor, "user.created", "user", user.id, f"Created {email} as {role.value}", role=role.value)
     return user
+
+
+def _checked(session: Session, user: User | None, email: str, name: str, role: Role | str) -> tuple[str, str, Role]:
+    """The rules every account meets, on create and on edit: a valid unique email, a name, a known role."""
+    email = check_email(email)
+    name = (name or "").strip()
+    if not name or len(name) > 120 or any(ord(c) < 32 for c in name):
+        raise ServiceError("A user needs a name of 1 to 120 characters on one line.")
+    other = find_by_email(session, email)
+    if other is not None and (user is None or other.id != user.id):
+        raise ServiceError(f"A user with email {email} already exists.")
+    try:
+        return email, name, Role(role)
+    except ValueError:
+        raise ServiceError(f"Unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}.") from None
 
 
 def update_user(
@@ -89,10 +95,7 @@ def update_user(
     managed_teams: Iterable[Team],
     actor: User | None,
 ) -> User:
-    email = normalise_email(email)
-    other = find_by_email(session, email)
-    if other is not None and other.id != user.id:
-        raise ServiceError(f"A user with email {email} already exists.")
+    email, name, role = _checked(session, user, email, name, role)
     if actor is not None and actor.id == user.id and (role != Role.ADMIN or not active):
         raise ServiceError("You cannot remove your own admin role or deactivate yourself.")
     if user.role != role:
@@ -115,7 +118,7 @@ def update_user(
             user.id,
             f"{user.email} {'activated' if active else 'deactivated'}",
         )
-    user.email, user.name, user.role, user.active = email, name.strip(), role, active
+    user.email, user.name, user.role, user.active = email, name, role, active
     user.teams = list(teams)
     user.managed_teams = list(managed_teams) if role in (Role.MANAGER, Role.ADMIN) else []
     session.flush()
@@ -123,9 +126,27 @@ def update_user(
 
 
 def set_password(session: Session, user: User, password: str, actor: User | None) -> None:
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(session, password)
     record(session, actor, "user.password_set", "user", user.id, f"New password set for {user.email}")
     session.flush()
+
+
+def teams_by_id(session: Session, ids: Iterable[int]) -> list[Team]:
+    """The teams with these ids, each once (a form may repeat an id); ServiceError if one is gone."""
+    wanted = list(dict.fromkeys(ids))
+    found = {t.id: t for t in session.scalars(select(Team).where(Team.id.in_(wanted)))} if wanted else {}
+    if len(found) != len(wanted):
+        raise ServiceError("A team in the list no longer exists; reload the page.")
+    return [found[i] for i in wanted]
+
+
+def users_by_id(session: Session, ids: Iterable[int]) -> list[User]:
+    """The users with these ids, each once (a form may repeat an id); ServiceError if one is gone."""
+    wanted = list(dict.fromkeys(ids))
+    found = {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))} if wanted else {}
+    if len(found) != len(wanted):
+        raise ServiceError("A user in the list no longer exists; reload the page.")
+    return [found[i] for i in wanted]
 
 
 def list_users(session: Session, role: Role | None = None) -> list[User]:

@@ -6,16 +6,16 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from quizapp.views import admin, auth, certificates, manager, trainee, verify
+    from quizapp.views import admin, auth, certificates, instructor, manager, trainee, verify
 
-    for module in (auth, trainee, certificates, manager, admin, verify):
+    for module in (auth, trainee, certificates, instructor, manager, admin, verify):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["nav_links"] = nav_links
 
 
 NAV = {
     "trainee": [("trainee.home", "Home"), ("trainee.history", "History"), ("certificates.show", "Certificate")],
-    "instructor": [("trainee.home", "Home")],
+    "instructor": [("instructor.home", "Modules")],
     "manager": [("trainee.home", "Home"), ("manager.overview", "My teams")],
     "admin": [
         ("admin.users", "Users"),

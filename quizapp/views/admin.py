@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from quizapp.db import get_session, utcnow
 from quizapp.forms import AuditFilterForm, NewTeamForm, NewUserForm, PasswordForm, ProgrammeForm, TeamForm, UserForm
-from quizapp.models import Module, Role, Team, User
+from quizapp.models import Role, Team, User
 from quizapp.security import role_required
-from quizapp.services import ServiceError, audit_log
+from quizapp.services import ServiceError, audit_log, certification
 from quizapp.services import programme as programme_service
 from quizapp.services import users as users_service
+from quizapp.services.modules import ordered_modules
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_FILTERS = ("action", "actor", "date_from", "date_to")  # what the audit log's pager links carry
@@ -51,7 +51,7 @@ def user_new():
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 def user_edit(user_id: int):
     user = _get_or_404(User, user_id)
-    form = UserForm(obj=user)
+    form = UserForm(obj=None if request.method == "POST" else user)  # a POST says everything itself
     form.teams.choices = form.managed_teams.choices = _team_choices()
     if not form.is_submitted():
         form.role.data = user.role.value
@@ -66,7 +66,7 @@ def _user_form(form: UserForm, user: User | None):
     is_new = user is None
     if form.validate_on_submit():
         try:
-            if is_new:
+            if user is None:
                 user = users_service.create_user(
                     session,
                     email=form.email.data,
@@ -83,16 +83,15 @@ def _user_form(form: UserForm, user: User | None):
                 name=form.name.data,
                 role=Role(form.role.data),
                 active=form.active.data,
-                teams=[session.get(Team, i) for i in form.teams.data or []],
-                managed_teams=[session.get(Team, i) for i in form.managed_teams.data or []],
+                teams=users_service.teams_by_id(session, form.teams.data or []),
+                managed_teams=users_service.teams_by_id(session, form.managed_teams.data or []),
                 actor=current_user,
             )
         except ServiceError as err:
             session.rollback()
             form.email.errors.append(str(err))
         else:
-            session.commit()
-            flash(f"Saved {user.email}.", "success")
+            flash(f"Saved {form.email.data}.", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None if is_new else user), (
         400 if form.errors else 200
@@ -106,7 +105,6 @@ def user_password(user_id: int):
     form = PasswordForm()
     if form.validate_on_submit():
         users_service.set_password(session, user, form.password.data, actor=current_user)
-        session.commit()
         flash(f"New password set for {user.email}.", "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/password.html", form=form, user=user), 400 if form.errors else 200
@@ -123,7 +121,6 @@ def teams():
             session.rollback()
             form.name.errors.append(str(err))
         else:
-            session.commit()
             flash(f"Created team {team.name}.", "success")
             return redirect(url_for("admin.team_edit", team_id=team.id))
     status = 400 if form.errors else 200
@@ -148,15 +145,14 @@ def team_edit(team_id: int):
                 session,
                 team,
                 name=form.name.data,
-                managers=[session.get(User, i) for i in form.managers.data or []],
-                members=[session.get(User, i) for i in form.members.data or []],
+                managers=users_service.users_by_id(session, form.managers.data or []),
+                members=users_service.users_by_id(session, form.members.data or []),
                 actor=current_user,
             )
         except ServiceError as err:
             session.rollback()
             form.name.errors.append(str(err))
         else:
-            session.commit()
             flash(f"Saved team {team.name}.", "success")
             return redirect(url_for("admin.teams"))
     return render_template("admin/team_form.html", form=form, team=team), 400 if form.errors else 200
@@ -165,7 +161,7 @@ def team_edit(team_id: int):
 @bp.route("/programme", methods=["GET", "POST"])
 def programme():
     session = get_session()
-    modules = list(session.scalars(select(Module).order_by(Module.order, Module.title)))
+    modules = ordered_modules(session)
     form = ProgrammeForm()
     form.required_modules.choices = [SelectChoice(m.id, f"{m.order}. {m.title}") for m in modules]
     if not form.is_submitted():
@@ -176,7 +172,7 @@ def programme():
         form.required_modules.data = [m.id for m in modules if m.required_for_certification]
     if form.validate_on_submit():
         try:
-            changes = programme_service.update(
+            changes = certification.update_programme(
                 session,
                 name=form.name.data,
                 validity_months=form.validity_months.data,
@@ -189,7 +185,6 @@ def programme():
             session.rollback()
             form.renewal_window_days.errors.append(str(err))
         else:
-            session.commit()
             flash(f"Saved: {'; '.join(changes)}." if changes else "Nothing changed.", "success")
             return redirect(url_for("admin.programme"))
     return render_template("admin/programme.html", form=form), 400 if form.errors else 200

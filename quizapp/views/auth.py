@@ -32,7 +32,7 @@ def login():
             flash(f"Welcome, {user.name}.", "success")
             return redirect(next_url or url_for("trainee.home"))
         return render_template("auth/login.html", form=form), 401
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/logout", methods=["POST"])

@@ -69,9 +69,3 @@ def pdf():
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-@bp.app_template_filter("day")
-def format_day(value) -> str:
-    """A UTC date as shown on certificates (15 Jan 2026)."""
-    return value.strftime("%d %b %Y") if value else "—"

@@ -1,11 +1,13 @@
-"""Friendly error pages; a lost database shows 503, never a traceback."""
+"""Friendly error pages; a lost database shows 503 to everyone, never a traceback or a bare page."""
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, Response, g, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from quizapp.db import rollback_quietly
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Go back, reload the page and try again."),
@@ -20,47 +22,65 @@ MESSAGES = {
 }
 
 
-def render_error(code: int, detail: str | None = None):
+def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
     title, message = MESSAGES.get(code, ("Error", "Something went wrong."))
     return render_template("errors/error.html", code=code, title=title, message=detail or message), code
 
 
-def _rollback() -> None:
-    from flask import g
-
+def _undo() -> None:
     session = g.get("db_session")
     if session is not None:
-        try:
-            session.rollback()
-        except Exception:
-            pass
+        rollback_quietly(session)
+
+
+def _database_unavailable(err: DBAPIError) -> bool:
+    return isinstance(err, OperationalError) or bool(err.connection_invalidated)
+
+
+def _without_database() -> None:
+    """The page is rendered without asking the database again: if the user was not loaded yet,
+    show the page as to a visitor (the navigation needs the user, the user needs the database)."""
+    if "_login_user" not in g:
+        from quizapp.extensions import login_manager
+
+        g._login_user = login_manager.anonymous_user()
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(err: CSRFError):
+    def csrf_error(err: CSRFError) -> tuple[str, int]:
         return render_error(400, "The form expired or was sent from elsewhere. Reload the page and try again.")
 
     @app.errorhandler(HTTPException)
-    def http_error(err: HTTPException):
+    def http_error(err: HTTPException) -> HTTPException | tuple[str, int]:
         if err.code is None or err.code < 400:
             return err
         if err.code >= 500:
-            _rollback()
+            _undo()
         return render_error(err.code)
 
-    @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
-    def database_error(err: DBAPIError):
-        _rollback()
-        if isinstance(err, OperationalError) or err.connection_invalidated:
-            app.logger.error("database unavailable: %s", err)
-            return render_error(ServiceUnavailable.code)
-        app.logger.exception("database error")
-        return render_error(InternalServerError.code)
+    def database_error(err: DBAPIError) -> tuple[str, int]:
+        """Raised in a view. (Raised by the commit after the view, it arrives as a 500, below.)"""
+        return _database_error(err)
 
-    @app.errorhandler(Exception)
-    def unexpected(err: Exception):
-        _rollback()
-        app.logger.exception("unhandled error")
+    @app.errorhandler(InternalServerError)
+    def internal_error(err: InternalServerError) -> tuple[str, int] | Response:
+        """Every unhandled exception arrives here wrapped; in debug mode and in tests Flask re-raises
+        it before this runs, so tracebacks stay visible."""
+        original = err.original_exception
+        if isinstance(original, DBAPIError):
+            return _database_error(original)
+        _undo()
+        if original is not None:
+            app.logger.error("unhandled error", exc_info=original)
         return render_error(500)
+
+    def _database_error(err: DBAPIError) -> tuple[str, int]:
+        _undo()
+        if _database_unavailable(err):
+            app.logger.error("database unavailable: %s", err)
+            _without_database()
+            return render_error(ServiceUnavailable.code)
+        app.logger.error("database error", exc_info=err)
+        return render_error(InternalServerError.code)

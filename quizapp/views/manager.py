@@ -9,18 +9,12 @@ from wtforms import SelectChoice
 from quizapp.db import get_session, utcnow
 from quizapp.forms import ReasonForm, TeamOverviewForm
 from quizapp.models import Role
+from quizapp.presentation import status_label
 from quizapp.security import role_required
 from quizapp.services import NotFound, ServiceError, certification, oversight
+from quizapp.services.certificate_codes import format_code
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
-
-CERT_FILTER_LABELS = {
-    "valid": "Valid",
-    "expiring": "Expiring soon",
-    "expired": "Expired",
-    "revoked": "Revoked",
-    "none": "No certificate",
-}
 
 
 @bp.before_request
@@ -36,7 +30,7 @@ def overview():
     teams = oversight.teams_in_scope(session, current_user)
     form.team.choices = [SelectChoice("", "All my teams")] + [SelectChoice(str(t.id), t.name) for t in teams]
     form.certificate.choices = [SelectChoice("", "Any")] + [
-        SelectChoice(v, CERT_FILTER_LABELS[v]) for v in oversight.CERT_FILTERS
+        SelectChoice(v, status_label(v)) for v in oversight.CERT_FILTERS
     ]
     if request.args and not form.validate():
         modules, rows = [], []
@@ -49,7 +43,6 @@ def overview():
             team_id=int(form.team.data) if form.team.data else None,
             cert_filter=form.certificate.data or None,
         )
-        session.commit()  # overdue attempts found on the way were graded
         status = 200
     return render_template(
         "manager/overview.html",
@@ -57,7 +50,6 @@ def overview():
         modules=modules,
         rows=rows,
         teams=teams,
-        labels=certification.STATUS_LABELS,
     ), status
 
 
@@ -71,15 +63,13 @@ def _render_trainee(user_id: int, forms: dict[int, ReasonForm] | None = None, st
         detail = oversight.trainee_detail(session, current_user, user_id, utcnow())
     except NotFound:
         abort(404)
-    session.commit()  # overdue attempts found on the way were graded
     all_forms = _reason_forms(detail)
     all_forms.update(forms or {})
     return render_template(
         "manager/trainee.html",
         detail=detail,
         forms=all_forms,
-        labels=certification.STATUS_LABELS,
-        format_code=certification.format_code,
+        format_code=format_code,
     ), status
 
 
@@ -104,9 +94,8 @@ def _change(cert_id: int, action: str):
             session.rollback()
             form.reason.errors = [*form.reason.errors, str(err)]
         else:
-            session.commit()
             verb = "revoked" if action == "revoke" else "restored"
-            flash(f"Certificate {certification.format_code(cert.code)} {verb}.", "success")
+            flash(f"Certificate {format_code(cert.code)} {verb}.", "success")
             return redirect(url_for("manager.trainee", user_id=user_id))
     return _render_trainee(user_id, {cert_id: form}, 400)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,14 +16,14 @@ from quizapp.markdown import render_markdown
 from quizapp.models import Module, Role
 from quizapp.question_types import get_type
 from quizapp.security import role_required
-from quizapp.services import Forbidden, NotFound, attempt_overview, certificate_pages, certification
+from quizapp.services import Forbidden, NotFound, attempt_overview, certificate_pages
 from quizapp.services import attempts as attempts_service
 from quizapp.services.attempts import AttemptClosed, QuizUnavailable
 from quizapp.services.sources import source_label
 
 bp = Blueprint("trainee", __name__)
 
-ROLE_HOME = {Role.ADMIN: "admin.users", Role.MANAGER: "manager.overview"}
+ROLE_HOME = {Role.ADMIN: "admin.users", Role.MANAGER: "manager.overview", Role.INSTRUCTOR: "instructor.home"}
 
 
 def _module_or_404(slug: str) -> Module:
@@ -46,25 +47,13 @@ def home():
         return redirect(url_for(ROLE_HOME[current_user.role]))
     session = get_session()
     now = utcnow()
-    if current_user.role != Role.TRAINEE:
-        modules = session.scalars(select(Module).order_by(Module.order, Module.title)).all()
-        problems = (
-            {m.id: attempts_service.draw_problem(m, attempts_service.usable_tags(session, m)) for m in modules}
-            if current_user.role in (Role.INSTRUCTOR, Role.ADMIN)
-            else {}
-        )
-        return render_template("trainee/preview_home.html", modules=modules, problems=problems)
-    statuses = attempt_overview.module_statuses(session, current_user, now)
-    progress = certification.progress(session, current_user, now)  # only passes that still count
-    banner = certificate_pages.banner(session, current_user, now)
-    session.commit()  # overdue attempts found on the way were graded
+    progress, cards = attempt_overview.home_cards(session, current_user, now)
     return render_template(
         "trainee/home.html",
-        statuses=statuses,
+        progress=progress,
+        cards=cards,
         now=now,
-        required_total=progress.total,
-        required_passed=progress.passed,
-        banner=banner,
+        banner=certificate_pages.banner(session, current_user, now),
     )
 
 
@@ -76,8 +65,7 @@ def module(slug: str):
     now = utcnow()
     avail = problem = None
     if current_user.role == Role.TRAINEE:
-        if attempts_service.finalise_overdue_of(session, current_user, module, now):
-            session.commit()
+        attempts_service.finalise_overdue_of(session, current_user, module, now)
         avail = attempts_service.availability(session, current_user, module, now)
         problem = attempts_service.draw_problem(module, attempts_service.usable_tags(session, module))
     return render_template(
@@ -99,12 +87,10 @@ def start(slug: str):
         abort(400)
     expired = attempts_service.finalise_overdue_of(session, current_user, module, utcnow())
     if expired is not None:  # "Resume" on an attempt whose time ran out: show its result, start nothing
-        session.commit()
         flash("Time ran out on that attempt; it was graded on the answers saved in time.", "info")
         return redirect(url_for("trainee.result", attempt_id=expired.id))
     try:
         attempt = attempts_service.start_attempt(session, current_user, module, utcnow())
-        session.commit()
     except IntegrityError:  # a simultaneous Start won: resume its attempt
         session.rollback()
         attempt = attempts_service.start_attempt(session, current_user, module, utcnow())
@@ -137,7 +123,6 @@ def question(attempt_id: int, n: int):
     session = get_session()
     attempt = _attempt_or_404(attempt_id)
     if not attempt.is_open:
-        session.commit()
         flash("This attempt is finished; here is your result.", "info")
         return redirect(url_for("trainee.result", attempt_id=attempt.id))
     if not 1 <= n <= len(attempt.responses):
@@ -148,9 +133,7 @@ def question(attempt_id: int, n: int):
             abort(400)
         try:
             parsed = attempts_service.save_answer(session, attempt, n, request.form, utcnow())
-            session.commit()
         except AttemptClosed as err:
-            session.commit()
             flash(str(err), "warning")
             return redirect(url_for("trainee.result", attempt_id=attempt.id))
         if parsed.error is None:
@@ -196,9 +179,7 @@ def autosave(attempt_id: int):
         return jsonify(saved=False, error="Unknown question."), 400
     try:
         parsed = attempts_service.save_answer(session, attempt, int(position), request.form, utcnow())
-        session.commit()
     except AttemptClosed as err:
-        session.commit()
         return jsonify(
             saved=False, closed=True, error=str(err), result=url_for("trainee.result", attempt_id=attempt.id)
         ), 409
@@ -219,10 +200,8 @@ def submit(attempt_id: int):
         if not form.validate_on_submit():
             abort(400)
         attempts_service.submit_attempt(session, attempt, utcnow())
-        session.commit()
         return redirect(url_for("trainee.result", attempt_id=attempt.id))
     if not attempt.is_open:
-        session.commit()
         return redirect(url_for("trainee.result", attempt_id=attempt.id))
     unanswered = [r.position for r in attempt.responses if not r.answered]
     return render_template(
@@ -237,12 +216,11 @@ def submit(attempt_id: int):
 @bp.route("/attempts/<int:attempt_id>/result")
 @role_required(Role.TRAINEE)
 def result(attempt_id: int):
-    session = get_session()
     attempt = _attempt_or_404(attempt_id)
-    session.commit()
     if attempt.is_open:
         return redirect(url_for("trainee.question", attempt_id=attempt.id, n=1))
     reviews = []
+    sources_path = str(Path(current_app.config["QUESTION_BANKS_DIR"]) / "sources.yaml")
     if attempt.review.value == "full":
         for r in attempt.responses:
             qtype = get_type(r.version.type)
@@ -252,7 +230,7 @@ def result(attempt_id: int):
                     "version": r.version,
                     "qtype": qtype,
                     "rv": qtype.review(r.version.spec, r.shuffle, r.answer),
-                    "source": source_label(r.version.source),
+                    "source": source_label(sources_path, r.version.source),
                 }
             )
     return render_template(
@@ -268,20 +246,4 @@ def result(attempt_id: int):
 def history():
     session = get_session()
     attempts = attempt_overview.history(session, current_user, utcnow())
-    session.commit()
     return render_template("trainee/history.html", attempts=attempts)
-
-
-@bp.app_template_filter("points")
-def format_points(value) -> str:
-    """Points as people read them: 1, 0.5, 0.33."""
-    if value is None:
-        return "—"
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text or "0"
-
-
-@bp.app_template_filter("when")
-def format_when(value) -> str:
-    """A UTC datetime as shown to people."""
-    return value.strftime("%d %b %Y, %H:%M UTC") if value else "—"

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from quizapp.db import get_session, utcnow
 from quizapp.extensions import limiter
 from quizapp.forms import VerifyForm
-from quizapp.services import certification
+from quizapp.services import certificate_codes, certification, programme
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 
@@ -20,9 +20,9 @@ _limit = limiter.shared_limit(lambda: current_app.config["VERIFY_RATE_LIMIT"], s
 def form():
     form = VerifyForm(formdata=request.args if "code" in request.args else None)
     if "code" in request.args and form.validate():
-        code = certification.normalise_code(form.code.data)
+        code = certificate_codes.normalise_code(form.code.data)
         if code is not None:
-            return redirect(url_for("verify.show", code=certification.format_code(code)))
+            return redirect(url_for("verify.show", code=certificate_codes.format_code(code)))
         form.code.errors.append(
             "That is not a certificate code: codes have 13 letters and digits, e.g. 7K3Q-9XPM-2D4T-V."
         )
@@ -32,22 +32,21 @@ def form():
 @bp.route("/<path:code>")
 @_limit
 def show(code: str):
-    canonical = certification.normalise_code(code)
+    canonical = certificate_codes.normalise_code(code)
     if canonical is None:
         return render_template("verify/not_found.html", malformed=True, form=VerifyForm()), 404
     session = get_session()
-    cert = certification.find_by_code(session, canonical)
+    cert = certificate_codes.find_by_code(session, canonical)
     if cert is None:
         return render_template("verify/not_found.html", malformed=False, form=VerifyForm()), 404
     now = utcnow()
     return render_template(
         "verify/show.html",
-        code=certification.format_code(cert.code),
+        code=certificate_codes.format_code(cert.code),
         holder=cert.user.name,
         programme=cert.programme,
         issued_at=cert.issued_at,
         expires_at=cert.expires_at,
-        status=certification.status(cert, now),
-        labels=certification.STATUS_LABELS,
+        status=certification.status(cert, now, programme.get(session).renewal_window_days),
         now=now,
     )

@@ -1,0 +1,83 @@
+"""How values read on pages: the date, time and points filters, and the one mapping from a status to
+its words and badge colour that every template, the PDF and exports use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from flask import Flask
+
+from quizapp.services.certification import CertStatus
+from quizapp.services.progress import ModuleProgress, ModuleState, Why
+
+NO_CERTIFICATE = "none"
+
+# status -> (words, Bootstrap colour of its badge)
+BADGES: dict[str, tuple[str, str]] = {
+    CertStatus.VALID: ("Valid", "success"),
+    CertStatus.EXPIRING: ("Valid, expiring soon", "warning"),
+    CertStatus.EXPIRED: ("Expired", "secondary"),
+    CertStatus.REVOKED: ("Revoked", "danger"),
+    CertStatus.SUPERSEDED: ("Superseded by a newer certificate", "light"),
+    NO_CERTIFICATE: ("No certificate", "light"),
+    ModuleState.NOT_STARTED: ("Not started", "light"),
+    ModuleState.IN_PROGRESS: ("In progress", "info"),
+    ModuleState.NOT_PASSED: ("Not passed", "warning"),
+    ModuleState.PASSED: ("Passed", "success"),
+    ModuleState.LAPSED: ("Pass lapsed", "secondary"),
+}
+WHY: dict[Why, str] = {
+    Why.SCORE: "score below the pass mark",
+    Why.CRITICAL: "safety-critical question missed",
+    Why.TOO_OLD: "older than the validity period; pass again",
+    Why.RENEWAL: "recertification open; pass again",
+    Why.REVOKED: "certificate revoked; pass again",
+}
+
+
+def status_label(status: str | StrEnum | None) -> str:
+    return BADGES.get(str(status or NO_CERTIFICATE), (str(status), "secondary"))[0]
+
+
+def status_class(status: str | StrEnum | None) -> str:
+    return BADGES.get(str(status or NO_CERTIFICATE), (str(status), "secondary"))[1]
+
+
+def why_label(why: Why | None) -> str:
+    return WHY[why] if why is not None else ""
+
+
+def module_state_text(item: ModuleProgress) -> str:
+    """The state in words with its reason: "Not passed — safety-critical question missed"."""
+    label = status_label(item.state)
+    return f"{label} — {why_label(item.why)}" if item.why is not None else label
+
+
+def format_points(value: Decimal | float | int | None) -> str:
+    """Points and scores as people read them: 1, 0.5, 0.33, 85, 87.5 (no trailing .0)."""
+    if value is None:
+        return "—"
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def format_when(value: datetime | None) -> str:
+    """A UTC datetime as shown to people."""
+    return value.strftime("%d %b %Y, %H:%M UTC") if value else "—"
+
+
+def format_day(value: datetime | None) -> str:
+    """A date as shown on certificates (15 Jan 2026)."""
+    return value.strftime("%d %b %Y") if value else "—"
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(format_points, "points")
+    app.add_template_filter(format_when, "when")
+    app.add_template_filter(format_day, "day")
+    app.add_template_global(status_label)
+    app.add_template_global(status_class)
+    app.add_template_global(why_label)
+    app.add_template_global(module_state_text)

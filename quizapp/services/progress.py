@@ -1,0 +1,222 @@
+"""The one progress rule: where a trainee stands in each module and toward the certificate.
+
+Every page, export and command that shows a module's state reads it from here, in one vocabulary:
+not started, in progress, not passed (why: the score, or a safety-critical question missed), passed,
+pass lapsed (why: older than the validity period, the renewal window is open, or the certificate was
+revoked). Built from rows a page already loaded, so a list of many trainees costs a fixed number of
+queries (`progress_of_many`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quizapp.models import Certificate, Module, QuestionVersion, QuizAttempt, Response, User
+from quizapp.services import certification
+from quizapp.services import programme as programme_service
+from quizapp.services.attempts import finalise_if_overdue
+from quizapp.services.certification import SinceReason, best_pass, counting_from, counts
+from quizapp.services.modules import ordered_modules
+from quizapp.services.programme import Programme
+
+
+class ModuleState(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    NOT_PASSED = "not_passed"
+    PASSED = "passed"
+    LAPSED = "lapsed"  # passed once, but that pass no longer counts: a new pass is needed
+
+
+class Why(StrEnum):
+    """The reason behind NOT_PASSED and LAPSED."""
+
+    SCORE = "score"  # below the pass mark
+    CRITICAL = "critical"  # a safety-critical question missed
+    TOO_OLD = "too_old"  # the pass is older than the validity period
+    RENEWAL = "renewal"  # recertification: passes before the renewal window opened do not count
+    REVOKED = "revoked"  # the certificate was revoked: passes before that do not count
+
+
+@dataclass(frozen=True)
+class ModuleProgress:
+    module: Module
+    state: ModuleState
+    why: Why | None
+    best: QuizAttempt | None  # the best counting pass (PASSED), or the best earlier pass (LAPSED)
+    last: QuizAttempt | None  # the latest finished attempt
+    open_attempt: QuizAttempt | None  # an attempt being taken, whatever the state
+    attempts: tuple[QuizAttempt, ...]  # every attempt at the module, oldest first
+
+    @property
+    def attempts_used(self) -> int:
+        """Finished attempts."""
+        return sum(1 for a in self.attempts if a.finished_at is not None and not a.is_open)
+
+    @property
+    def required(self) -> bool:
+        return self.module.required_for_certification
+
+    @property
+    def passed(self) -> bool:
+        return self.state == ModuleState.PASSED
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Every module's state, and where that leaves the trainee toward the next certificate."""
+
+    modules: list[ModuleProgress]
+    since: datetime | None  # passes before this no longer count
+    since_reason: SinceReason | None
+
+    @property
+    def required(self) -> list[ModuleProgress]:
+        return [m for m in self.modules if m.required]
+
+    @property
+    def total(self) -> int:
+        return len(self.required)
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for m in self.required if m.passed)
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.passed == self.total
+
+
+def module_progress(
+    module: Module,
+    attempts: list[QuizAttempt],
+    now: datetime,
+    settings: Programme,
+    since: datetime | None,
+    since_reason: SinceReason | None,
+    critical_missed: set[int],
+) -> ModuleProgress:
+    """One module's state from the trainee's attempts at it (pure)."""
+    finished = [a for a in attempts if a.finished_at is not None and not a.is_open]
+    open_attempt = next((a for a in attempts if a.is_open), None)
+    passes = [a for a in finished if a.passed]
+    counting = [a for a in passes if counts(a, now, settings.validity_months, since)]
+    last = max(finished, key=lambda a: (a.finished_at, a.id), default=None)
+    why: Why | None = None
+    if counting:
+        state, best = ModuleState.PASSED, best_pass(counting)
+    elif open_attempt is not None:
+        state, best = ModuleState.IN_PROGRESS, best_pass(passes)
+    elif passes:
+        state, best = ModuleState.LAPSED, best_pass(passes)
+        if not any(counts(a, now, settings.validity_months, None) for a in passes):
+            why = Why.TOO_OLD
+        else:
+            why = Why.REVOKED if since_reason == SinceReason.REVOKED else Why.RENEWAL
+    elif last is not None:
+        state, best = ModuleState.NOT_PASSED, None
+        why = Why.CRITICAL if last.id in critical_missed else Why.SCORE
+    else:
+        state, best = ModuleState.NOT_STARTED, None
+    ordered = tuple(sorted(attempts, key=lambda a: (a.started_at, a.id)))
+    return ModuleProgress(module, state, why, best, last, open_attempt, ordered)
+
+
+def build(
+    modules: list[Module],
+    attempts: Iterable[QuizAttempt],
+    certs: list[Certificate],
+    now: datetime,
+    settings: Programme,
+    critical_missed: set[int],
+) -> Progress:
+    """A trainee's progress from their loaded attempts and certificates (newest first) (pure)."""
+    since, reason, blocked = counting_from(certs, now, settings.renewal_window_days)
+    if blocked:  # certified and not yet in the window: show what earned it
+        since, reason = None, None
+    by_module: dict[int, list[QuizAttempt]] = defaultdict(list)
+    for attempt in attempts:
+        by_module[attempt.module_id].append(attempt)
+    items = [module_progress(m, by_module[m.id], now, settings, since, reason, critical_missed) for m in modules]
+    return Progress(items, since, reason)
+
+
+def critical_misses(session: Session, attempt_ids: Iterable[int]) -> set[int]:
+    """Of these finished attempts, the ones that missed a safety-critical question (one query)."""
+    ids = list(attempt_ids)
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Response.attempt_id)
+            .join(QuestionVersion, Response.question_version_id == QuestionVersion.id)
+            .where(Response.attempt_id.in_(ids), QuestionVersion.critical.is_(True), Response.full_marks.is_(False))
+            .distinct()
+        )
+    )
+
+
+def _finalise_overdue(session: Session, attempts: Iterable[QuizAttempt], now: datetime) -> None:
+    for attempt in attempts:
+        if attempt.is_open:
+            finalise_if_overdue(session, attempt, now)
+
+
+def _failed_ids(attempts: Iterable[QuizAttempt]) -> list[int]:
+    return [a.id for a in attempts if a.finished_at is not None and not a.passed]
+
+
+def progress_of(session: Session, user: User, now: datetime, *, settings: Programme | None = None) -> Progress:
+    """The trainee's progress; see progress_of_many."""
+    return progress_of_many(session, [user], now, settings=settings)[user.id][0]
+
+
+def progress_of_many(
+    session: Session, users: list[User], now: datetime, *, settings: Programme | None = None
+) -> dict[int, tuple[Progress, list[Certificate]]]:
+    """Progress and certificates (newest first) of many trainees in a fixed number of queries.
+    Overdue attempts found on the way are graded, and a trainee who qualifies but holds no current
+    certificate (a missed issue) is issued one here, so every page that reads progress also repairs
+    it; the request's commit keeps both."""
+    settings = settings or programme_service.get(session)
+    ids = [u.id for u in users]
+    attempts: dict[int, list[QuizAttempt]] = defaultdict(list)
+    certs: dict[int, list[Certificate]] = defaultdict(list)
+    if ids:
+        found = list(session.scalars(select(QuizAttempt).where(QuizAttempt.user_id.in_(ids))))
+        _finalise_overdue(session, found, now)
+        for attempt in found:
+            attempts[attempt.user_id].append(attempt)
+        for cert in session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id.in_(ids))
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        ):
+            certs[cert.user_id].append(cert)
+    modules = ordered_modules(session)
+    missed = critical_misses(session, [i for a in attempts.values() for i in _failed_ids(a)])
+    result = {}
+    for user in users:
+        progress = build(modules, attempts[user.id], certs[user.id], now, settings, missed)
+        healed = _needs_certificate(progress, certs[user.id], now, settings) and certification.issue_if_qualified(
+            session, user, now, backdate=True
+        )
+        if healed:
+            certs[user.id] = certification.certificates_of(session, user, fresh=True)
+            progress = build(modules, attempts[user.id], certs[user.id], now, settings, missed)
+        result[user.id] = (progress, certs[user.id])
+    return result
+
+
+def _needs_certificate(progress: Progress, certs: list[Certificate], now: datetime, settings: Programme) -> bool:
+    """Qualified, yet no valid or expiring certificate: an issue was missed."""
+    if not progress.complete:
+        return False
+    window = settings.renewal_window_days
+    return not any(certification.status(c, now, window) in certification.CURRENT for c in certs)

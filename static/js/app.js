@@ -1,2 +1,0 @@
-// quizapp: progressive enhancement only; every page works without JavaScript.
-"use strict";
