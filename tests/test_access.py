@@ -152,6 +152,9 @@ ROUTES: list[Route] = [
     R("POST", "/manager/certificates/{far_cert_id}/restore", "manager.restore", **managers(404, 400, 400)),
     R("POST", "/manager/certificates/{own_cert_id}/revoke", "manager.revoke", **managers(404, 404, 404)),
     R("GET", "/manager/trainees/{manager_a_id}", "manager.trainee", **managers(404, 404, 404)),
+    # operations (issue 15): for load balancers, no login, the same answer for everyone
+    R("GET", "/healthz", "ops.healthz", anonymous=200, **everyone(200)),
+    R("GET", "/readyz", "ops.readyz", anonymous=200, **everyone(200)),
 ]
 UNCHECKED_ENDPOINTS = {"static", "bootstrap.static"}
 PLACEHOLDERS = sorted({name for r in ROUTES for name in re.findall(r"{(\w+)}", r.path)} - {"code", "slug"})
