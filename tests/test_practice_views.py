@@ -238,4 +238,6 @@ def test_retention_chart_and_most_missed(client, db, module, trainee):
     assert 'class="chart chart-bars"' in html and '<title id="retention-title">' in html
     percent = round(100 * right / reviews)
     assert f"<td>{reviews}</td><td>{right}</td><td>{percent}%</td>" in html
+    # the bar is drawn against 100 %, not against the largest week (160 px of plot height)
+    assert f'height="{160 * percent / 100:.1f}"' in html
     assert "missed 2 times" in html  # the ones missed in both sessions

@@ -66,6 +66,7 @@ def _retention_chart(weeks: list[practice_pages.RetentionWeek]):
         + "; ".join(f"week of {w.start:%d %b}: {w.percent}% of {w.reviews}" for w in shown),
         chart_id="retention",
         headings=("Week of", "Right (%)"),
+        top=100,
     )
 
 

@@ -156,3 +156,30 @@ def test_practice_only_item_and_the_managers_line(new_context, live_server, arti
     expect(line).to_contain_text(f"{utcnow():%b %Y}: 1")
     assert stem not in manager.content()
     manager.screenshot(path=artifacts / "practice-manager-desktop.png", full_page=True)
+
+
+def test_retention_chart_on_a_phone(new_context, live_server, artifacts):
+    """Two earlier sittings (all missed, then half right a week later) draw one retention bar."""
+    from quizapp.services import practice
+    from tests.practice_helpers import practice_form
+
+    email = live_server.new_trainee()
+    app = live_server.app
+    with app.app_context(), new_session(app) as session:
+        trainee = session.scalar(select(User).where(User.email == email))
+        for days_ago, half in ((9, False), (2, True)):
+            when = utcnow() - timedelta(days=days_ago)
+            ps = practice.start_session(session, trainee, when)
+            for item in ps.items:
+                right = half and item.position % 2 == 0
+                practice.answer(session, trainee, ps, item.position, practice_form(item, right=right), when)
+        session.commit()
+    context, _ = new_context(**PHONE)
+    page = context.new_page()
+    login(page, email, TRAINEE_PASSWORD)
+    page.goto("/practice/")
+    expect(page.get_by_role("img", name="Retention by week")).to_be_visible()
+    expect(page.locator(".practice-chart table tbody tr")).to_have_count(1)
+    expect(page.locator(".practice-chart table tbody td").last).to_have_text("50%")
+    assert page.evaluate(OVERFLOW) <= 0
+    page.locator(".practice-chart").screenshot(path=artifacts / "practice-retention-phone.png")
