@@ -6,6 +6,7 @@ from quizapp.models.certificates import Certificate, CertificateAttempt
 from quizapp.models.content import Module, Question, QuestionVersion, ReviewMode, ReviewStatus
 from quizapp.models.practice import PracticeAnswer, PracticeSession, ReviewCard
 from quizapp.models.settings import Setting
+from quizapp.models.tokens import SetPasswordToken
 from quizapp.models.users import Role, Team, User, team_managers, team_members
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "ReviewMode",
     "ReviewStatus",
     "Role",
+    "SetPasswordToken",
     "Setting",
     "Team",
     "User",

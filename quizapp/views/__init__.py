@@ -21,11 +21,16 @@ NAV = {
         ("certificates.show", "Certificate"),
     ],
     "instructor": [("instructor.home", "Modules")],
-    "manager": [("trainee.home", "Home"), ("manager.overview", "My teams")],
+    "manager": [
+        ("manager.overview", "Dashboard"),
+        ("manager.trainees", "Trainees"),
+        ("manager.onboard", "Add trainees"),
+    ],
     "admin": [
         ("admin.users", "Users"),
         ("admin.teams", "Teams"),
-        ("manager.overview", "Trainees"),
+        ("manager.overview", "Dashboard"),
+        ("manager.trainees", "Trainees"),
         ("admin.programme", "Programme"),
         ("admin.audit", "Audit log"),
     ],
