@@ -21,6 +21,7 @@ from flask import Response as FlaskResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from quizapp.config import ConfigError
 from quizapp.db import get_engine
 
 bp = Blueprint("ops", __name__)
@@ -66,11 +67,9 @@ def readyz() -> tuple[FlaskResponse, int]:
 
 def migration_head() -> str | None:
     """The head revision of the migrations shipped with the code."""
-    from alembic.script import ScriptDirectory
+    from quizapp.migrate import head
 
-    from quizapp.migrate import MIGRATIONS
-
-    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    return head()
 
 
 # --- request log ---------------------------------------------------------------------------------
@@ -227,12 +226,12 @@ def init_app(app: Flask) -> None:
     token = _metrics_token(app)
     if token:
         if len(token) < 16:
-            raise ValueError("METRICS_TOKEN must be at least 16 characters long")
+            raise ConfigError("METRICS_TOKEN must be at least 16 characters long.")
         try:
             app.extensions["quizapp.metrics"] = Metrics(app, token)
         except ImportError:
-            raise RuntimeError(
-                "METRICS_TOKEN is set but prometheus-client is not installed: pip install prometheus-client"
+            raise ConfigError(
+                "METRICS_TOKEN is set but prometheus-client is not installed: pip install 'quizapp[metrics]'."
             ) from None
         app.add_url_rule("/metrics", "ops.metrics", metrics_view)
     app.register_blueprint(bp)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from quizapp import create_app, migrate
+from quizapp.config import ConfigError
 from quizapp.db import get_engine
 from quizapp.ops import migration_head
 from tests.conftest import PASSWORD, base_config
@@ -151,7 +152,7 @@ def test_metrics_off_by_default(client):
 
 def test_metrics_need_a_long_token(make_app):
     pytest.importorskip("prometheus_client")
-    with pytest.raises(ValueError, match="at least 16"):
+    with pytest.raises(ConfigError, match="at least 16"):
         make_app(METRICS_TOKEN="short")
 
 
