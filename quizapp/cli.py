@@ -80,6 +80,32 @@ def db_current() -> None:
     click.echo(migrate.current(current_app) or "base (empty)")
 
 
+@db_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(path: Path) -> None:
+    """Write a backup to PATH while the app keeps running (SQLite online backup; PostgreSQL: pg_dump)."""
+    from quizapp.backup import BackupError, backup
+    from quizapp.db import get_engine
+
+    try:
+        backup(get_engine(), path, click.echo)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from None
+
+
+@db_cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def db_restore(path: Path) -> None:
+    """Restore the backup in PATH into this instance's database, which must be empty."""
+    from quizapp.backup import BackupError, restore
+    from quizapp.db import get_engine
+
+    try:
+        restore(get_engine(), path, click.echo)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from None
+
+
 @users_cli.command("create")
 @click.option("--email", required=True, help="Login email (unique).")
 @click.option("--name", default=None, help="Full name (default: the part of the email before @).")

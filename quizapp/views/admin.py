@@ -107,9 +107,13 @@ def user_password(user_id: int):
     user = _get_or_404(User, user_id)
     form = PasswordForm()
     if form.validate_on_submit():
-        users_service.set_password(session, user, form.password.data, actor=current_user)
-        flash(f"New password set for {user.email}.", "success")
-        return redirect(url_for("admin.users"))
+        try:
+            users_service.set_password(session, user, form.password.data, actor=current_user)
+        except ServiceError as err:
+            form.password.errors.append(str(err))
+        else:
+            flash(f"New password set for {user.email}.", "success")
+            return redirect(url_for("admin.users"))
     return render_template("admin/password.html", form=form, user=user), 400 if form.errors else 200
 
 

@@ -1,7 +1,7 @@
 """One-time set-password links (hashed at rest) for onboarded trainees and forgotten passwords.
 
 Revision ID: 0004_set_password_tokens
-Revises: 0003
+Revises: 0004_hardening
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from alembic import op
 import quizapp.db
 
 revision = "0004_set_password_tokens"
-down_revision = "0003"
+down_revision = "0004_hardening"
 branch_labels = None
 depends_on = None
 
