@@ -155,6 +155,9 @@ def test_autosave_needs_csrf_token(make_app, make_user, db):
     from tests.conftest import PASSWORD
 
     client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    # logging in rotates the CSRF token: the form on the next page carries the new one
+    page = client.get("/modules/test-quiz").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     assert client.post("/modules/test-quiz/start", data={"csrf_token": token}).status_code == 302
     attempt = db.scalars(select(QuizAttempt)).one()
     assert client.post(f"/attempts/{attempt.id}/autosave", data={"position": "1"}).status_code == 400

@@ -117,3 +117,31 @@ def test_a_practice_session_on_a_phone(new_context, live_server, artifacts):
     desk.screenshot(path=artifacts / "practice-index-desktop.png", full_page=True)
     click_and_wait(desk, desk.get_by_role("button", name="Start a session (all modules)"))
     desk.screenshot(path=artifacts / "practice-question-desktop.png", full_page=True)
+
+
+def test_retention_chart_on_a_phone(new_context, live_server, artifacts):
+    """Two earlier sittings (all missed, then half right a week later) draw one retention bar."""
+    from quizapp.services import practice
+    from tests.practice_helpers import practice_form
+
+    email = live_server.new_trainee()
+    app = live_server.app
+    with app.app_context(), new_session(app) as session:
+        trainee = session.scalar(select(User).where(User.email == email))
+        for days_ago, right in ((9, lambda n: False), (2, lambda n: n % 2 == 0)):
+            when = utcnow() - timedelta(days=days_ago)
+            ps = practice.start_session(session, trainee, when)
+            for item in ps.items:
+                practice.answer(
+                    session, trainee, ps, item.position, practice_form(item, right=right(item.position)), when
+                )
+        session.commit()
+    context, _ = new_context(**PHONE)
+    page = context.new_page()
+    login(page, email, TRAINEE_PASSWORD)
+    page.goto("/practice/")
+    expect(page.get_by_role("img", name="Retention by week")).to_be_visible()
+    expect(page.locator(".practice-chart table tbody tr")).to_have_count(1)
+    expect(page.locator(".practice-chart table tbody td").last).to_have_text("50%")
+    assert page.evaluate(OVERFLOW) <= 0
+    page.locator(".practice-chart").screenshot(path=artifacts / "practice-retention-phone.png")
