@@ -180,7 +180,7 @@ class OnboardCsvForm(FlaskForm):
 class SetPasswordForm(FlaskForm):
     """The trainee's own password, set through a one-time link."""
 
-    password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField("New password", validators=[DataRequired(), Length(min=12, max=200)])
     confirm = PasswordField(
         "Repeat the password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
     )

@@ -155,6 +155,11 @@ ROUTES: list[Route] = [
     # operations (issue 15): for load balancers, no login, the same answer for everyone
     R("GET", "/healthz", "ops.healthz", anonymous=200, **everyone(200)),
     R("GET", "/readyz", "ops.readyz", anonymous=200, **everyone(200)),
+    R("GET", "/manager/trainees/{far_trainee_id}/evidence.zip", "manager.evidence_pack", **managers(404, 200, 200)),
+    R("GET", "/manager/trainees/{manager_a_id}/evidence.zip", "manager.evidence_pack", **managers(404, 404, 404)),
+    R("POST", "/manager/trainees/{far_trainee_id}/link", "manager.new_link", **managers(404, 200, 200)),
+    R("POST", "/manager/trainees/{manager_a_id}/link", "manager.new_link", **managers(404, 404, 404)),
+    R("GET", "/manager/attempts/{done_attempt_id}", "manager.attempt", **managers(200, 404)),
 ]
 UNCHECKED_ENDPOINTS = {"static", "bootstrap.static"}
 PLACEHOLDERS = sorted({name for r in ROUTES for name in re.findall(r"{(\w+)}", r.path)} - {"code", "slug"})

@@ -108,11 +108,13 @@ def test_one_trainee_then_the_link_sets_a_password_once(client, auth, db, setup)
     assert page.status_code == 200 and "nia@clinic.example" in page.get_data(as_text=True)
     short = client.post(path, data={"password": "short", "confirm": "short"})
     assert short.status_code == 400
-    done = client.post(path, data={"password": "a-good-password", "confirm": "a-good-password"})
+    weak = client.post(path, data={"password": "123456789012", "confirm": "123456789012"})
+    assert weak.status_code == 400  # the service's password rule; the link stays unused (rolled back)
+    done = client.post(path, data={"password": "tangerine-harbour-71", "confirm": "tangerine-harbour-71"})
     assert done.status_code == 302 and done.headers["Location"].endswith("/auth/login")
-    assert auth.login("nia@clinic.example", "a-good-password").status_code == 302
+    assert auth.login("nia@clinic.example", "tangerine-harbour-71").status_code == 302
     auth.logout()
-    again = client.post(path, data={"password": "another-password", "confirm": "another-password"})
+    again = client.post(path, data={"password": "lantern-meadow-305", "confirm": "lantern-meadow-305"})
     assert again.status_code == 404 and "expired or was already used" in again.get_data(as_text=True)
     assert client.get(path).status_code == 404
 
@@ -141,7 +143,7 @@ def test_links_expire_and_a_new_one_replaces_the_old(db, setup, make_user):
     assert onboarding.find_link(db, second, now + timedelta(minutes=2)).user_id == trainee.id
     late = now + timedelta(hours=onboarding.LINK_VALID_HOURS, minutes=2)
     with pytest.raises(NotFound):
-        onboarding.redeem_link(db, second, "a-good-password", late)
+        onboarding.redeem_link(db, second, "tangerine-harbour-71", late)
     outsider = make_user(Role.MANAGER, managed=[setup["south"]])
     with pytest.raises(NotFound):
         onboarding.issue_link(db, outsider, trainee, now)

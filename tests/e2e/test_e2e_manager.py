@@ -114,9 +114,9 @@ def test_onboarding_link_sets_a_password(new_context, live_server):
     fresh, _ = new_context(**PHONE)
     trainee = fresh.new_page()
     trainee.goto(urlsplit(link).path)  # the link names PUBLIC_BASE_URL; the test server has its own port
-    trainee.get_by_label("New password").fill("oda-chooses-this")
-    trainee.get_by_label("Repeat the password").fill("oda-chooses-this")
+    trainee.get_by_label("New password").fill("oda-picks-velvet-otter-9")
+    trainee.get_by_label("Repeat the password").fill("oda-picks-velvet-otter-9")
     trainee.get_by_role("button", name="Set password").click()
     expect(trainee).to_have_url(re.compile(r"/auth/login$"))
-    login(trainee, "e2e-onboarded@example.com", "oda-chooses-this")
+    login(trainee, "e2e-onboarded@example.com", "oda-picks-velvet-otter-9")
     expect(trainee.get_by_role("heading", name=re.compile("Your training"))).to_be_visible()

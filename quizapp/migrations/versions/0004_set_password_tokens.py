@@ -1,7 +1,7 @@
 """One-time set-password links (hashed at rest) for onboarded trainees and forgotten passwords.
 
 Revision ID: 0004_set_password_tokens
-Revises: 0003
+Revises: 0004_hardening
 """
 from __future__ import annotations
 
