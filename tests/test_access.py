@@ -60,7 +60,9 @@ ROUTES: list[Route] = [
     R("POST", "/modules/{slug}/start", "trainee.start", **trainees(302)),
     R("GET", "/attempts/{attempt_id}/q/1", "trainee.question", **trainees(200, 404)),
     R("POST", "/attempts/{attempt_id}/q/1", "trainee.question", **trainees(302, 404)),
-    R("POST", "/attempts/{attempt_id}/autosave", "trainee.autosave", **trainees(400, 404)),
+    # JSON for every answer, also to a visitor whose session expired (401, not a redirect to an HTML page)
+    R("POST", "/attempts/{attempt_id}/autosave", "trainee.autosave", anonymous=401, **trainees(400, 404)),
+    R("GET", "/attempts/{attempt_id}/resume", "trainee.resume", **trainees(302, 404)),
     R("GET", "/attempts/{attempt_id}/submit", "trainee.submit", **trainees(200, 404)),
     R("POST", "/attempts/{attempt_id}/submit", "trainee.submit", **trainees(302, 404)),
     R("GET", "/attempts/{attempt_id}/result", "trainee.result", **trainees(302, 404)),

@@ -59,6 +59,8 @@ def test_inside_the_window_the_page_shows_the_banner_and_recertification_progres
     html = client.get("/certificate").get_data(as_text=True)
     assert "Your certificate expires in" in html and "recertify" in html
     assert "Recertification" in html and "0 of 2 required modules passed" in html
+    assert "See your certificate" not in html  # the banner does not link to the page it is on
+    assert "See your certificate" in client.get("/").get_data(as_text=True)
 
 
 def login_on_other_host(client, make_user):

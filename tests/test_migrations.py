@@ -61,4 +61,4 @@ def test_postgres_upgrade_from_empty_matches_models_and_downgrades(tmp_path):
 
 
 def test_test_database_is_at_head(app):
-    assert migrate.current(app) == "0003"
+    assert migrate.current(app) == "0004_trainee"

@@ -23,3 +23,21 @@ def test_no_inline_script_style_or_cdn(path):
 
 def test_templates_found():
     assert len(TEMPLATES) > 20
+
+
+def test_every_page_names_a_favicon_that_is_served(client):
+    page = client.get("/auth/login").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+    with client.get(href) as response:
+        assert response.status_code == 200 and b"<svg" in response.data
+
+
+def test_the_multiple_choice_hint_is_not_repeated_when_the_stem_says_it():
+    from jinja2 import Environment, FileSystemLoader
+
+    env = Environment(loader=FileSystemLoader(ROOT / "templates"), autoescape=True)
+    template = env.get_template("questions/_multiple.html")
+    qp = {"options": [{"value": 0, "text": "a"}, {"value": 1, "text": "b"}]}
+    said = template.render(qp=qp, name="answer", current=None, error=None, qid="q1", stem="Which? Select ALL that apply.")
+    unsaid = template.render(qp=qp, name="answer", current=None, error=None, qid="q1", stem="Which are right?")
+    assert said.lower().count("that apply") == 1 and unsaid.count("Select all that apply.") == 1

@@ -51,6 +51,7 @@ class User(Base):
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    time_zone: Mapped[str | None] = mapped_column(String(64))  # IANA name; None until set (from the browser)
 
     teams: Mapped[list[Team]] = relationship(secondary=team_members, back_populates="members", order_by="Team.name")
     managed_teams: Mapped[list[Team]] = relationship(
