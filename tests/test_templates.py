@@ -38,6 +38,7 @@ def test_the_multiple_choice_hint_is_not_repeated_when_the_stem_says_it():
     env = Environment(loader=FileSystemLoader(ROOT / "templates"), autoescape=True)
     template = env.get_template("questions/_multiple.html")
     qp = {"options": [{"value": 0, "text": "a"}, {"value": 1, "text": "b"}]}
-    said = template.render(qp=qp, name="answer", current=None, error=None, qid="q1", stem="Which? Select ALL that apply.")
-    unsaid = template.render(qp=qp, name="answer", current=None, error=None, qid="q1", stem="Which are right?")
+    context = {"qp": qp, "name": "answer", "current": None, "error": None, "qid": "q1"}
+    said = template.render(**context, stem="Which? Select ALL that apply.")
+    unsaid = template.render(**context, stem="Which are right?")
     assert said.lower().count("that apply") == 1 and unsaid.count("Select all that apply.") == 1

@@ -45,7 +45,7 @@ def test_unknown_code_is_a_clear_404(client, cert):
     response = client.get(f"/verify/{other}")
     assert response.status_code == 404
     assert "No certificate has this code" in response.get_data(as_text=True)
-    assert f"You typed: <code class=\"fs-5\"><bdi>{other}</bdi></code>" in response.get_data(as_text=True)
+    assert f'You typed: <code class="fs-5"><bdi>{other}</bdi></code>' in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("bad", ["abc", "7K3Q-9XPM-2D4T-VVV", "UUUU-UUUU-UUUU-U", "a/b", "%00", "' OR 1=1 --"])
