@@ -309,7 +309,7 @@ def test_critical_failure_is_named_on_result(client, db, module, trainee):
         client.post(f"/attempts/{attempt.id}/q/{r.position}", data=form_for(r.version, r.shuffle, answer))
     client.post(f"/attempts/{attempt.id}/submit")
     page = client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
-    assert "Not passed" in page and "safety-critical question was not fully right" in page
+    assert "Not passed" in page and "safety-critical question was missed" in page and "(not fully right)" in page
     assert "Which region takes the shallowest setting?" in page
 
 
@@ -332,7 +332,7 @@ def test_history_page(client, db, module, trainee):
 
 def text_of(page: str) -> str:
     """The page's words as read: tags dropped, whitespace collapsed."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)).replace(" —", " —")
+    return re.sub(r" ([,.])", r"\1", re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
 def test_a_critical_miss_is_named_wherever_the_outcome_shows(client, db, module, trainee):
@@ -564,3 +564,39 @@ def test_autosave_answers_json_when_the_database_is_down(make_app, make_user, pr
     response = client.post("/attempts/1/autosave", data={"position": "1", "answer": "0"})
     assert response.status_code == 503 and response.is_json
     assert response.json["saved"] is False and "cannot reach its database" in response.json["error"]
+
+
+def test_time_up_is_explained_and_unreached_questions_are_not_answered(client, db, module, trainee):
+    from datetime import timedelta
+
+    from quizapp.db import utcnow
+
+    attempt = start(client, db)
+    first = attempt.responses[0]
+    client.post(f"/attempts/{attempt.id}/q/1", data=form_for(first.version, first.shuffle, key_answer(first.version)))
+    attempt.deadline = utcnow() - timedelta(hours=1)
+    db.commit()
+    page = client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
+    words = text_of(page)
+    assert "Time ran out — graded on the answers saved by then." in words
+    assert "Not answered: question 2, question 3, question 4, question 5, question 6, question 7." in words
+    assert words.count("not answered · 0 /") == 6 and "not fully right" not in words
+
+
+@pytest.mark.parametrize(
+    ("left", "warning"),
+    [(600, None), (299, "Less than 5 minutes left."), (59, "Less than 1 minute left")],
+)
+def test_the_timer_warns_at_five_and_one_minutes(client, db, module, trainee, left, warning):
+    from datetime import timedelta
+
+    from quizapp.db import utcnow
+
+    attempt = start(client, db)
+    attempt.deadline = utcnow() + timedelta(seconds=left)
+    db.commit()
+    for url in (f"/attempts/{attempt.id}/q/1", f"/attempts/{attempt.id}/submit"):
+        page = client.get(url).get_data(as_text=True)
+        live = re.search(r'id="quiz-timer-warning" aria-live="assertive"[^>]*>(.*?)</p>', page)
+        assert live is not None  # present from the start, so screen readers announce what the script writes
+        assert (warning in live.group(1)) if warning else live.group(1) == ""
