@@ -37,7 +37,7 @@ def test_home_lists_modules_with_status(client, module, trainee):
 
 def test_module_page_shows_lesson_and_rules(client, module, trainee):
     page = client.get("/modules/test-quiz").get_data(as_text=True)
-    assert "<h2>Test lesson</h2>" in page and "<strong>before</strong>" in page
+    assert '<h2 id="s-test-lesson">Test lesson</h2>' in page and "<strong>before</strong>" in page
     assert "7 questions drawn at random" in page and "10 minutes" in page and "Pass mark: 80%" in page
     assert "Start the quiz" in page
 
@@ -444,7 +444,7 @@ def test_input_that_does_not_parse_never_overwrites_a_saved_answer(client, db, m
     attempt = start(client, db)
     r = next(r for r in attempt.responses if r.version.type == "numeric")
     client.post(f"/attempts/{attempt.id}/q/{r.position}", data={"answer": "0.25", "nav": "next"})
-    response = client.post(f"/attempts/{attempt.id}/q/{r.position}", data={"answer": "0.25 cm", "nav": "prev"})
+    response = client.post(f"/attempts/{attempt.id}/q/{r.position}", data={"answer": "0.25 cm", "nav": "finish"})
     assert response.status_code == 302  # moving away works; the input is kept as a draft
     assert 'value="0.25 cm"' in client.get(f"/attempts/{attempt.id}/q/{r.position}").get_data(as_text=True)
     db.expire_all()
@@ -600,3 +600,33 @@ def test_the_timer_warns_at_five_and_one_minutes(client, db, module, trainee, le
         live = re.search(r'id="quiz-timer-warning" aria-live="assertive"[^>]*>(.*?)</p>', page)
         assert live is not None  # present from the start, so screen readers announce what the script writes
         assert (warning in live.group(1)) if warning else live.group(1) == ""
+
+
+def test_a_lesson_has_contents_and_start_at_the_top(client, db, trainee):
+    import_quiz(
+        db, lesson="Intro.\n\n## Before you start\n\ntext\n\n## Needle depth: face\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+    )
+    page = client.get("/modules/test-quiz").get_data(as_text=True)
+    contents = page.split("In this lesson")[1].split("</ol>")[0]
+    assert re.findall(r'<a href="#([^"]+)">([^<]+)</a>', contents) == [
+        ("s-before-you-start", "Before you start"),
+        ("s-needle-depth-face", "Needle depth: face"),
+        ("quiz-rules", "The quiz"),
+    ]
+    assert '<h2 id="s-before-you-start">' in page and '<h2 id="s-needle-depth-face">' in page
+    assert page.index("Start the quiz") < page.index("In this lesson") < page.index("Before you start</h2>")
+    assert '<div class="table-scroll" tabindex="0" role="region"' in page  # wide tables scroll in their own box
+    client.post("/modules/test-quiz/start")
+    attempt = db.scalars(select(QuizAttempt)).one()
+    top = client.get("/modules/test-quiz").get_data(as_text=True).split("In this lesson")[0]
+    assert f'href="/attempts/{attempt.id}/resume">Resume your attempt' in top
+
+
+def test_each_home_card_can_start_or_resume(client, db, module, trainee):
+    page = client.get("/").get_data(as_text=True)
+    assert 'action="/modules/test-quiz/start"' in page and "Start the quiz" in page
+    attempt = start(client, db)
+    page = client.get("/").get_data(as_text=True)
+    assert (
+        f'href="/attempts/{attempt.id}/resume">Resume quiz' in page and 'action="/modules/test-quiz/start"' not in page
+    )

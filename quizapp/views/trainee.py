@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from quizapp.db import get_session, utcnow
 from quizapp.forms import ConfirmForm
-from quizapp.markdown import render_markdown
+from quizapp.markdown import render_lesson
 from quizapp.models import Module, Role
 from quizapp.question_types import get_type
 from quizapp.question_types.base import form_position
@@ -21,7 +21,7 @@ from quizapp.security import role_required
 from quizapp.services import Forbidden, NotFound, attempt_overview, certificate_pages
 from quizapp.services import attempts as attempts_service
 from quizapp.services.attempts import AttemptClosed, QuizUnavailable, StaleAnswer
-from quizapp.services.sources import source_label
+from quizapp.services.sources import LEGEND, source_label
 
 bp = Blueprint("trainee", __name__)
 
@@ -73,7 +73,7 @@ def module(slug: str):
     return render_template(
         "trainee/module.html",
         module=module,
-        lesson=render_markdown(module.lesson),
+        lesson=render_lesson(module.lesson),
         avail=avail,
         problem=problem,
         form=ConfirmForm(),
@@ -330,6 +330,7 @@ def result(attempt_id: int):
         reviews=reviews,
         failed_critical=attempts_service.failed_critical(attempt),
         not_answered=[r.position for r in attempt.responses if not r.answered],
+        source_legend=LEGEND,
     )
 
 
