@@ -51,6 +51,7 @@ def tour(live_server) -> dict[str, list[tuple[str, str]]]:
         session.commit()
         code = certificate_codes.format_code(cert.code)
         ids = {"failed": failed.id, "taking": taking.id, "holder": holder.id}
+    taking, failed = f"/attempts/{ids['taking']}", f"/attempts/{ids['failed']}"
     return {
         "anonymous": [
             ("login", "/auth/login"),
