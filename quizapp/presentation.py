@@ -37,6 +37,18 @@ WHY: dict[Why, str] = {
 }
 
 
+# the word stamped across a certificate that no longer counts (PDF and printable page)
+STAMPS: dict[str, str] = {
+    CertStatus.REVOKED: "REVOKED",
+    CertStatus.EXPIRED: "EXPIRED",
+    CertStatus.SUPERSEDED: "SUPERSEDED",
+}
+
+
+def stamp_word(status: str | StrEnum | None) -> str | None:
+    return STAMPS.get(str(status))
+
+
 def status_label(status: str | StrEnum | None) -> str:
     return BADGES.get(str(status or NO_CERTIFICATE), (str(status), "secondary"))[0]
 
@@ -81,3 +93,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(status_class)
     app.add_template_global(why_label)
     app.add_template_global(module_state_text)
+    app.add_template_global(stamp_word)
