@@ -629,3 +629,34 @@ def test_each_home_card_can_start_or_resume(client, db, module, trainee):
     assert (
         f'href="/attempts/{attempt.id}/resume">Resume quiz' in page and 'action="/modules/test-quiz/start"' not in page
     )
+
+
+def test_times_show_in_the_trainees_time_zone_named(client, db, module, trainee):
+    from zoneinfo import ZoneInfo
+
+    attempt = start(client, db)
+    client.post(f"/attempts/{attempt.id}/submit")
+    db.expire_all()
+    finished = db.get(QuizAttempt, attempt.id).started_at
+    assert f"{finished:%d %b %Y, %H:%M} UTC" in client.get("/history").get_data(as_text=True)  # until one is set
+    # the browser's zone becomes the default...
+    response = client.post("/profile/time-zone", data={"time_zone": "Asia/Kolkata"})
+    assert response.json == {"saved": True, "time_zone": "Asia/Kolkata"}
+    local = finished.astimezone(ZoneInfo("Asia/Kolkata"))
+    assert f"{local:%d %b %Y, %H:%M} IST" in client.get("/history").get_data(as_text=True)
+    # ...but never overrides a choice
+    assert client.post("/profile", data={"time_zone": "America/New_York"}).status_code == 302
+    assert client.post("/profile/time-zone", data={"time_zone": "Asia/Kolkata"}).json["saved"] is False
+    page = client.get("/history").get_data(as_text=True)
+    eastern = finished.astimezone(ZoneInfo("America/New_York"))
+    assert f"{eastern:%d %b %Y, %H:%M} {eastern.tzname()}" in page
+    assert "selected>America/New York</option>" in client.get("/profile").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("bad", ["", "Mars/Olympus", "../etc/passwd", "x" * 500, "Europe/Paris\x01"])
+def test_an_unknown_time_zone_is_refused(client, db, module, trainee, bad):
+    assert client.post("/profile", data={"time_zone": bad}).status_code == 400
+    assert client.post("/profile/time-zone", data={"time_zone": bad}).status_code == 400
+    assert "Choose a time zone from the list." in client.post("/profile", data={"time_zone": bad}).get_data(
+        as_text=True
+    )

@@ -18,10 +18,11 @@ from quizapp.models import Module, Role
 from quizapp.question_types import get_type
 from quizapp.question_types.base import form_position
 from quizapp.security import role_required
-from quizapp.services import Forbidden, NotFound, attempt_overview, certificate_pages
+from quizapp.services import Forbidden, NotFound, attempt_overview, certificate_pages, time_zones
 from quizapp.services import attempts as attempts_service
 from quizapp.services.attempts import AttemptClosed, QuizUnavailable, StaleAnswer
 from quizapp.services.sources import LEGEND, source_label
+from quizapp.services.time_zones import UnknownTimeZone
 
 bp = Blueprint("trainee", __name__)
 
@@ -340,3 +341,37 @@ def history():
     session = get_session()
     attempts, critical = attempt_overview.history(session, current_user, utcnow())
     return render_template("trainee/history.html", attempts=attempts, critical=critical)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """The user's own settings: the time zone their dates and times are shown in."""
+    form = ConfirmForm()
+    error = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            time_zones.set_time_zone(get_session(), current_user, request.form.get("time_zone", ""))
+        except UnknownTimeZone as err:
+            error = str(err)
+        else:
+            flash(f"Saved: dates and times are shown in {current_user.time_zone}.", "success")
+            return redirect(url_for("trainee.profile"))
+    return render_template(
+        "trainee/profile.html", form=form, zones=time_zones.zone_names(), error=error, now=utcnow()
+    ), 400 if error else 200
+
+
+@bp.route("/profile/time-zone", methods=["POST"])
+@login_required
+def browser_time_zone():
+    """The browser's time zone, sent once by the page script while the user has none: the default."""
+    try:
+        changed = time_zones.set_time_zone(
+            get_session(), current_user, request.form.get("time_zone", ""), only_if_unset=True
+        )
+    except UnknownTimeZone as err:
+        return jsonify(saved=False, error=str(err)), 400
+    return jsonify(saved=changed, time_zone=current_user.time_zone)

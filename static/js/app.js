@@ -17,4 +17,19 @@
   }
   mark();
   window.addEventListener("resize", mark);
+
+  // The time zone default: the browser's, sent once while the account has none (the server never lets
+  // it override a zone the user chose on the settings page).
+  var body = document.body;
+  if (body.dataset.timeZoneUrl && window.Intl && window.fetch) {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone) {
+      var data = new FormData();
+      data.set("time_zone", zone);
+      fetch(body.dataset.timeZoneUrl, {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "X-CSRFToken": body.dataset.csrf, "Accept": "application/json" }
+      }).catch(function () { return; });  // the next page shows times in that zone
+    }
+  }
 })();
