@@ -549,6 +549,7 @@ def test_autosave_answers_json_on_every_error(client, db, module, trainee):
     assert client.get(url).status_code == 405  # not a JSON route for GET; nothing the script sends
     client.post("/auth/logout")
     expired = client.post(url, data={"position": "1", "answer": "0"})
+    assert expired.json["login"] == f"/auth/login?next=/attempts/{attempt.id}/resume"
     assert expired.status_code == 401 and expired.is_json
     assert "session has expired" in expired.json["error"] and expired.json["login"].startswith("/auth/login")
 
@@ -660,3 +661,46 @@ def test_an_unknown_time_zone_is_refused(client, db, module, trainee, bad):
     assert "Choose a time zone from the list." in client.post("/profile", data={"time_zone": bad}).get_data(
         as_text=True
     )
+
+
+def test_a_browser_alias_zone_is_accepted(client, db, module, trainee):
+    assert client.post("/profile/time-zone", data={"time_zone": "Etc/UTC"}).json == {
+        "saved": True,
+        "time_zone": "Etc/UTC",
+    }
+    page = client.get("/profile").get_data(as_text=True)
+    assert 'value="Etc/UTC" selected' in page
+
+
+def test_a_submit_by_the_countdown_at_zero_is_explained_as_time_up(client, db, module, trainee):
+    from datetime import timedelta
+
+    from quizapp.db import utcnow
+
+    attempt = start(client, db)
+    attempt.deadline = utcnow() - timedelta(seconds=5)  # inside the grace period: graded as submitted
+    db.commit()
+    client.post(f"/attempts/{attempt.id}/submit")
+    db.expire_all()
+    assert db.get(QuizAttempt, attempt.id).status.value == "submitted"
+    words = text_of(client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True))
+    assert "Time ran out — graded on the answers saved by then." in words
+    assert "(time ran out)" in text_of(client.get("/history").get_data(as_text=True))
+
+
+def test_an_expired_session_is_told_as_such_even_when_the_form_token_fails_first(make_app, make_user, db):
+    import_quiz(db)
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    user = make_user(Role.TRAINEE)
+    login_page = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    from tests.conftest import PASSWORD
+
+    client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    client.post("/modules/test-quiz/start", data={"csrf_token": token})
+    attempt = db.scalars(select(QuizAttempt)).one()
+    client.delete_cookie("session")  # the session expired: its cookie (and the token's secret) are gone
+    response = client.post(f"/attempts/{attempt.id}/autosave", data={"position": "1"}, headers={"X-CSRFToken": token})
+    assert response.status_code == 401 and "session has expired" in response.json["error"]
+    assert response.json["login"] == f"/auth/login?next=/attempts/{attempt.id}/resume"

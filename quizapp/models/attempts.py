@@ -82,6 +82,14 @@ class QuizAttempt(Base):
     def is_open(self) -> bool:
         return self.status == AttemptStatus.OPEN
 
+    @property
+    def ran_out_of_time(self) -> bool:
+        """Graded because the time was up: closed at the deadline, or submitted (by the page's own
+        countdown) at or after it."""
+        if self.status == AttemptStatus.EXPIRED:
+            return True
+        return self.deadline is not None and self.finished_at is not None and self.finished_at >= self.deadline
+
 
 class Response(Base):
     """One drawn question of an attempt: the version shown, its shuffle, and the saved answer."""

@@ -16,15 +16,21 @@ class UnknownTimeZone(ServiceError):
 
 
 @lru_cache(maxsize=1)
+def known_zones() -> frozenset[str]:
+    """Every IANA zone name this server knows (a browser may report an alias such as Etc/UTC)."""
+    return frozenset(available_timezones() | {"UTC"})
+
+
+@lru_cache(maxsize=1)
 def zone_names() -> list[str]:
-    """Every IANA zone name, sorted (UTC first)."""
-    names = sorted(n for n in available_timezones() if "/" in n and not n.startswith(("Etc/", "SystemV/")))
+    """The zones offered on the settings page: UTC first, then Region/City names, sorted."""
+    names = sorted(n for n in known_zones() if "/" in n and not n.startswith(("Etc/", "SystemV/", "US/")))
     return ["UTC", *names]
 
 
 def zone_of(name: str | None) -> ZoneInfo:
     """The zone by name; UTC for no name or one that is not known."""
-    if name and name in set(zone_names()):
+    if name and name in known_zones():
         return ZoneInfo(name)
     return ZoneInfo("UTC")
 
@@ -33,7 +39,7 @@ def set_time_zone(session: Session, user: User, name: str, *, only_if_unset: boo
     """Set the user's time zone (only flushes); `only_if_unset` for the browser's guess, which never
     overrides a choice. Returns whether it changed."""
     name = (name or "").strip()
-    if name not in set(zone_names()):
+    if name not in known_zones():
         raise UnknownTimeZone("Choose a time zone from the list.")
     if (only_if_unset and user.time_zone) or user.time_zone == name:
         return False

@@ -221,11 +221,7 @@ def _json_error(message: str, status: int, **extra):
 def autosave(attempt_id: int):
     # JSON on every outcome: the quiz script reads it (an HTML login page or error page would read as "offline")
     if not current_user.is_authenticated:
-        return _json_error(
-            "Your session has expired. Log in again in this tab; answers saved so far are kept.",
-            401,
-            login=url_for("auth.login", next=url_for("trainee.resume", attempt_id=attempt_id)),
-        )
+        return _json_error(AUTOSAVE_ERRORS[401], 401, login=_login_again({"attempt_id": attempt_id}))
     if current_user.role != Role.TRAINEE:
         return _json_error("Only trainees take quizzes.", 403)
     session = get_session()
@@ -272,11 +268,22 @@ def autosave_errors_as_json(response):
     """Errors raised before or after the autosave view (an expired form token, a lost database) answer
     JSON too, never an HTML page."""
     if request.endpoint == "trainee.autosave" and response.status_code >= 400 and not response.is_json:
-        message = AUTOSAVE_ERRORS.get(response.status_code, "Not saved: something went wrong. Try moving on.")
-        body = jsonify(saved=False, error=message)
-        body.status_code = response.status_code
+        status = response.status_code
+        extra = {}
+        # an expired session fails the form token first: say what happened, and where to log in again
+        if status == 400 and not current_user.is_authenticated:
+            status, extra = 401, {"login": _login_again(request.view_args or {})}
+        message = AUTOSAVE_ERRORS.get(status, "Not saved: something went wrong. Try moving on.")
+        body = jsonify(saved=False, error=message, **extra)
+        body.status_code = status
         return body
     return response
+
+
+def _login_again(view_args: dict) -> str:
+    attempt_id = view_args.get("attempt_id")
+    back = url_for("trainee.resume", attempt_id=attempt_id) if attempt_id else url_for("trainee.home")
+    return url_for("auth.login", next=back)
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["GET", "POST"])
@@ -360,8 +367,14 @@ def profile():
             flash(f"Saved: dates and times are shown in {current_user.time_zone}.", "success")
             return redirect(url_for("trainee.profile"))
     return render_template(
-        "trainee/profile.html", form=form, zones=time_zones.zone_names(), error=error, now=utcnow()
+        "trainee/profile.html", form=form, zones=_offered_zones(), error=error, now=utcnow()
     ), 400 if error else 200
+
+
+def _offered_zones() -> list[str]:
+    names = time_zones.zone_names()
+    mine = current_user.time_zone
+    return names if not mine or mine in names else [mine, *names]
 
 
 @bp.route("/profile/time-zone", methods=["POST"])

@@ -98,7 +98,8 @@
         // a question page that opened with no time left (say, re-shown because an answer did not parse)
         // goes to the submit page instead of posting again, so it cannot loop
         if (form && left <= 0) { window.location.assign(form.dataset.submitUrl); return; }
-        // the question form, or the page's own form (submit page); never the navbar's logout form
+        // the question form, or the page's own form (submit page); never the navbar's logout form. Sent a
+        // moment after 0:00 (the seconds shown are rounded down), so the server sees the deadline passed.
         var target = form || document.querySelector("#main form[method=post]");
         if (target) {
           var nav = document.createElement("input");
@@ -106,7 +107,7 @@
           target.appendChild(nav);
           var seq = target.querySelector("input[name=seq]");
           if (seq) { seq.value = nextSeq(); }
-          target.submit();
+          setTimeout(function () { target.submit(); }, 1200);
         }
       }
     };
