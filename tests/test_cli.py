@@ -91,7 +91,7 @@ def test_user_creation_is_audited(runner, db):
 
 def test_db_current(runner):
     result = runner.invoke(args=["db", "current"])
-    assert result.exit_code == 0 and result.output.strip() == "0003"
+    assert result.exit_code == 0 and result.output.strip() == "0004_trainee"
 
 
 def test_unreachable_database_is_one_clear_line(make_app):
