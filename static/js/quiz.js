@@ -17,8 +17,13 @@
   }
 
   // Focus the question after each move, so keyboard and screen-reader users start there, not in the navbar.
-  var start = document.getElementById("progress-label") || document.getElementById("submit-title");
-  if (start && !document.querySelector(".alert[role=alert]")) { start.focus({ preventScroll: true }); }
+  // A message from the last move (say, "Question 3 is not saved") comes first, so it is read.
+  var start = document.querySelector("#main > .alert") || document.getElementById("progress-label") ||
+    document.getElementById("submit-title");
+  if (start) {
+    if (!start.hasAttribute("tabindex")) { start.setAttribute("tabindex", "-1"); }
+    start.focus({ preventScroll: true });
+  }
 
   // A sequence number per save, increasing across pages: the server ignores a save older than one it applied.
   function nextSeq() { return String(Date.now()); }
