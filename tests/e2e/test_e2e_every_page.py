@@ -10,12 +10,12 @@ from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
 from quizapp.db import new_session, utcnow
-from quizapp.models import Certificate, Module, QuizAttempt
+from quizapp.models import Certificate, Module, QuizAttempt, Role
 from quizapp.services import attempts as attempts_service
 from quizapp.services import certificate_codes, certification
 from quizapp.services import users as users_service
 from tests.cert_helpers import pass_all
-from tests.e2e.pages import login
+from tests.e2e.pages import TRAINEE_PASSWORD, login
 
 pytestmark = pytest.mark.e2e
 
@@ -23,12 +23,13 @@ WIDTHS = {"phone": {"width": 375, "height": 740}, "desktop": {"width": 1280, "he
 # against the width asked for: a phone browser widens its layout viewport (innerWidth) to fit a wide page
 OVERFLOW = "w => Math.max(document.documentElement.scrollWidth, window.innerWidth) - w"
 SERIOUS = {"serious", "critical"}
+LEARNER = "tour-learner@example.com"
 
 
 @pytest.fixture(scope="module")
 def tour(live_server) -> dict[str, list[tuple[str, str]]]:
     """Pages per role, after giving the demo trainees something to show: a certificate (trainee3), an
-    open attempt, a failed one and a history (trainee1)."""
+    open attempt, a failed one and a history (a learner of its own)."""
     app = live_server.app
     now = utcnow()
     with app.app_context(), new_session(app) as session:
@@ -39,7 +40,12 @@ def tour(live_server) -> dict[str, list[tuple[str, str]]]:
             certification.issue_if_qualified(session, holder, now)
             session.commit()
         cert = session.scalar(select(Certificate).where(Certificate.user_id == holder.id))
-        learner = users_service.find_by_email(session, "trainee1@example.com")
+        # a trainee of this test's own (the demo trainee1 stays untouched for the other tests)
+        learner = users_service.find_by_email(session, LEARNER)
+        if learner is None:
+            learner = users_service.create_user(
+                session, email=LEARNER, name="Lena Learner", role=Role.TRAINEE, password=TRAINEE_PASSWORD
+            )
         by_slug = {m.slug: m for m in modules}
         failed = session.scalar(
             select(QuizAttempt).where(QuizAttempt.user_id == learner.id, QuizAttempt.passed.is_(False))
@@ -60,7 +66,7 @@ def tour(live_server) -> dict[str, list[tuple[str, str]]]:
             ("verify-found", f"/verify/{code}"),
             ("verify-not-found", "/verify/0000-0000-0000-0"),
         ],
-        "trainee1@example.com": [
+        LEARNER: [
             ("home", "/"),
             ("lesson-aftercare", "/modules/aftercare"),
             ("lesson-procedure", "/modules/procedure-steps"),
@@ -94,7 +100,7 @@ def tour(live_server) -> dict[str, list[tuple[str, str]]]:
     "role",
     [
         "anonymous",
-        "trainee1@example.com",
+        LEARNER,
         "trainee3@example.com",
         "instructor@example.com",
         "manager@example.com",
@@ -105,7 +111,7 @@ def test_every_main_page_fits_and_passes_axe(new_context, tour, artifacts, role,
     context, watch = new_context(viewport=WIDTHS[width], is_mobile=width == "phone", has_touch=width == "phone")
     page = context.new_page()
     if role != "anonymous":
-        login(page, role)
+        login(page, role, TRAINEE_PASSWORD if role == LEARNER else None)
     axe = Axe()
     problems = []
     who = role.split("@")[0]
