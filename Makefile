@@ -7,6 +7,8 @@ LOCK   := requirements.lock
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 WORKERS ?= 3
+# Rate limits shared by every worker; RATELIMIT_STORAGE_URI=memory:// make serve only for a single worker.
+RATELIMIT_STORAGE_URI ?= redis://127.0.0.1:6379
 
 .PHONY: run test lint serve install install-test install-e2e migrate banks demo e2e bench lock clean
 
@@ -52,7 +54,8 @@ run: demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 serve: banks
-	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) wsgi:app
+	RATELIMIT_STORAGE_URI=$(RATELIMIT_STORAGE_URI) $(VENV)/bin/gunicorn --config gunicorn.conf.py \
+		--workers $(WORKERS) --bind $(HOST):$(PORT) wsgi:app
 
 test: install-test
 	$(PY) -m pytest -q tests

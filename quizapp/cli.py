@@ -11,8 +11,8 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from quizapp import migrate
-from quizapp.db import new_session, unit_of_work
+from quizapp import demo, migrate
+from quizapp.db import new_session, unit_of_work, utcnow
 from quizapp.models import Role, Team
 from quizapp.services import ServiceError
 from quizapp.services import users as users_service
@@ -80,6 +80,32 @@ def db_current() -> None:
     click.echo(migrate.current(current_app) or "base (empty)")
 
 
+@db_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(path: Path) -> None:
+    """Write a backup to PATH while the app keeps running (SQLite online backup; PostgreSQL: pg_dump)."""
+    from quizapp.backup import BackupError, backup
+    from quizapp.db import get_engine
+
+    try:
+        backup(get_engine(), path, click.echo)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from None
+
+
+@db_cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def db_restore(path: Path) -> None:
+    """Restore the backup in PATH into this instance's database, which must be empty."""
+    from quizapp.backup import BackupError, restore
+    from quizapp.db import get_engine
+
+    try:
+        restore(get_engine(), path, click.echo)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from None
+
+
 @users_cli.command("create")
 @click.option("--email", required=True, help="Login email (unique).")
 @click.option("--name", default=None, help="Full name (default: the part of the email before @).")
@@ -138,6 +164,11 @@ def seed_demo(logins_only: bool) -> None:
                 user.teams.append(team)
             if role == Role.MANAGER and team not in user.managed_teams:
                 user.managed_teams.append(team)
+        manager = users_service.find_by_email(session, "manager@example.com")
+        try:
+            created += demo.seed_states(session, team, manager, utcnow())  # a trainee in every state
+        except ServiceError as err:
+            click.echo(f"No demo trainees in every state: {err}")
     click.echo(f"Demo data ready ({created} accounts created).")
     click.echo(demo_logins_text())
 
@@ -145,6 +176,7 @@ def seed_demo(logins_only: bool) -> None:
 def demo_logins_text() -> str:
     lines = ["", "Demo logins — FOR LOCAL USE ONLY; never run seed-demo on a server others can reach:"]
     lines += [f"  {role.value:<11} {email:<26} {password}" for email, _n, role, password in DEMO_USERS]
+    lines += [f"  trainees in every state (certified, expiring, ...): demo-*@example.com  {demo.PASSWORD}"]
     return "\n".join(lines) + "\n"
 
 
@@ -283,9 +315,7 @@ def certs_reconcile() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
 def certs_list(statuses: tuple[str, ...], expiring_within: int | None, fmt: str) -> None:
     """List certificates, newest first: code, holder, email, programme, issued, expires, status."""
-    import csv
-    import sys
-
+    from quizapp.csv_export import csv_lines
     from quizapp.db import utcnow
     from quizapp.services.certificate_codes import format_code
     from quizapp.services.certificate_pages import list_certificates
@@ -293,30 +323,26 @@ def certs_list(statuses: tuple[str, ...], expiring_within: int | None, fmt: str)
     header = ["code", "holder", "email", "programme", "issued_at", "expires_at", "status"]
     with new_session() as session:
         rows = [
-            [
-                format_code(c.code),
-                c.user.name,
-                c.user.email,
-                c.programme,
-                c.issued_at.isoformat(timespec="seconds"),
-                c.expires_at.isoformat(timespec="seconds"),
-                state.value,
-            ]
+            [format_code(c.code), c.user.name, c.user.email, c.programme, c.issued_at, c.expires_at, state.value]
             for c, state in list_certificates(session, utcnow(), statuses=statuses, expiring_within=expiring_within)
         ]
-    if fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+    if fmt == "csv":  # formula-safe cells, ISO 8601 dates, BOM: the same CSV as the manager's export
+        for text in csv_lines(header, rows):
+            click.echo(text, nl=False)
         return
     if not rows:
         click.echo("No certificates match.")
         return
-    shown = [[*r[:3], r[4][:10], r[5][:10], r[6]] for r in rows]
+    shown = [[*(terminal_safe(str(x)) for x in r[:3]), f"{r[4]:%Y-%m-%d}", f"{r[5]:%Y-%m-%d}", str(r[6])] for r in rows]
     titles = ["code", "holder", "email", "issued", "expires", "status"]
-    widths = [max(len(str(x)) for x in col) for col in zip(titles, *shown, strict=True)]
-    for line in [titles, *shown]:
-        click.echo("  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())
+    widths = [max(len(x) for x in col) for col in zip(titles, *shown, strict=True)]
+    for cells in [titles, *shown]:
+        click.echo("  ".join(x.ljust(w) for x, w in zip(cells, widths, strict=True)).rstrip())
+
+
+def terminal_safe(text: str) -> str:
+    """Text without the control characters a terminal would act on (escape sequences, bells, C1 codes)."""
+    return "".join(ch for ch in text if not (ord(ch) < 32 or 127 <= ord(ch) < 160))
 
 
 def init_app(app: Flask) -> None:

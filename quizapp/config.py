@@ -26,8 +26,12 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     TRUSTED_PROXIES = 0  # reverse proxies in front of the app whose X-Forwarded-* headers are believed
     RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis gone: keep limiting, per worker, rather than fail requests
     VERIFY_RATE_LIMIT = "30 per minute"
-    LOGIN_RATE_LIMIT = "20 per minute"
+    LOGIN_RATE_LIMIT = "20 per minute"  # per client address
+    LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"  # failed log-ins per account (normalised email), any address
+    MAX_CONTENT_LENGTH = 256 * 1024  # forms; an upload route raises its own limit with security.max_upload
+    MAX_UPLOAD_LENGTH = 8 * 1024 * 1024
     BOOTSTRAP_SERVE_LOCAL = True
     BOOTSTRAP_BTN_SIZE = "md"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session; a long quiz must not lose its form
@@ -90,6 +94,18 @@ def check(config: dict[str, Any]) -> None:
     storage = str(config["RATELIMIT_STORAGE_URI"])
     if storage.split("://", 1)[0] not in RATELIMIT_SCHEMES or "://" not in storage:
         raise ConfigError(f"RATELIMIT_STORAGE_URI must be memory:// or redis://host:port, not {storage[:80]!r}.")
+
+
+def per_worker_limits_warning(config: dict[str, Any], workers: int) -> str | None:
+    """The start-up warning when several server processes would each keep their own rate-limit counts."""
+    storage = str(config.get("RATELIMIT_STORAGE_URI", "memory://"))
+    if workers > 1 and storage.startswith("memory://") and config.get("RATELIMIT_ENABLED", True):
+        return (
+            f"RATELIMIT_STORAGE_URI is memory:// with {workers} workers: each worker counts log-in and verify "
+            f"attempts on its own, so the limits are {workers} times looser. Set "
+            "RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379 (make serve does by default)."
+        )
+    return None
 
 
 def instance_secret_key(instance: Path) -> str:

@@ -35,6 +35,6 @@ def init_app(app: Flask) -> None:
         if not (uid.isascii() and uid.isdigit() and len(uid) < 10):
             return None
         user = get_session().get(User, int(uid))
-        if user is None or not user.active or token != session_token(user.password_hash):
-            return None  # deactivation or a new password ends sessions
+        if user is None or not user.active or token != session_token(user.password_hash, user.session_version):
+            return None  # deactivation, a new password or a logout ends sessions
         return user

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectChoice,
@@ -40,11 +42,11 @@ class UserForm(FlaskForm):
 
 
 class NewUserForm(UserForm):
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=12, max=200)])
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField("New password", validators=[DataRequired(), Length(min=12, max=200)])
     confirm = PasswordField(
         "Repeat the new password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
     )
@@ -131,3 +133,54 @@ class TeamOverviewForm(FlaskForm):
 
     team = SelectField("Team", default="", validate_choice=True)
     certificate = SelectField("Certificate", default="", validate_choice=True)
+
+
+class TraineeTableForm(FlaskForm):
+    """Filters, sort and page of the manager's trainee table (GET: the URL is the bookmark)."""
+
+    class Meta:
+        csrf = False
+
+    team = SelectField("Team", default="", validate_choice=True)
+    status = SelectField("Certificate", default="", validate_choice=True)
+    expiring = IntegerField(
+        "Expiring within (days)", validators=[Optional(), NumberRange(min=0, max=3650, message="0 to 3650 days.")]
+    )
+    module = SelectField("Module", default="", validate_choice=True)
+    state = SelectField("Module state", default="", validate_choice=True)
+    q = StringField("Name or email contains", validators=[Optional(), Length(max=100)])
+    sort = SelectField("Sort by", default="status", validate_choice=True)
+    order = SelectField(
+        "Order", default="asc", choices=[SelectChoice("asc", "Ascending"), SelectChoice("desc", "Descending")]
+    )
+    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=100000)])
+
+    def validate_q(self, field: StringField) -> None:
+        if field.data and any(ord(c) < 32 for c in field.data):
+            raise ValidationError("Type part of a name or an email address.")
+
+
+class OnboardForm(FlaskForm):
+    """Add one trainee to a team."""
+
+    team = SelectField("Team", coerce=int, validate_choice=True)
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+
+
+class OnboardCsvForm(FlaskForm):
+    """Add trainees from a CSV file (email, name): a dry run first; apply sends the checked content back."""
+
+    team = SelectField("Team", coerce=int, validate_choice=True)
+    file = FileField("CSV file (email, name — one trainee a line)")
+    content = HiddenField()
+    apply = BooleanField("Add them now (otherwise: a dry run)")
+
+
+class SetPasswordForm(FlaskForm):
+    """The trainee's own password, set through a one-time link."""
+
+    password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(
+        "Repeat the password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+    )

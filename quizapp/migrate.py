@@ -33,6 +33,15 @@ def downgrade(app: Flask, revision: str) -> None:
         command.downgrade(cfg, revision)
 
 
+def head() -> str:
+    """The newest revision of the migration scripts (they form one chain: several heads raise)."""
+    from alembic.script import ScriptDirectory
+
+    found = ScriptDirectory.from_config(_config()).get_current_head()
+    assert found is not None, "no migrations"
+    return found
+
+
 def current(app: Flask) -> str | None:
     from alembic.runtime.migration import MigrationContext
 

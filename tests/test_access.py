@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from quizapp.db import utcnow
-from quizapp.models import Certificate, Role
+from quizapp.models import Certificate, QuizAttempt, Role
+from quizapp.services import practice
 from quizapp.services.attempts import start_attempt
 from quizapp.services.certificate_codes import format_code
 from tests.cert_helpers import certify, make_modules
@@ -93,6 +96,19 @@ ROUTES: list[Route] = [
     R("GET", "/verify/7K3Q-9XPM-2D4T-V", "verify.show", anonymous=404, **everyone(404)),
     R("GET", "/manager/", "manager.overview", **managers(200, 200)),
     R("GET", "/manager/trainees/{trainee_id}", "manager.trainee", **managers(200, 404)),
+    R("GET", "/manager/trainees", "manager.trainees", **managers(200, 200)),
+    R("GET", "/manager/onboard", "manager.onboard", **managers(200, 200)),
+    R("POST", "/manager/onboard", "manager.onboard", **managers(400, 400)),  # empty form
+    R("POST", "/manager/onboard/csv", "manager.onboard_csv", **managers(400, 400)),  # no team, no file
+    R("POST", "/manager/trainees/{trainee_id}/link", "manager.new_link", **managers(200, 404)),
+    R("GET", "/auth/set-password/not-a-token", "auth.set_password", anonymous=404, **everyone(404)),
+    R("POST", "/auth/set-password/not-a-token", "auth.set_password", anonymous=404, **everyone(404)),
+    R("GET", "/manager/trainees/{trainee_id}/evidence.zip", "manager.evidence_pack", **managers(200, 404)),
+    R("GET", "/manager/attempts/{finished_attempt_id}", "manager.attempt", **managers(200, 404)),
+    R("GET", "/manager/attempts/{attempt_id}", "manager.attempt", **managers(404, 404)),  # still open
+    R("GET", "/manager/trainees?team={team_id}", "manager.trainees", **managers(200, 404)),
+    R("GET", "/manager/trainees.csv", "manager.export", **managers(200, 200)),
+    R("GET", "/manager/trainees.csv?team={team_id}", "manager.export", **managers(200, 404)),
     # an empty form: the manager in scope is asked for a reason (400); out of scope, no hint (404)
     R("POST", "/manager/certificates/{cert_id}/revoke", "manager.revoke", **managers(400, 404)),
     R("POST", "/manager/certificates/{cert_id}/restore", "manager.restore", **managers(400, 404)),
@@ -100,8 +116,30 @@ ROUTES: list[Route] = [
     R("GET", "/admin/programme", "admin.programme", admin=200),
     R("POST", "/admin/programme", "admin.programme", admin=400),
     R("GET", "/admin/audit", "admin.audit", admin=200),
+    # practice: only trainees practise; a session is its trainee's own (another trainee: 404)
+    R("GET", "/practice/", "practice.index", **trainees(200)),
+    R("POST", "/practice/start", "practice.start", **trainees(302)),
+    R("GET", "/practice/sessions/{practice_id}", "practice.resume", **trainees(302, 404)),
+    R("GET", "/practice/sessions/{practice_id}/q/1", "practice.question", **trainees(200, 404)),
+    R("POST", "/practice/sessions/{practice_id}/q/1", "practice.question", **trainees(400, 404)),
+    R("POST", "/practice/sessions/{practice_id}/finish", "practice.finish", **trainees(302, 404)),
+    R("GET", "/practice/sessions/{practice_id}/done", "practice.done", **trainees(200, 404)),
+    # object level: records of a trainee in another team, one's own finished attempt, a manager's own certificate
+    R("GET", "/attempts/{done_attempt_id}/result", "trainee.result", **trainees(200, 404)),
+    R("GET", "/attempts/{far_attempt_id}/result", "trainee.result", **trainees(404, 404)),
+    R("GET", "/attempts/{far_attempt_id}/q/1", "trainee.question", **trainees(404, 404)),
+    R("POST", "/attempts/{far_attempt_id}/q/1", "trainee.question", **trainees(404, 404)),
+    R("POST", "/attempts/{far_attempt_id}/autosave", "trainee.autosave", anonymous=401, **trainees(404, 404)),
+    R("POST", "/attempts/{far_attempt_id}/submit", "trainee.submit", **trainees(404, 404)),
+    R("GET", "/certificate/print?id={far_cert_id}", "certificates.printable", **trainees(404, 404)),
+    R("GET", "/manager/trainees/{far_trainee_id}", "manager.trainee", **managers(404, 200, 200)),
+    R("POST", "/manager/certificates/{far_cert_id}/revoke", "manager.revoke", **managers(404, 400, 400)),
+    R("POST", "/manager/certificates/{far_cert_id}/restore", "manager.restore", **managers(404, 400, 400)),
+    R("POST", "/manager/certificates/{own_cert_id}/revoke", "manager.revoke", **managers(404, 404, 404)),
+    R("GET", "/manager/trainees/{manager_a_id}", "manager.trainee", **managers(404, 404, 404)),
 ]
 UNCHECKED_ENDPOINTS = {"static", "bootstrap.static"}
+PLACEHOLDERS = sorted({name for r in ROUTES for name in re.findall(r"{(\w+)}", r.path)} - {"code", "slug"})
 
 
 @pytest.fixture
@@ -116,6 +154,7 @@ def world(db, make_user, make_team) -> dict:
     module = import_quiz(db)
     module.required_for_certification = False  # the certificate rests on the two modules below
     attempt = start_attempt(db, trainee, module, utcnow())
+    practice_session = practice.start_session(db, trainee, utcnow())
     modules = make_modules(db, 2, start=10)
     cert = certify(db, trainee, modules, utcnow())
     # a manager who is also in the team holds a certificate of their own, revoked: nobody restores it
@@ -128,7 +167,20 @@ def world(db, make_user, make_team) -> dict:
         revoked_at=utcnow(),
         revoked_reason="test",
     )
-    db.add(manager_cert)
+    own_cert = Certificate(
+        user_id=manager_a.id,
+        code="MANAGERCERT02",
+        programme="P",
+        issued_at=utcnow(),
+        expires_at=utcnow() + timedelta(days=700),
+    )
+    db.add_all([manager_cert, own_cert])
+    far = make_user(Role.TRAINEE, teams=[other_team], email="far_trainee@matrix.example")
+    far_cert = certify(db, far, modules, utcnow())
+    done_attempt = db.scalars(
+        select(QuizAttempt).where(QuizAttempt.user_id == trainee.id, QuizAttempt.finished_at.is_not(None))
+    ).first()
+    far_attempt = db.scalars(select(QuizAttempt).where(QuizAttempt.user_id == far.id)).first()
     db.commit()
     return {
         "team_id": team.id,
@@ -138,19 +190,44 @@ def world(db, make_user, make_team) -> dict:
         "cert_id": cert.id,
         "code": format_code(cert.code),
         "manager_cert_id": manager_cert.id,
+        "practice_id": practice_session.id,
+        "own_cert_id": own_cert.id,
+        "manager_a_id": manager_a.id,
+        "far_trainee_id": far.id,
+        "far_cert_id": far_cert.id,
+        "far_attempt_id": far_attempt.id,
+        "done_attempt_id": done_attempt.id,
+        "finished_attempt_id": cert.evidence[0].attempt_id,
     }
 
 
 def test_every_route_is_in_the_matrix(app):
-    covered = {(r.endpoint, r.method) for r in ROUTES}
+    """Each row must reach the endpoint it names, and every URL rule × method (not only every endpoint) needs a
+    row: a new route, a second URL for an endpoint or a new method on a route fails here until it is listed."""
+    adapter = app.url_map.bind("localhost")
+    covered: set[tuple[str, str]] = set()
+    wrong = []
+    for r in ROUTES:
+        path = r.path.split("?")[0].format(**dict.fromkeys(PLACEHOLDERS, "1"), code="7K3Q-9XPM-2D4T-V", slug="s")
+        rule, _args = adapter.match(path, method=r.method, return_rule=True)
+        if rule.endpoint != r.endpoint:
+            wrong.append((r.method, r.path, r.endpoint, rule.endpoint))
+        covered.add((rule.rule, r.method))
+    assert not wrong, f"rows whose path reaches another endpoint: {wrong}"
     missing = [
         (rule.endpoint, method, rule.rule)
         for rule in app.url_map.iter_rules()
         if rule.endpoint not in UNCHECKED_ENDPOINTS
-        for method in rule.methods - {"HEAD", "OPTIONS"}
-        if (rule.endpoint, method) not in covered
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})  # HEAD is GET without the body; OPTIONS is Flask's
+        if (rule.rule, method) not in covered
     ]
     assert not missing, f"add these routes to ROUTES in tests/test_access.py: {missing}"
+
+
+def test_every_row_names_every_actor():
+    for r in ROUTES:
+        assert set(r.expected) == set(ACTORS), r
+        assert all(v == LOGIN or 200 <= int(v) < 600 for v in r.expected.values()), r
 
 
 @pytest.mark.parametrize("actor", ACTORS)

@@ -18,7 +18,7 @@ def test_admin_creates_user_with_team(client, login_as, make_team, db):
             "name": "Wendy",
             "email": "wendy@example.com",
             "role": "trainee",
-            "password": "longpassword",
+            "password": "plum-kite-sea",
             "teams": [str(team.id)],
             "active": "y",
         },
@@ -32,7 +32,7 @@ def test_admin_create_rejects_duplicate_email(client, login_as, make_user):
     login_as(Role.ADMIN)
     other = make_user()
     response = client.post(
-        "/admin/users/new", data={"name": "Dup", "email": other.email, "role": "trainee", "password": "longpassword"}
+        "/admin/users/new", data={"name": "Dup", "email": other.email, "role": "trainee", "password": "plum-kite-sea"}
     )
     assert response.status_code == 400 and b"already exists" in response.data
 
@@ -40,7 +40,7 @@ def test_admin_create_rejects_duplicate_email(client, login_as, make_user):
 def test_admin_create_rejects_bad_role_and_email(client, login_as):
     login_as(Role.ADMIN)
     response = client.post(
-        "/admin/users/new", data={"name": "X", "email": "not-an-email", "role": "wizard", "password": "longpassword"}
+        "/admin/users/new", data={"name": "X", "email": "not-an-email", "role": "wizard", "password": "plum-kite-sea"}
     )
     assert response.status_code == 400
     assert b"Not a valid choice" in response.data and b"Invalid email address" in response.data
@@ -81,12 +81,12 @@ def test_admin_cannot_demote_self(client, login_as, db):
 def test_admin_sets_password(client, login_as, make_user, db):
     login_as(Role.ADMIN)
     user = make_user()
-    bad = client.post(f"/admin/users/{user.id}/password", data={"password": "newpassword1", "confirm": "other"})
+    bad = client.post(f"/admin/users/{user.id}/password", data={"password": "new-kite-sea1", "confirm": "other"})
     assert bad.status_code == 400 and b"The passwords differ." in bad.data
-    ok = client.post(f"/admin/users/{user.id}/password", data={"password": "newpassword1", "confirm": "newpassword1"})
+    ok = client.post(f"/admin/users/{user.id}/password", data={"password": "new-kite-sea1", "confirm": "new-kite-sea1"})
     assert ok.status_code == 302
     db.expire_all()
-    assert check_password_hash(db.get(User, user.id).password_hash, "newpassword1")
+    assert check_password_hash(db.get(User, user.id).password_hash, "new-kite-sea1")
 
 
 def test_admin_creates_and_edits_team(client, login_as, make_user, db):

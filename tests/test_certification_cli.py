@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from quizapp.db import utcnow
-from quizapp.models import Role
+from quizapp.models import Module, Role
 from quizapp.services import certificate_codes, certification
 from tests.cert_helpers import NAME, certify, make_modules
 
@@ -28,7 +28,8 @@ def certs(db, make_user):
 
 
 def _csv(output: str) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(output)))
+    assert output.startswith("\ufeff")  # the app's one CSV writer: UTF-8 with a BOM
+    return list(csv.DictReader(io.StringIO(output.removeprefix("\ufeff"), newline="")))
 
 
 def test_csv_lists_every_certificate_with_status(runner, certs):
@@ -70,3 +71,17 @@ def test_table_format_and_no_match(runner, certs):
 def test_bad_options_are_usage_errors(runner, args):
     result = runner.invoke(args=["certs", "list", *args])
     assert result.exit_code == 2
+
+
+def test_csv_neutralises_formulas_and_table_strips_control_characters(runner, db, make_user, certs):
+    modules = db.query(Module).all()
+    holder = make_user(Role.TRAINEE, email="evil@example.com")
+    holder.name = "=cmd|' /C calc'!A0\x1b[31m\x07"  # as an older import might have stored it
+    db.commit()
+    certify(db, holder, modules, utcnow() - timedelta(hours=1))
+    rows = _csv(runner.invoke(args=["certs", "list", "--format", "csv"]).output)
+    evil = next(r for r in rows if r["email"] == "evil@example.com")
+    assert evil["holder"].startswith("'=cmd")
+    assert evil["issued_at"].endswith("Z")
+    table = runner.invoke(args=["certs", "list"]).output
+    assert "\x1b" not in table and "\x07" not in table and "=cmd|' /C calc'!A0[31m" in table

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from quizapp import migrate
 from quizapp.cli import DEMO_USERS
 from quizapp.models import AuditEvent, Role, Team, User
 
@@ -23,7 +24,7 @@ def test_users_create_and_list(runner, db):
             "--team",
             "North",
         ],
-        input="longpassword\nlongpassword\n",
+        input="plum-kite-sea\nplum-kite-sea\n",
     )
     assert result.exit_code == 0, result.output
     assert "Created new@example.com (instructor)" in result.output
@@ -35,7 +36,7 @@ def test_users_create_and_list(runner, db):
 
 def test_users_create_rejects_bad_role(runner):
     result = runner.invoke(
-        args=["users", "create", "--email", "a@example.com", "--role", "wizard", "--password", "longpassword"]
+        args=["users", "create", "--email", "a@example.com", "--role", "wizard", "--password", "plum-kite-sea"]
     )
     assert result.exit_code == 2
     assert "Invalid value for '--role'" in result.output
@@ -44,13 +45,13 @@ def test_users_create_rejects_bad_role(runner):
 def test_users_create_rejects_duplicate_and_short_password(runner, make_user):
     user = make_user()
     dup = runner.invoke(
-        args=["users", "create", "--email", user.email, "--role", "trainee", "--password", "longpassword"]
+        args=["users", "create", "--email", user.email, "--role", "trainee", "--password", "plum-kite-sea"]
     )
     assert dup.exit_code == 1 and "already exists" in dup.output
     short = runner.invoke(
         args=["users", "create", "--email", "s@example.com", "--role", "trainee", "--password", "short"]
     )
-    assert short.exit_code == 1 and "at least 8 characters" in short.output
+    assert short.exit_code == 1 and "at least 12 characters" in short.output
 
 
 def test_seed_demo_is_idempotent(runner, db):
@@ -83,7 +84,7 @@ def test_demo_accounts_log_in_with_role_menus(runner, client):
 
 def test_user_creation_is_audited(runner, db):
     runner.invoke(
-        args=["users", "create", "--email", "aud@example.com", "--role", "trainee", "--password", "longpassword"]
+        args=["users", "create", "--email", "aud@example.com", "--role", "trainee", "--password", "plum-kite-sea"]
     )
     events = db.scalars(select(AuditEvent).where(AuditEvent.action == "user.created")).all()
     assert [e.summary for e in events] == ["Created aud@example.com as trainee"]
@@ -91,7 +92,7 @@ def test_user_creation_is_audited(runner, db):
 
 def test_db_current(runner):
     result = runner.invoke(args=["db", "current"])
-    assert result.exit_code == 0 and result.output.strip() == "0004_trainee"
+    assert result.exit_code == 0 and result.output.strip() == migrate.head()
 
 
 def test_unreachable_database_is_one_clear_line(make_app):
@@ -106,9 +107,9 @@ def test_unreachable_database_is_one_clear_line(make_app):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["users", "create", "--email", "", "--role", "trainee", "--password", "longpassword"], "not a valid email"),
+        (["users", "create", "--email", "", "--role", "trainee", "--password", "plum-kite-sea"], "not a valid email"),
         (
-            ["users", "create", "--email", "notanemail", "--role", "trainee", "--password", "longpassword"],
+            ["users", "create", "--email", "notanemail", "--role", "trainee", "--password", "plum-kite-sea"],
             "not a valid email",
         ),
         (
@@ -122,7 +123,7 @@ def test_unreachable_database_is_one_clear_line(make_app):
                 "--role",
                 "trainee",
                 "--password",
-                "longpassword",
+                "plum-kite-sea",
             ],
             "needs a name",
         ),
@@ -150,7 +151,7 @@ def test_team_option_matches_existing_team_whatever_the_case(runner, make_team, 
             "--team",
             "demo CLINIC",
             "--password",
-            "longpassword",
+            "plum-kite-sea",
         ]
     )
     assert result.exit_code == 0, result.output

@@ -27,34 +27,37 @@ def world(db, make_team, make_user):
 
 def test_overview_lists_only_the_managers_teams(client, login_as, world):
     login_as(Role.MANAGER, managed=[world["mine"]])
-    html = client.get("/manager/").get_data(as_text=True)
+    html = client.get("/manager/trainees").get_data(as_text=True)
     assert "Alice Able" in html and "Bob Other" not in html
     assert "Valid" in html and "Passed" in html
 
 
 def test_admin_overview_lists_everyone(client, login_as, world):
     login_as(Role.ADMIN)
-    html = client.get("/manager/").get_data(as_text=True)
+    html = client.get("/manager/trainees").get_data(as_text=True)
     assert "Alice Able" in html and "Bob Other" in html and "Not passed" in html
 
 
 def test_overview_filters(client, login_as, world):
     login_as(Role.ADMIN)
-    html = client.get("/manager/", query_string={"certificate": "none"}).get_data(as_text=True)
+    html = client.get("/manager/trainees", query_string={"status": "none"}).get_data(as_text=True)
     assert "Bob Other" in html and "Alice Able" not in html
-    html = client.get("/manager/", query_string={"team": world["mine"].id}).get_data(as_text=True)
+    html = client.get("/manager/trainees", query_string={"team": world["mine"].id}).get_data(as_text=True)
     assert "Alice Able" in html and "Bob Other" not in html
 
 
-@pytest.mark.parametrize("query", [{"certificate": "bogus"}, {"team": "abc"}, {"team": "999999"}])
-def test_overview_refuses_bad_filters(client, login_as, world, query):
+@pytest.mark.parametrize(
+    "query, status", [({"status": "bogus"}, 400), ({"team": "abc"}, 400), ({"team": "999999"}, 404)]
+)
+def test_overview_refuses_bad_filters(client, login_as, world, query, status):
     login_as(Role.ADMIN)
-    assert client.get("/manager/", query_string=query).status_code == 400
+    assert client.get("/manager/trainees", query_string=query).status_code == status
 
 
 def test_a_manager_cannot_filter_on_another_team(client, login_as, world):
     login_as(Role.MANAGER, managed=[world["mine"]])
-    assert client.get("/manager/", query_string={"team": world["theirs"].id}).status_code == 400
+    assert client.get("/manager/trainees", query_string={"team": world["theirs"].id}).status_code == 404
+    assert client.get("/manager/trainees.csv", query_string={"team": world["theirs"].id}).status_code == 404
 
 
 def test_trainee_detail_shows_certificate_history_and_attempts(client, login_as, world):

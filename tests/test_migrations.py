@@ -61,4 +61,12 @@ def test_postgres_upgrade_from_empty_matches_models_and_downgrades(tmp_path):
 
 
 def test_test_database_is_at_head(app):
-    assert migrate.current(app) == "0004_trainee"
+    assert migrate.current(app) == migrate.head()
+
+
+def test_migrations_form_one_chain():
+    """Branches that each added a migration must be re-chained when merged: exactly one head."""
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(migrate._config()).get_heads()
+    assert len(heads) == 1, heads

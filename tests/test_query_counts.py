@@ -24,7 +24,10 @@ def populate(db, make_user, team, modules, n: int, offset: int) -> list:
     return trainees
 
 
-@pytest.mark.parametrize("path", ["/manager/", "/admin/users", "/admin/teams", "/admin/audit"])
+@pytest.mark.parametrize(
+    "path",
+    ["/manager/", "/manager/trainees", "/manager/trainees.csv", "/admin/users", "/admin/teams", "/admin/audit"],
+)
 def test_list_pages_do_not_grow_with_rows(app, client, db, make_user, make_team, login_as, path):
     team = make_team("Counted clinic")
     modules = make_modules(db, 3)

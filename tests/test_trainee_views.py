@@ -237,6 +237,9 @@ def test_autosave_needs_csrf_token(make_app, make_user, db):
     from tests.conftest import PASSWORD
 
     client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    # logging in rotates the CSRF token: the form on the next page carries the new one
+    page = client.get("/modules/test-quiz").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     assert client.post("/modules/test-quiz/start", data={"csrf_token": token}).status_code == 302
     attempt = db.scalars(select(QuizAttempt)).one()
     refused = client.post(f"/attempts/{attempt.id}/autosave", data={"position": "1"})
@@ -698,6 +701,8 @@ def test_an_expired_session_is_told_as_such_even_when_the_form_token_fails_first
     from tests.conftest import PASSWORD
 
     client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    page = client.get("/modules/test-quiz").get_data(as_text=True)  # the token rotated at login
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     client.post("/modules/test-quiz/start", data={"csrf_token": token})
     attempt = db.scalars(select(QuizAttempt)).one()
     client.delete_cookie("session")  # the session expired: its cookie (and the token's secret) are gone

@@ -48,7 +48,7 @@ def test_unknown_code_is_a_clear_404(client, cert):
     assert f'You typed: <code class="fs-5"><bdi>{other}</bdi></code>' in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("bad", ["abc", "7K3Q-9XPM-2D4T-VVV", "UUUU-UUUU-UUUU-U", "a/b", "%00", "' OR 1=1 --"])
+@pytest.mark.parametrize("bad", ["abc", "7K3Q-9XPM-2D4T-VVV", "UUUU-UUUU-UUUU-U", "a/b", "' OR 1=1 --"])
 def test_malformed_code_is_404_with_an_explanation(client, bad):
     response = client.get(f"/verify/{bad}")
     assert response.status_code == 404

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from quizapp.db import Base, UTCDateTime, utcnow
 
 
-def session_token(password_hash: str) -> str:
-    """A short fingerprint of the password hash (not the hash itself) for session ids."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+def session_token(password_hash: str, session_version: int = 0) -> str:
+    """A short fingerprint of the password hash (not the hash itself) and the session version, for session ids:
+    a new password or a logout (which bumps the version) changes it, and every older session ends."""
+    salted = password_hash if not session_version else f"{password_hash}:{session_version}"
+    return hashlib.sha256(salted.encode()).hexdigest()[:16]
 
 
 class Role(StrEnum):
@@ -50,6 +52,8 @@ class User(Base):
         Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # bumped at logout: sessions and remember-me cookies issued before then stop working
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     time_zone: Mapped[str | None] = mapped_column(String(64))  # IANA name; None until set (from the browser)
 
@@ -72,8 +76,8 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        """The id sessions and remember-me cookies hold: a new password ends every older session."""
-        return f"{self.id}:{session_token(self.password_hash)}"
+        """The id sessions and remember-me cookies hold: a new password or a logout ends every older session."""
+        return f"{self.id}:{session_token(self.password_hash, self.session_version or 0)}"
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

@@ -21,6 +21,7 @@ from quizapp.services.audit import record
 from quizapp.services.certificate_codes import format_code, unique_code
 from quizapp.services.modules import ordered_modules
 from quizapp.services.scope import ensure_can_oversee
+from quizapp.services.text import required_text
 
 MAX_REASON = 500
 
@@ -320,9 +321,7 @@ def update_programme(
 
 
 def _reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError("Give a reason.")
+    reason = required_text(reason, "Give a reason.")
     if len(reason) > MAX_REASON:
         raise ServiceError(f"Keep the reason under {MAX_REASON} characters.")
     if any(ord(c) < 32 and c not in "\r\n\t" for c in reason):

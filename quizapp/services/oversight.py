@@ -4,17 +4,28 @@ services.scope; each trainee's module states come from services.progress."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from quizapp.models import Certificate, Module, QuizAttempt, Role, Team, User, team_members
+from quizapp.models import (
+    AuditEvent,
+    Certificate,
+    QuestionVersion,
+    QuizAttempt,
+    Response,
+    Role,
+    Team,
+    User,
+    team_members,
+)
+from quizapp.question_types import QuestionType, get_type
 from quizapp.services import NotFound, certificate_pages, certification
 from quizapp.services import programme as programme_service
 from quizapp.services.certification import CertStatus
-from quizapp.services.modules import ordered_modules
-from quizapp.services.progress import Progress, progress_of_many
+from quizapp.services.progress import Progress, critical_misses, progress_of_many
 from quizapp.services.scope import can_oversee
 
 NO_CERTIFICATE = "none"
@@ -59,35 +70,13 @@ def get_certificate(session: Session, viewer: User, cert_id: int) -> Certificate
 
 
 @dataclass(frozen=True)
-class TraineeRow:
-    trainee: User
-    progress: Progress
-    certificate: Certificate | None  # the current one, else the latest
-    status: str  # a CertStatus value or "none"
+class HistoryEntry:
+    """One event in a certificate's life: issued, expired, revoked or restored (with reason and who)."""
 
-
-def overview(
-    session: Session,
-    viewer: User,
-    now: datetime,
-    *,
-    team_id: int | None = None,
-    cert_filter: str | None = None,
-) -> tuple[list[Module], list[TraineeRow]]:
-    """Every trainee in scope with module states and certificate status (overdue attempts found on
-    the way are graded and missed certificates issued; the request's commit keeps them)."""
-    settings = programme_service.get(session)
-    trainees = trainees_in_scope(session, viewer, team_id)
-    found = progress_of_many(session, trainees, now, settings=settings)
-    rows = []
-    for trainee in trainees:
-        progress, certs = found[trainee.id]
-        cert, state = certification.shown_certificate(certs, now, settings.renewal_window_days)
-        status = state.value if state is not None else NO_CERTIFICATE
-        if cert_filter and status != cert_filter:
-            continue
-        rows.append(TraineeRow(trainee, progress, cert, status))
-    return ordered_modules(session), rows
+    at: datetime
+    what: str
+    who: str | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,14 +84,61 @@ class CertificateEntry:
     certificate: Certificate
     status: CertStatus
     evidence: list[certificate_pages.EvidenceRow]
+    history: list[HistoryEntry]
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    attempt: QuizAttempt
+    critical_missed: bool
+
+    @property
+    def duration(self) -> timedelta | None:
+        finished = self.attempt.finished_at
+        return finished - self.attempt.started_at if finished is not None else None
 
 
 @dataclass(frozen=True)
 class TraineeDetail:
     trainee: User
     progress: Progress
-    attempts: list[QuizAttempt]  # newest first
+    attempts: list[AttemptRow]  # newest first
     certificates: list[CertificateEntry]  # newest first
+
+
+CERT_ACTIONS = {
+    "certificate.issued": "Issued",
+    "certificate.revoked": "Revoked",
+    "certificate.restored": "Restored",
+}
+
+
+def certificate_history(session: Session, certs: list[Certificate], now: datetime) -> dict[int, list[HistoryEntry]]:
+    """Each certificate's events from the audit log, and its expiry once passed, oldest first (one query)."""
+    found: dict[int, list[HistoryEntry]] = {c.id: [] for c in certs}
+    if not found:
+        return found
+    events = session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.target_type == "certificate",
+            AuditEvent.target_id.in_([str(i) for i in found]),
+            AuditEvent.action.in_(list(CERT_ACTIONS)),
+        )
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    for event in events:
+        who = event.actor.name if event.actor is not None else "automatic"
+        reason = event.details.get("reason") if isinstance(event.details, dict) else None
+        found[int(event.target_id or 0)].append(HistoryEntry(event.at, CERT_ACTIONS[event.action], who, reason))
+    for cert in certs:
+        if cert.superseded_at is not None:
+            found[cert.id].append(HistoryEntry(cert.superseded_at, "Superseded by a newer certificate"))
+        if cert.expires_at <= now:
+            found[cert.id].append(HistoryEntry(cert.expires_at, "Expired"))
+        found[cert.id].sort(key=lambda e: e.at)
+    return found
 
 
 def trainee_detail(session: Session, viewer: User, user_id: int, now: datetime) -> TraineeDetail:
@@ -114,14 +150,50 @@ def trainee_detail(session: Session, viewer: User, user_id: int, now: datetime) 
             select(QuizAttempt)
             .where(QuizAttempt.user_id == trainee.id)
             .options(selectinload(QuizAttempt.module))
-            .order_by(QuizAttempt.started_at.desc())
+            .order_by(QuizAttempt.started_at.desc(), QuizAttempt.id.desc())
         )
     )
+    missed = critical_misses(session, [a.id for a in attempts if a.finished_at is not None and not a.passed])
     session.scalars(  # who revoked each is shown too: loaded here, not once per row
         select(Certificate).where(Certificate.user_id == trainee.id).options(selectinload(Certificate.revoked_by))
     ).all()
     evidence = certificate_pages.evidence_of(session, certs)
+    history = certificate_history(session, certs, now)
     entries = [
-        CertificateEntry(c, certification.status(c, now, settings.renewal_window_days), evidence[c.id]) for c in certs
+        CertificateEntry(c, certification.status(c, now, settings.renewal_window_days), evidence[c.id], history[c.id])
+        for c in certs
     ]
-    return TraineeDetail(trainee, progress, attempts, entries)
+    return TraineeDetail(trainee, progress, [AttemptRow(a, a.id in missed) for a in attempts], entries)
+
+
+def get_attempt(session: Session, viewer: User, attempt_id: int) -> QuizAttempt:
+    """A finished attempt of a trainee the viewer oversees; an open one is NotFound too (its answers are
+    not final, and its questions' keys must not reach a browser)."""
+    attempt = session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.is_open or not can_oversee(viewer, attempt.user):
+        raise NotFound("No such attempt.")
+    return attempt
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    response: Response
+    version: QuestionVersion
+    qtype: QuestionType
+    rv: dict[str, Any]  # what the review partial shows
+
+
+def attempt_review(session: Session, viewer: User, attempt_id: int) -> tuple[QuizAttempt, list[ReviewItem]]:
+    """A finished attempt and each question as the trainee's review showed it (their order and answers)."""
+    attempt = get_attempt(session, viewer, attempt_id)
+    responses = session.scalars(
+        select(Response)
+        .where(Response.attempt_id == attempt.id)
+        .options(selectinload(Response.version).selectinload(QuestionVersion.question))
+        .order_by(Response.position)
+    ).all()
+    items = []
+    for r in responses:
+        qtype = get_type(r.version.type)
+        items.append(ReviewItem(r, r.version, qtype, qtype.review(r.version.spec, r.shuffle, r.answer)))
+    return attempt, items

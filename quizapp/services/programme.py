@@ -14,6 +14,7 @@ from quizapp.models import Setting, User
 from quizapp.services import ServiceError, settings_of
 from quizapp.services.audit import record
 from quizapp.services.modules import ordered_modules
+from quizapp.services.text import is_blank
 
 MAX_VALIDITY_MONTHS = 120
 MAX_WINDOW_DAYS = 365
@@ -56,7 +57,7 @@ def get(session: Session) -> Programme:
 def validate(name: str, validity_months: int, renewal_window_days: int) -> list[str]:
     """Every problem with the proposed settings (empty when they are fine)."""
     problems = []
-    if not name.strip():
+    if is_blank(name):
         problems.append("The programme needs a name.")
     elif len(name.strip()) > MAX_NAME:
         problems.append(f"The programme name may have at most {MAX_NAME} characters.")

@@ -2,24 +2,62 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from quizapp.models import Role, Team, User
 from quizapp.services import ServiceError, settings_of
 from quizapp.services.audit import record
+from quizapp.services.text import is_blank, required_text
 
-MIN_PASSWORD = 8
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1000
+STRENGTH_CHECKED = 72  # zxcvbn's own limit; a longer password is long enough to pass on length alone
 
 
-def hash_password(session: Session, password: str) -> str:
+def check_password(password: str, *, hints: Iterable[str] = ()) -> None:
+    """ServiceError unless the password is long, visible and not a common or easily guessed one."""
+    if is_blank(password):
+        raise ServiceError("A password cannot be made only of spaces or invisible characters.")
     if len(password) < MIN_PASSWORD:
         raise ServiceError(f"Passwords need at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        raise ServiceError(f"Passwords may have at most {MAX_PASSWORD} characters.")
+    if password.lower() in _common_passwords():
+        raise ServiceError("This is one of the most common passwords; choose another.")
+    if len(password) <= STRENGTH_CHECKED:
+        from zxcvbn import zxcvbn
+
+        if zxcvbn(password, user_inputs=[h for h in hints if h])["score"] < 2:
+            raise ServiceError(
+                "This password is too easy to guess (a repeated or common word, a sequence, or the name or email "
+                "of the account); choose a longer mix of words."
+            )
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords of public breaches, as zxcvbn ships them."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def hash_password(session: Session, password: str, *, hints: Iterable[str] = ()) -> str:
+    check_password(password, hints=hints)
     return generate_password_hash(password, method=settings_of(session).password_hash_method)
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """A hash of a random password, checked when the email is unknown so both answers take as long."""
+    return generate_password_hash(secrets.token_hex(16), method=method)
 
 
 def normalise_email(email: str) -> str:
@@ -43,7 +81,10 @@ def find_by_email(session: Session, email: str) -> User | None:
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The user whose password matches, active or not (the caller checks `active`)."""
     user = find_by_email(session, email)
-    if user is None or not check_password_hash(user.password_hash, password):
+    if user is None:
+        check_password_hash(_dummy_hash(settings_of(session).password_hash_method), password)
+        return None
+    if not check_password_hash(user.password_hash, password):
         return None
     return user
 
@@ -60,7 +101,13 @@ def create_user(
     actor: User | None = None,
 ) -> User:
     email, name, role = _checked(session, None, email, name, role)
-    user = User(email=email, name=name, role=role, password_hash=hash_password(session, password), active=active)
+    user = User(
+        email=email,
+        name=name,
+        role=role,
+        password_hash=hash_password(session, password, hints=(email, name)),
+        active=active,
+    )
     user.teams = list(teams)
     session.add(user)
     session.flush()
@@ -71,9 +118,10 @@ def create_user(
 def _checked(session: Session, user: User | None, email: str, name: str, role: Role | str) -> tuple[str, str, Role]:
     """The rules every account meets, on create and on edit: a valid unique email, a name, a known role."""
     email = check_email(email)
-    name = (name or "").strip()
-    if not name or len(name) > 120 or any(ord(c) < 32 for c in name):
-        raise ServiceError("A user needs a name of 1 to 120 characters on one line.")
+    message = "A user needs a name of 1 to 120 characters on one line."
+    name = required_text(name, message)
+    if len(name) > 120 or any(ord(c) < 32 for c in name):
+        raise ServiceError(message)
     other = find_by_email(session, email)
     if other is not None and (user is None or other.id != user.id):
         raise ServiceError(f"A user with email {email} already exists.")
@@ -126,9 +174,15 @@ def update_user(
 
 
 def set_password(session: Session, user: User, password: str, actor: User | None) -> None:
-    user.password_hash = hash_password(session, password)
+    user.password_hash = hash_password(session, password, hints=(user.email, user.name))
     record(session, actor, "user.password_set", "user", user.id, f"New password set for {user.email}")
     session.flush()
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Every session and remember-me cookie of this user stops working (logout): the id they hold changes."""
+    session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version + 1))
+    session.refresh(user, ["session_version"])
 
 
 def teams_by_id(session: Session, ids: Iterable[int]) -> list[Team]:
@@ -165,9 +219,7 @@ def list_teams(session: Session) -> list[Team]:
 
 
 def create_team(session: Session, name: str, actor: User | None = None) -> Team:
-    name = name.strip()
-    if not name:
-        raise ServiceError("A team needs a name.")
+    name = required_text(name, "A team needs a name.")
     if session.scalar(select(Team).where(func.lower(Team.name) == name.lower())) is not None:
         raise ServiceError(f"A team called {name} already exists.")
     team = Team(name=name)
@@ -180,9 +232,9 @@ def create_team(session: Session, name: str, actor: User | None = None) -> Team:
 def update_team(
     session: Session, team: Team, *, name: str, managers: Iterable[User], members: Iterable[User], actor: User | None
 ) -> Team:
-    name = name.strip()
+    name = required_text(name, "A team needs a unique name.")
     clash = session.scalar(select(Team).where(func.lower(Team.name) == name.lower(), Team.id != team.id))
-    if not name or clash is not None:
+    if clash is not None:
         raise ServiceError("A team needs a unique name.")
     managers = list(managers)
     for m in managers:

@@ -6,21 +6,31 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from quizapp.views import admin, auth, certificates, instructor, manager, trainee, verify
+    from quizapp.views import admin, auth, certificates, instructor, manager, practice, trainee, verify
 
-    for module in (auth, trainee, certificates, instructor, manager, admin, verify):
+    for module in (auth, trainee, practice, certificates, instructor, manager, admin, verify):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["nav_links"] = nav_links
 
 
 NAV = {
-    "trainee": [("trainee.home", "Home"), ("trainee.history", "History"), ("certificates.show", "Certificate")],
+    "trainee": [
+        ("trainee.home", "Home"),
+        ("practice.index", "Practice"),
+        ("trainee.history", "History"),
+        ("certificates.show", "Certificate"),
+    ],
     "instructor": [("instructor.home", "Modules")],
-    "manager": [("trainee.home", "Home"), ("manager.overview", "My teams")],
+    "manager": [
+        ("manager.overview", "Dashboard"),
+        ("manager.trainees", "Trainees"),
+        ("manager.onboard", "Add trainees"),
+    ],
     "admin": [
         ("admin.users", "Users"),
         ("admin.teams", "Teams"),
-        ("manager.overview", "Trainees"),
+        ("manager.overview", "Dashboard"),
+        ("manager.trainees", "Trainees"),
         ("admin.programme", "Programme"),
         ("admin.audit", "Audit log"),
     ],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -92,6 +94,7 @@ def _user_form(form: UserForm, user: User | None):
             form.email.errors.append(str(err))
         else:
             flash(f"Saved {form.email.data}.", "success")
+            _warn_teamless([user])
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None if is_new else user), (
         400 if form.errors else 200
@@ -104,10 +107,22 @@ def user_password(user_id: int):
     user = _get_or_404(User, user_id)
     form = PasswordForm()
     if form.validate_on_submit():
-        users_service.set_password(session, user, form.password.data, actor=current_user)
-        flash(f"New password set for {user.email}.", "success")
-        return redirect(url_for("admin.users"))
+        try:
+            users_service.set_password(session, user, form.password.data, actor=current_user)
+        except ServiceError as err:
+            form.password.errors.append(str(err))
+        else:
+            flash(f"New password set for {user.email}.", "success")
+            return redirect(url_for("admin.users"))
     return render_template("admin/password.html", form=form, user=user), 400 if form.errors else 200
+
+
+def _warn_teamless(users: Iterable[User]) -> None:
+    """A trainee in no team is seen by no manager: say so when a save leaves one there."""
+    names = [u.name for u in users if u.role == Role.TRAINEE and not u.teams]
+    if names:
+        who = "them" if len(names) > 1 else "this trainee"
+        flash(f"{', '.join(names)}: in no team now, so no manager sees {who}.", "warning")
 
 
 @bp.route("/teams", methods=["GET", "POST"])
@@ -140,6 +155,7 @@ def team_edit(team_id: int):
         form.managers.data = [u.id for u in team.managers]
         form.members.data = [u.id for u in team.members]
     if form.validate_on_submit():
+        before = list(team.members)
         try:
             users_service.update_team(
                 session,
@@ -154,6 +170,7 @@ def team_edit(team_id: int):
             form.name.errors.append(str(err))
         else:
             flash(f"Saved team {team.name}.", "success")
+            _warn_teamless(u for u in before if u not in team.members)
             return redirect(url_for("admin.teams"))
     return render_template("admin/team_form.html", form=form, team=team), 400 if form.errors else 200
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, g, render_template
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -15,7 +16,10 @@ MESSAGES = {
     403: ("Not allowed", "Your account does not have access to this page."),
     404: ("Not found", "There is nothing at this address, or it is not yours to see."),
     405: ("Method not allowed", "This page cannot be used that way."),
-    413: ("Too large", "The upload is larger than allowed."),
+    413: (
+        "Too large",
+        "What you sent is larger than this page accepts. Shorten the text (or choose a smaller file) and try again.",
+    ),
     429: ("Too many requests", "Please wait a moment before trying again."),
     500: ("Something went wrong", "An unexpected error happened. It has been logged; please try again."),
     503: ("Temporarily unavailable", "The service cannot reach its database just now. Please try again shortly."),
@@ -57,6 +61,8 @@ def init_app(app: Flask) -> None:
             return err
         if err.code >= 500:
             _undo()
+        if isinstance(err, RateLimitExceeded) and err.limit.error_message:
+            return render_error(err.code, err.description)
         return render_error(err.code)
 
     @app.errorhandler(DBAPIError)

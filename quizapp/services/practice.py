@@ -1,0 +1,751 @@
+"""Practice and spaced review: what to practise, sessions with immediate feedback, and FSRS scheduling.
+
+Practice never touches graded data: its rows live in practice_sessions, practice_answers and review_cards,
+which attempts, item statistics, limits and certificates never read.
+
+What a session holds, in this order (`plan`): the trainee's cards that are due; then questions missed in
+graded attempts that have no card yet (most missed first; whichever version was missed, the question is
+shown at its current version, and a retired or draft question is not shown); then new questions: practice-only items
+(`assessed: false`, shown with a note that sources disagree) and the usable questions of modules not yet
+passed (the progress rule). A recertification review (`Kind.RECERT`, offered inside the renewal window)
+takes the weakest items of the required modules instead: missed questions first, then cards by their
+predicted recall, lowest first.
+
+Scheduling is the `fsrs` package's Scheduler. Practice happens in daily sittings, not minute drills, so the
+scheduler has no intra-day learning steps (every answer schedules the next review at least a day later),
+and no fuzz (due dates are reproducible). The rating comes from the grade: wrong → Again, partly right →
+Hard, right → Good, right and the trainee ticked "I was sure" → Easy.
+
+A card belongs to a trainee and a question, not a version. When the question gets a new version, the card is
+kept if the answer key is unchanged (same type and same options, key, tolerance, items or pairs: a reworded
+stem, explanation or source keeps it), and reset to a new card, due at once, if the key changed: what was
+learnt may now be wrong (`key_changed`, applied by `sync_cards` before any practice read).
+
+The same leak rules as graded attempts: modules whose review is score-only are never practised (their keys
+are not shown after a quiz either), and a question drawn into one of the trainee's open attempts is left
+out of practice until that attempt is graded."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from fsrs import Card, Rating, Scheduler, State
+from sqlalchemy import ColumnElement, Select, and_, func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from quizapp.db import affected_rows
+from quizapp.models import (
+    AttemptStatus,
+    Module,
+    PracticeAnswer,
+    PracticeSession,
+    Question,
+    QuestionVersion,
+    QuizAttempt,
+    Response,
+    ReviewCard,
+    ReviewMode,
+    ReviewStatus,
+    Role,
+    User,
+)
+from quizapp.question_types import FormData, Grade, Parsed, get_type
+from quizapp.services import Forbidden, NotFound, ServiceError
+from quizapp.services import programme as programme_service
+from quizapp.services.certification import CertStatus, certificates_of, status
+from quizapp.services.modules import ordered_modules
+from quizapp.services.progress import ModuleState, progress_of
+
+SESSION_SIZE = 10
+MOST_MISSED = 5
+RETENTION_WEEKS = 8
+MANAGER_MONTHS = 6
+SCHEDULER = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
+
+
+class Kind(StrEnum):
+    REVIEW = "review"
+    RECERT = "recert"
+
+
+class Reason(StrEnum):
+    """Why a question is in a session."""
+
+    DUE = "due"
+    MISSED = "missed"
+    PRACTICE_ONLY = "practice_only"
+    NEW = "new"
+    WEAK = "weak"
+
+
+class PracticeUnavailable(ServiceError):
+    """Nothing can be practised here now."""
+
+
+class PracticeClosed(ServiceError):
+    """The session has ended; nothing more can be answered in it."""
+
+
+# --- scheduling (pure) ---------------------------------------------------------------------------
+
+
+def utc(now: datetime) -> datetime:
+    """The same moment with the tzinfo fsrs insists on."""
+    return now.astimezone(UTC)
+
+
+def rating_for(grade: Grade, sure: bool = False) -> Rating:
+    """The FSRS rating an answer earns: wrong → Again, partly right → Hard, right → Good (Easy if sure)."""
+    if grade.full:
+        return Rating.Easy if sure else Rating.Good
+    return Rating.Hard if grade.awarded > 0 else Rating.Again
+
+
+def as_fsrs(card: ReviewCard | None, now: datetime) -> Card:
+    """The library's card for a stored one (a new card, due now, when there is none)."""
+    if card is None:
+        return Card(card_id=0, due=utc(now))
+    return Card(
+        card_id=card.id or 0,
+        state=State(card.state),
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=utc(card.due),
+        last_review=utc(card.last_review) if card.last_review else None,
+    )
+
+
+def review(card: ReviewCard | None, rating: Rating, now: datetime) -> Card:
+    """The card after one review at `now` (the library's computation, nothing added)."""
+    reviewed, _log = SCHEDULER.review_card(as_fsrs(card, now), rating, utc(now))
+    return reviewed
+
+
+def store(card: ReviewCard, reviewed: Card) -> None:
+    card.state = int(reviewed.state)
+    card.step = reviewed.step
+    card.stability = reviewed.stability
+    card.difficulty = reviewed.difficulty
+    card.due = reviewed.due
+    card.last_review = reviewed.last_review
+
+
+def recall(card: ReviewCard, now: datetime) -> float:
+    """The predicted chance of recalling the card now (0 for a card never reviewed)."""
+    return float(SCHEDULER.get_card_retrievability(as_fsrs(card, now), utc(now)))
+
+
+def key_changed(old: QuestionVersion, new: QuestionVersion) -> bool:
+    """The edit rule: a new version resets the card only when what counts as right changed."""
+    return old.type != new.type or old.spec != new.spec
+
+
+def reset(card: ReviewCard, version_id: int, now: datetime) -> None:
+    """A new card for a changed question: due at once, nothing learnt."""
+    fresh = as_fsrs(None, now)
+    store(card, fresh)
+    card.version_id, card.reps, card.lapses = version_id, 0, 0
+
+
+# --- what may be practised -----------------------------------------------------------------------
+
+
+def _practisable() -> ColumnElement[bool]:
+    """Live questions (approved, not retired) of modules whose keys may be shown (full review)."""
+    return and_(
+        Question.retired_at.is_(None),
+        Question.review_status == ReviewStatus.APPROVED,
+        Module.review == ReviewMode.FULL,
+    )
+
+
+def _locked(user_id: int) -> Select[int]:
+    """Questions in the trainee's open attempts: never shown with their answer until graded."""
+    return (
+        select(QuestionVersion.question_id)
+        .join(Response, Response.question_version_id == QuestionVersion.id)
+        .join(QuizAttempt, Response.attempt_id == QuizAttempt.id)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.status == AttemptStatus.OPEN)
+    )
+
+
+def _carded(user_id: int) -> Select[int]:
+    return select(ReviewCard.question_id).where(ReviewCard.user_id == user_id)
+
+
+def _in_scope(user_id: int, module_ids: Sequence[int] | None) -> ColumnElement[bool]:
+    scope = and_(_practisable(), Question.id.not_in(_locked(user_id)))
+    if module_ids is not None:
+        scope = and_(scope, Question.module_id.in_(list(module_ids)))
+    return scope
+
+
+def _misses(user_id: int) -> Select[int, int, int, int]:
+    """(question id, misses, module order, position) of questions missed in graded attempts, no card yet."""
+    return (
+        select(Question.id, func.count(Response.id).label("misses"), Module.order, Question.position)
+        .select_from(Response)
+        .join(QuizAttempt, Response.attempt_id == QuizAttempt.id)
+        .join(QuestionVersion, Response.question_version_id == QuestionVersion.id)
+        .join(Question, QuestionVersion.question_id == Question.id)
+        .join(Module, Question.module_id == Module.id)
+        .where(
+            QuizAttempt.user_id == user_id,
+            QuizAttempt.status != AttemptStatus.OPEN,
+            Response.full_marks.is_(False),
+            Question.id.not_in(_carded(user_id)),
+        )
+        .group_by(Question.id, Module.order, Question.position)
+    )
+
+
+def sync_cards(session: Session, user: User, now: datetime) -> int:
+    """Apply the edit rule to the trainee's cards whose question has a newer version (one query when
+    none has); returns how many were reset."""
+    latest = (
+        select(func.max(QuestionVersion.id))
+        .where(QuestionVersion.question_id == ReviewCard.question_id)
+        .correlate(ReviewCard)
+        .scalar_subquery()
+    )
+    stale = session.execute(
+        select(ReviewCard, QuestionVersion.id)
+        .where(ReviewCard.user_id == user.id, ReviewCard.version_id != latest)
+        # the current version's id, to compare below
+        .join(QuestionVersion, QuestionVersion.id == latest)
+    ).all()
+    if not stale:
+        return 0
+    versions = {
+        v.id: v
+        for v in session.scalars(
+            select(QuestionVersion).where(
+                QuestionVersion.id.in_([c.version_id for c, _ in stale] + [v for _, v in stale])
+            )
+        )
+    }
+    resets = 0
+    for card, current_id in stale:
+        if key_changed(versions[card.version_id], versions[current_id]):
+            reset(card, current_id, now)
+            resets += 1
+        card.version_id = current_id
+    session.flush()
+    return resets
+
+
+# --- due counts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueCounts:
+    """Questions due for review per module id: due cards plus missed questions not practised yet."""
+
+    cards: dict[int, int]
+    missed: dict[int, int]
+
+    def of(self, module_id: int) -> int:
+        return self.cards.get(module_id, 0) + self.missed.get(module_id, 0)
+
+    @property
+    def total(self) -> int:
+        return sum(self.cards.values()) + sum(self.missed.values())
+
+
+def due_counts(session: Session, user: User, now: datetime) -> DueCounts:
+    """Two grouped queries, whatever the number of cards and attempts."""
+    cards = session.execute(
+        select(Question.module_id, func.count(ReviewCard.id))
+        .select_from(ReviewCard)
+        .join(Question, ReviewCard.question_id == Question.id)
+        .join(Module, Question.module_id == Module.id)
+        .where(ReviewCard.user_id == user.id, ReviewCard.due <= now, _in_scope(user.id, None))
+        .group_by(Question.module_id)
+    ).all()
+    misses = _misses(user.id).where(_in_scope(user.id, None)).subquery()
+    missed = session.execute(
+        select(Question.module_id, func.count())
+        .select_from(misses)
+        .join(Question, Question.id == misses.c.id)
+        .group_by(Question.module_id)
+    ).all()
+    return DueCounts({m: n for m, n in cards}, {m: n for m, n in missed})
+
+
+# --- planning a session --------------------------------------------------------------------------
+
+
+def _not_passed(session: Session, user: User, now: datetime) -> list[int]:
+    """Ids of the modules the progress rule does not count as passed."""
+    return [m.module.id for m in progress_of(session, user, now).modules if m.state != ModuleState.PASSED]
+
+
+def plan(
+    session: Session, user: User, now: datetime, *, module_ids: Sequence[int] | None, size: int = SESSION_SIZE
+) -> list[tuple[int, Reason]]:
+    """Question ids for a review session, in order: due cards, then missed, then new."""
+    scope = _in_scope(user.id, module_ids)
+    chosen: list[tuple[int, Reason]] = []
+    due = session.scalars(
+        select(ReviewCard.question_id)
+        .join(Question, ReviewCard.question_id == Question.id)
+        .join(Module, Question.module_id == Module.id)
+        .where(ReviewCard.user_id == user.id, ReviewCard.due <= now, scope)
+        .order_by(ReviewCard.due, Module.order, Question.position)
+        .limit(size)
+    ).all()
+    chosen += [(q, Reason.DUE) for q in due]
+    if len(chosen) < size:
+        missed = session.execute(
+            _misses(user.id).where(scope).order_by(func.count(Response.id).desc(), Module.order, Question.position)
+        ).all()
+        chosen += [(row[0], Reason.MISSED) for row in missed[: size - len(chosen)]]
+    if len(chosen) < size:
+        unpassed = _not_passed(session, user, now)
+        fresh = session.execute(
+            select(Question.id, Question.assessed)
+            .join(Module, Question.module_id == Module.id)
+            .where(
+                scope,
+                Question.id.not_in(_carded(user.id)),
+                Question.id.not_in([q for q, _ in chosen] or [-1]),
+                (Question.assessed.is_(False)) | Question.module_id.in_(unpassed or [-1]),
+            )
+            # practice-only items first: they are shown nowhere else
+            .order_by(Question.assessed, Module.order, Question.position)
+            .limit(size - len(chosen))
+        ).all()
+        chosen += [(q, Reason.NEW if assessed else Reason.PRACTICE_ONLY) for q, assessed in fresh]
+    return chosen
+
+
+def plan_recert(session: Session, user: User, now: datetime, *, size: int = SESSION_SIZE) -> list[tuple[int, Reason]]:
+    """The weakest items of the required modules: missed ones not yet practised, then cards by predicted
+    recall (lowest first), then new items of those modules."""
+    required = [m.id for m in ordered_modules(session, required_only=True)]
+    scope = _in_scope(user.id, required)
+    missed = session.execute(
+        _misses(user.id).where(scope).order_by(func.count(Response.id).desc(), Module.order, Question.position)
+    ).all()
+    chosen = [(row[0], Reason.WEAK) for row in missed[:size]]
+    if len(chosen) < size:
+        cards = session.scalars(
+            select(ReviewCard)
+            .join(Question, ReviewCard.question_id == Question.id)
+            .join(Module, Question.module_id == Module.id)
+            .where(ReviewCard.user_id == user.id, scope, Question.assessed.is_(True))
+        ).all()
+        weakest = sorted(cards, key=lambda c: (recall(c, now), -c.lapses, c.due))
+        chosen += [(c.question_id, Reason.WEAK) for c in weakest[: size - len(chosen)]]
+    if len(chosen) < size:
+        fresh = session.scalars(
+            select(Question.id)
+            .join(Module, Question.module_id == Module.id)
+            .where(
+                scope,
+                Question.usable,
+                Question.id.not_in(_carded(user.id)),
+                Question.id.not_in([q for q, _ in chosen] or [-1]),
+            )
+            .order_by(Module.order, Question.position)
+            .limit(size - len(chosen))
+        ).all()
+        chosen += [(q, Reason.NEW) for q in fresh]
+    return chosen
+
+
+def _lock_user(session: Session, user: User) -> None:
+    """One session start at a time per trainee (PostgreSQL; on SQLite the first write takes the lock)."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
+
+
+def start_session(
+    session: Session,
+    user: User,
+    now: datetime,
+    *,
+    module: Module | None = None,
+    kind: Kind = Kind.REVIEW,
+    rng: random.Random | None = None,
+) -> PracticeSession:
+    """End any unfinished session and plan a new one. Only flushes."""
+    if user.role != Role.TRAINEE:
+        raise Forbidden("Only trainees practise; instructors use the preview pages.")
+    if module is not None and module.review != ReviewMode.FULL:
+        raise PracticeUnavailable("This module shows scores only, so its questions are not practised with answers.")
+    if kind == Kind.RECERT and not in_renewal_window(session, user, now):
+        raise PracticeUnavailable("The recertification review opens inside your certificate's renewal window.")
+    session.execute(  # the first write: it takes SQLite's write lock
+        update(PracticeSession)
+        .where(PracticeSession.user_id == user.id, PracticeSession.finished_at.is_(None))
+        .values(finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    _lock_user(session, user)
+    sync_cards(session, user, now)
+    if kind == Kind.RECERT:
+        chosen = plan_recert(session, user, now)
+    else:
+        chosen = plan(session, user, now, module_ids=None if module is None else [module.id])
+    if not chosen:
+        where = f" in “{module.title}”" if module is not None else ""
+        raise PracticeUnavailable(f"Nothing to practise{where} right now: no question is due, missed or new.")
+    questions = {
+        q.id: q
+        for q in session.scalars(
+            select(Question).where(Question.id.in_([q for q, _ in chosen])).options(selectinload(Question.versions))
+        )
+    }
+    rng = rng or random.SystemRandom()
+    practice = PracticeSession(
+        user_id=user.id, module_id=module.id if module else None, kind=kind.value, started_at=now
+    )
+    for position, (question_id, reason) in enumerate(chosen, start=1):
+        version = questions[question_id].current
+        practice.items.append(
+            PracticeAnswer(
+                position=position,
+                question_id=question_id,
+                question_version_id=version.id,
+                reason=reason.value,
+                shuffle=get_type(version.type).make_shuffle(version.spec, rng),
+            )
+        )
+    session.add(practice)
+    session.flush()
+    return practice
+
+
+# --- a session -----------------------------------------------------------------------------------
+
+
+def get_practice(session: Session, user: User, session_id: int) -> PracticeSession:
+    """The trainee's own session with its questions loaded (NotFound for anyone else's)."""
+    practice = session.scalar(
+        select(PracticeSession)
+        .where(PracticeSession.id == session_id)
+        .options(
+            selectinload(PracticeSession.items).selectinload(PracticeAnswer.version),
+            selectinload(PracticeSession.items).selectinload(PracticeAnswer.question),
+        )
+    )
+    if practice is None or practice.user_id != user.id:
+        raise NotFound("No such practice session.")
+    return practice
+
+
+def item_at(practice: PracticeSession, position: int) -> PracticeAnswer:
+    if not 1 <= position <= len(practice.items):
+        raise NotFound("No such question in this session.")
+    return practice.items[position - 1]
+
+
+def next_open(practice: PracticeSession) -> int | None:
+    """The first unanswered position, or None when every question is answered."""
+    return next((i.position for i in practice.items if not i.answered), None)
+
+
+def is_locked(session: Session, user: User, item: PracticeAnswer) -> bool:
+    """The question is in one of the trainee's open attempts (one query)."""
+    locked = _locked(user.id).where(QuestionVersion.question_id == item.question_id)
+    return session.scalar(select(func.count()).select_from(locked.subquery())) != 0
+
+
+def answer(
+    session: Session, user: User, practice: PracticeSession, position: int, form: FormData, now: datetime
+) -> Parsed:
+    """Grade one answer with the question type's grade(), store it, and review the trainee's card.
+    An unparsable or empty answer stores nothing and comes back with a message; a second submit of an
+    answered question changes nothing."""
+    if practice.user_id != user.id:
+        raise NotFound("No such practice session.")
+    item = item_at(practice, position)
+    if item.answered:
+        return Parsed(item.answer)
+    if practice.finished_at is not None:
+        raise PracticeClosed("This practice session has ended; start a new one.")
+    if is_locked(session, user, item):
+        raise PracticeUnavailable("This question is in a quiz you have open: submit the quiz first.")
+    version = item.version
+    qtype = get_type(version.type)
+    parsed = qtype.parse(version.spec, item.shuffle, form)
+    if parsed.error is not None:
+        return parsed
+    if parsed.answer is None:
+        return Parsed(None, "Answer the question first; then you see whether it was right.")
+    grade = qtype.grade(version.spec, parsed.answer, version.points)
+    sure = form.get("sure") == "1"
+    rating = rating_for(grade, sure)
+    won = session.execute(
+        update(PracticeAnswer)
+        .where(PracticeAnswer.id == item.id, PracticeAnswer.answered_at.is_(None))
+        .values(answered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if affected_rows(won) != 1:  # a simultaneous submit answered it first
+        session.refresh(item)
+        return Parsed(item.answer)
+    card = session.scalar(
+        select(ReviewCard)
+        .where(ReviewCard.user_id == user.id, ReviewCard.question_id == item.question_id)
+        .with_for_update()
+    )
+    if card is None:
+        card = ReviewCard(user_id=user.id, question_id=item.question_id, version_id=version.id, reps=0, lapses=0)
+        session.add(card)
+        store(card, as_fsrs(None, now))
+    elif card.version_id != version.id:
+        old = session.get(QuestionVersion, card.version_id)
+        if old is None or key_changed(old, version):
+            reset(card, version.id, now)
+        card.version_id = version.id
+    seen_before = card.reps > 0
+    was_learnt = card.state == State.Review and seen_before
+    store(card, review(card, rating, now))
+    card.reps += 1
+    if was_learnt and rating == Rating.Again:
+        card.lapses += 1
+    item.answer, item.answered_at = parsed.answer, now
+    item.awarded = Decimal(grade.awarded.numerator) / Decimal(grade.awarded.denominator)
+    item.full_marks, item.rating, item.seen_before = grade.full, int(rating), seen_before
+    if all(i.answered for i in practice.items):
+        practice.finished_at = now
+    session.flush()
+    return parsed
+
+
+def finish(session: Session, user: User, practice: PracticeSession, now: datetime) -> None:
+    """End the session early; unanswered questions stay as they were (their cards unchanged)."""
+    if practice.user_id != user.id:
+        raise NotFound("No such practice session.")
+    if practice.finished_at is None:
+        practice.finished_at = now
+        session.flush()
+
+
+def card_for(session: Session, user: User, question_id: int) -> ReviewCard | None:
+    return session.scalar(
+        select(ReviewCard).where(ReviewCard.user_id == user.id, ReviewCard.question_id == question_id)
+    )
+
+
+# --- the home page and the recertification offer -------------------------------------------------
+
+
+def in_renewal_window(session: Session, user: User, now: datetime) -> bool:
+    """The trainee holds a certificate inside its renewal window (status expiring)."""
+    window = programme_service.get(session).renewal_window_days
+    return any(status(c, now, window) == CertStatus.EXPIRING for c in certificates_of(session, user))
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    due: int
+    open_session: PracticeSession | None
+    recert: bool
+
+
+def open_session_of(session: Session, user: User) -> PracticeSession | None:
+    return session.scalar(
+        select(PracticeSession)
+        .where(PracticeSession.user_id == user.id, PracticeSession.finished_at.is_(None))
+        .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
+        .limit(1)
+    )
+
+
+def home_panel(session: Session, user: User, now: datetime) -> HomePanel:
+    """What the home page shows of practice, in a fixed number of queries."""
+    sync_cards(session, user, now)
+    return HomePanel(
+        due=due_counts(session, user, now).total,
+        open_session=open_session_of(session, user),
+        recert=in_renewal_window(session, user, now),
+    )
+
+
+# --- the progress page ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModuleRow:
+    module: Module
+    due: int
+    new: int
+    practisable: bool  # the module's keys may be shown (full review)
+
+
+@dataclass(frozen=True)
+class RetentionWeek:
+    start: datetime
+    reviews: int  # answers to questions practised before
+    right: int
+    answers: int  # every practice answer that week
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.right / self.reviews) if self.reviews else 0
+
+
+@dataclass(frozen=True)
+class Missed:
+    question_id: int
+    module_title: str
+    stem: str
+    misses: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    modules: list[ModuleRow]
+    due: int
+    weeks: list[RetentionWeek]
+    most_missed: list[Missed]
+    open_session: PracticeSession | None
+    recert: bool
+
+
+def _new_counts(session: Session, user: User, unpassed: list[int]) -> dict[int, int]:
+    """Per module: questions never practised and not missed that a session would offer as new."""
+    misses = _misses(user.id).subquery()
+    rows = session.execute(
+        select(Question.module_id, func.count(Question.id))
+        .join(Module, Question.module_id == Module.id)
+        .where(
+            _in_scope(user.id, None),
+            Question.id.not_in(_carded(user.id)),
+            Question.id.not_in(select(misses.c.id)),
+            (Question.assessed.is_(False)) | Question.module_id.in_(unpassed or [-1]),
+        )
+        .group_by(Question.module_id)
+    ).all()
+    return {m: n for m, n in rows}
+
+
+def week_start(when: datetime) -> datetime:
+    day = when.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=day.weekday())
+
+
+def retention(session: Session, user: User, now: datetime, weeks: int = RETENTION_WEEKS) -> list[RetentionWeek]:
+    """Per week (Monday, UTC) of the last `weeks`: practice answers, and of those to questions
+    practised before, how many were right. One query."""
+    first = week_start(now) - timedelta(weeks=weeks - 1)
+    rows = session.execute(
+        select(PracticeAnswer.answered_at, PracticeAnswer.full_marks, PracticeAnswer.seen_before)
+        .join(PracticeSession, PracticeAnswer.session_id == PracticeSession.id)
+        .where(PracticeSession.user_id == user.id, PracticeAnswer.answered_at >= first)
+    ).all()
+    tally: dict[datetime, Counter[str]] = defaultdict(Counter)
+    for answered_at, full, seen in rows:
+        if answered_at is None:
+            continue
+        counter = tally[week_start(answered_at)]
+        counter["answers"] += 1
+        if seen:
+            counter["reviews"] += 1
+            counter["right"] += 1 if full else 0
+    starts = [first + timedelta(weeks=i) for i in range(weeks)]
+    return [RetentionWeek(s, tally[s]["reviews"], tally[s]["right"], tally[s]["answers"]) for s in starts]
+
+
+def most_missed(session: Session, user: User, limit: int = MOST_MISSED) -> list[Missed]:
+    """The trainee's questions missed most often, in graded attempts and practice together (three queries)."""
+    counts: Counter[int] = Counter()
+    graded = session.execute(
+        select(QuestionVersion.question_id, func.count(Response.id))
+        .join(Response, Response.question_version_id == QuestionVersion.id)
+        .join(QuizAttempt, Response.attempt_id == QuizAttempt.id)
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.status != AttemptStatus.OPEN, Response.full_marks.is_(False))
+        .group_by(QuestionVersion.question_id)
+    ).all()
+    practised = session.execute(
+        select(PracticeAnswer.question_id, func.count(PracticeAnswer.id))
+        .join(PracticeSession, PracticeAnswer.session_id == PracticeSession.id)
+        .where(PracticeSession.user_id == user.id, PracticeAnswer.full_marks.is_(False))
+        .group_by(PracticeAnswer.question_id)
+    ).all()
+    for question_id, n in [*graded, *practised]:
+        counts[question_id] += n
+    top = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))[:limit]
+    if not top:
+        return []
+    latest = (
+        select(QuestionVersion.question_id, func.max(QuestionVersion.id).label("vid"))
+        .where(QuestionVersion.question_id.in_([q for q, _ in top]))
+        .group_by(QuestionVersion.question_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(latest.c.question_id, Module.title, QuestionVersion.stem)
+        .join(QuestionVersion, QuestionVersion.id == latest.c.vid)
+        .join(Question, Question.id == latest.c.question_id)
+        .join(Module, Question.module_id == Module.id)
+    ).all()
+    found = {q: (title, stem) for q, title, stem in rows}
+    return [Missed(q, found[q][0], found[q][1], n) for q, n in top if q in found]
+
+
+def overview(session: Session, user: User, now: datetime) -> Overview:
+    """Everything the trainee's practice page shows, in a fixed number of queries."""
+    sync_cards(session, user, now)
+    unpassed = _not_passed(session, user, now)
+    due = due_counts(session, user, now)
+    new = _new_counts(session, user, unpassed)
+    modules = [
+        ModuleRow(m, due.of(m.id), new.get(m.id, 0), m.review == ReviewMode.FULL) for m in ordered_modules(session)
+    ]
+    return Overview(
+        modules=modules,
+        due=due.total,
+        weeks=retention(session, user, now),
+        most_missed=most_missed(session, user),
+        open_session=open_session_of(session, user),
+        recert=in_renewal_window(session, user, now),
+    )
+
+
+# --- what managers see ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    month: datetime  # the first day of the month, UTC
+    sessions: int
+
+
+def month_start(when: datetime, back: int = 0) -> datetime:
+    index = when.year * 12 + when.month - 1 - back
+    year, month = divmod(index, 12)
+    return datetime(year, month + 1, 1, tzinfo=UTC)
+
+
+def sessions_per_month(
+    session: Session, user_ids: Iterable[int], now: datetime, months: int = MANAGER_MONTHS
+) -> dict[int, list[MonthCount]]:
+    """Per trainee, the practice sessions with at least one answer in each of the last `months` calendar
+    months (newest first): whether practice happens, never what was answered. One query."""
+    ids = list(user_ids)
+    now = utc(now)
+    starts = [month_start(now, back) for back in range(months)]
+    result: dict[int, Counter[datetime]] = {i: Counter() for i in ids}
+    if ids:
+        answered = select(PracticeAnswer.session_id).where(PracticeAnswer.answered_at.is_not(None))
+        rows = session.execute(
+            select(PracticeSession.user_id, PracticeSession.started_at).where(
+                PracticeSession.user_id.in_(ids),
+                PracticeSession.started_at >= starts[-1],
+                PracticeSession.id.in_(answered),
+            )
+        ).all()
+        for user_id, started_at in rows:
+            result[user_id][month_start(started_at)] += 1
+    return {i: [MonthCount(s, result[i][s]) for s in starts] for i in ids}
