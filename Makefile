@@ -68,8 +68,13 @@ lint: install-test
 e2e: install-e2e
 	$(PY) -m pytest -q tests/e2e -m e2e
 
+# Both databases, full data, 10 s per scenario (BENCH_ARGS="--size small --duration 3" for a quick look);
+# PostgreSQL from BENCH_DATABASE_URL, default the database `bench` on 127.0.0.1:5432 (created, then emptied).
+BENCH_ARGS ?=
 bench: install-test
-	$(PY) bench/run.py
+	bench/install
+	$(PY) bench/run.py --database sqlite --profile $(BENCH_ARGS)
+	$(PY) bench/run.py --database postgresql --profile $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,99 +1,731 @@
-"""Request throughput of quizapp's hot pages as ratios against a bare Flask app measured in the same run.
+"""quizapp under gunicorn, measured with wrk against a bare Flask baseline served the same way, in one run.
 
-Usage: .venv/bin/python bench/run.py [--requests N]   (or `make bench`)
-Each page is requested N times through the WSGI stack in-process (no network), after a warm-up; the
-figure reported is the mean time per request divided by the bare Flask baseline's. A ratio, not seconds,
-so results from different machines can be compared.
+Usage: .venv/bin/python bench/run.py [--database sqlite|postgresql] [--size small|full] [--duration S]
+                                     [--connections N] [--profile]      (`make bench` runs both databases)
+
+1. Seeds a fresh database with bench/seed.py (PostgreSQL: BENCH_DATABASE_URL, default the database `bench`
+   on 127.0.0.1:5432, created when missing and emptied).
+2. Starts `gunicorn wsgi:app` and `bench/baseline.py` with the same settings (BENCH_WORKERS sync workers,
+   default 2) on free ports, and logs in over real HTTP (login form, CSRF token, post) as several trainees,
+   the demo manager and the admin.
+3. Runs wrk (bench/wrk/scenario.lua, one connection per wrk thread) for each scenario for a fixed time,
+   then once more at 32 connections to check that nothing fails.
+4. Prints a Markdown table (req/s, p50/p95/p99, errors, ratio to the baseline's template route) and writes
+   everything to bench/results/<timestamp>-<database>.json. --profile adds where the time goes in the hot
+   pages (bench/profile_pages.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import random
-import statistics
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from flask import Flask
-
-from quizapp import create_app, migrate
-from quizapp.bank_loader import load_banks
-from quizapp.db import new_session, utcnow
-from quizapp.models import Module, Role
-from quizapp.services import attempts, users
-from quizapp.services.banks import import_bank
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import seed as seeder  # noqa: E402  (bench/seed.py)
+
+RESULTS = ROOT / "bench" / "results"
+LUA = ROOT / "bench" / "wrk" / "scenario.lua"
+VENV_BIN = Path(sys.executable).parent
+USER_AGENT = "quizapp-bench"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
+SLUG = "depth-selection"  # the module the trainee scenarios take (no cooldown after a fail)
+CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 
 
-def per_request(client, method: str, path: str, n: int, **kwargs) -> float:
-    for _ in range(max(5, n // 10)):
-        client.open(path, method=method, **kwargs).close()
-    samples = []
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(n // 5):
-            client.open(path, method=method, **kwargs).close()
-        samples.append((time.perf_counter() - start) / (n // 5))
-    return statistics.median(samples)
+# --- servers -------------------------------------------------------------------------------------
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=500, help="requests per page (default 500)")
-    args = parser.parse_args()
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
-    bare = Flask("bare")
-    bare.add_url_rule("/", "index", lambda: "<!doctype html><p>hello</p>")
-    baseline = per_request(bare.test_client(), "GET", "/", args.requests)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(
-            {
-                "SECRET_KEY": "bench",
-                "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite",
-                "WTF_CSRF_ENABLED": False,
-                "RATELIMIT_ENABLED": False,
-                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            }
+@dataclass
+class Server:
+    name: str
+    proc: subprocess.Popen
+    port: int
+    log: Path
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def pids(self) -> list[int]:
+        """The gunicorn arbiter's workers."""
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True, text=True)
+        return [int(p) for p in out.stdout.split()]
+
+
+def start_gunicorn(name: str, app: str, env: dict[str, str], workers: int, logdir: Path, pythonpath: Path) -> Server:
+    port = free_port()
+    log = logdir / f"{name}.log"
+    cmd = [
+        str(VENV_BIN / "gunicorn"),
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "120",
+        "--log-level",
+        "warning",
+        "--pythonpath",
+        str(pythonpath),
+        app,
+    ]
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server(name, proc, port, log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            status, _h, _b = Browser(port).request("GET", "/healthz")
+            if status == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    server.stop()
+    raise SystemExit(f"{name} did not start; its log ({log}):\n{log.read_text()[-3000:]}")
+
+
+# --- a minimal browser ---------------------------------------------------------------------------
+
+
+class Browser:
+    """Real HTTP with a cookie jar and a fixed client address (X-Forwarded-For) and user agent, the
+    same the wrk scenarios send, so Flask-Login's session protection sees one client."""
+
+    def __init__(self, port: int, ip: str = "127.0.0.1") -> None:
+        self.port, self.ip = port, ip
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, dict, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        headers = {"User-Agent": USER_AGENT, "X-Forwarded-For": self.ip}
+        if self.cookies:
+            headers["Cookie"] = self.cookie_header
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            resp = conn.getresponse()
+            text = resp.read().decode("utf-8", "replace")
+            for value in resp.headers.get_all("Set-Cookie") or []:
+                name, _, rest = value.partition("=")
+                cookie = rest.split(";", 1)[0]
+                if cookie and "expires=Thu, 01 Jan 1970" not in value:
+                    self.cookies[name.strip()] = cookie
+                else:
+                    self.cookies.pop(name.strip(), None)
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, text
+        finally:
+            conn.close()
+
+    @property
+    def cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+    def csrf(self, path: str) -> str:
+        status, _h, body = self.request("GET", path)
+        match = CSRF.search(body)
+        if status != 200 or not match:
+            raise SystemExit(f"no CSRF token at {path} (status {status})")
+        return match.group(1)
+
+    def login(self, email: str, password: str) -> Browser:
+        token = self.csrf("/auth/login")
+        status, headers, _ = self.request(
+            "POST", "/auth/login", {"csrf_token": token, "email": email, "password": password}
         )
-        migrate.upgrade(app)
-        session = new_session(app)
-        import_bank(session, load_banks([ROOT / "question_banks"]))
-        with app.app_context():
-            trainee = users.create_user(
-                session, email="bench@example.com", name="Bench", role=Role.TRAINEE, password="bench-password"
-            )
-        module = session.query(Module).filter_by(slug="depth-selection").one()
-        attempt = attempts.start_attempt(session, trainee, module, utcnow(), random.Random(1))
-        session.commit()
-        numeric = next((r for r in attempt.responses if r.version.type == "numeric"), attempt.responses[0])
-        session.close()
+        if status != 302 or "/auth/login" in headers.get("location", ""):
+            raise SystemExit(f"could not log in as {email} (status {status})")
+        return self
 
-        client = app.test_client()
-        client.post("/auth/login", data={"email": "bench@example.com", "password": "bench-password"})
-        pages = {
-            "login page (GET /auth/login, logged out)": (app.test_client(), "GET", "/auth/login", {}),
-            "trainee home (GET /)": (client, "GET", "/", {}),
-            "lesson (GET /modules/depth-selection)": (client, "GET", "/modules/depth-selection", {}),
-            "question page (GET /attempts/<id>/q/<n>)": (client, "GET", f"/attempts/{attempt.id}/q/2", {}),
-            "autosave (POST /attempts/<id>/autosave)": (
-                client,
-                "POST",
-                f"/attempts/{attempt.id}/autosave",
-                {"data": {"position": str(numeric.position), "answer": "0.5"}},
-            ),
-        }
-        print(f"bare Flask baseline: {baseline * 1e6:.0f} µs per request ({args.requests} requests)")
-        print(f"{'page':<48} ratio to bare Flask")
-        for label, (c, method, path, kwargs) in pages.items():
-            ratio = per_request(c, method, path, args.requests, **kwargs) / baseline
-            print(f"{label:<48} {ratio:6.1f}×")
+
+# --- wrk -----------------------------------------------------------------------------------------
+
+
+def lua(value: Any) -> str:
+    """A Python value as a Lua literal."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # JSON string escapes are valid Lua
+    if isinstance(value, list):
+        return "{" + ", ".join(lua(v) for v in value) + "}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"[{json.dumps(k)}] = {lua(v)}" for k, v in value.items()) + "}"
+    raise TypeError(type(value))
+
+
+@dataclass
+class Scenario:
+    name: str
+    server: str  # "app" or "baseline"
+    mode: str = "get"
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+    expect: int = 200
+    random_ip: bool = False
+    flow: dict[str, Any] | None = None
+    connections: int | None = None
+    missing: str | None = None  # why it cannot run yet
+    target: str | None = None  # what the issue asks of it
+    paired: bool = False  # measure the template baseline again just before, for a ratio robust to drift
+    sequential: int = 0  # a page too slow for a load test: time this many requests one after another
+
+
+def run_wrk(scenario: Scenario, port: int, duration: int, connections: int, workdir: Path) -> dict[str, Any]:
+    data = {
+        "mode": scenario.mode,
+        "sessions": scenario.sessions or [{"cookie": "", "ip": "127.0.0.1", "paths": ["/"]}],
+        "expect": scenario.expect,
+        "random_ip": scenario.random_ip,
+        "user_agent": USER_AGENT,
+    }
+    if scenario.flow:
+        data["flow"] = scenario.flow
+    path = workdir / "data.lua"
+    path.write_text("return " + lua(data) + "\n")
+    cmd = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{duration}s", "--timeout", "30s"]
+    cmd += ["-s", str(LUA), f"http://127.0.0.1:{port}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "BENCH_DATA": str(path)})
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
+    if out.returncode != 0 or line is None:
+        raise SystemExit(f"wrk failed for {scenario.name}:\n{out.stdout}\n{out.stderr}")
+    raw = json.loads(line[len("WRKJSON ") :])
+    seconds = raw["duration_us"] / 1e6
+    lat = raw["latency_us"]
+    result = {
+        "scenario": scenario.name,
+        "connections": connections,
+        "seconds": round(seconds, 2),
+        "requests": int(raw["requests"]),
+        "rps": round(raw["requests"] / seconds, 1),
+        "p50_ms": round(lat["p50"] / 1000, 2),
+        "p95_ms": round(lat["p95"] / 1000, 2),
+        "p99_ms": round(lat["p99"] / 1000, 2),
+        "max_ms": round(lat["max"] / 1000, 2),
+        "socket_errors": int(raw["socket_errors"]),
+        "status_errors": int(raw["status_errors"]),
+        "unexpected": int(raw["unexpected"]),
+        "bytes_per_response": round(raw["bytes"] / max(raw["requests"], 1)),
+    }
+    result["errors"] = result["socket_errors"] + max(result["status_errors"], result["unexpected"])
+    if result["requests"] == 0:
+        result["errors"] = max(result["errors"], connections)  # nothing answered within the run
+    if scenario.mode == "flow":
+        result["flows"] = int(raw["flows"])
+        result["flows_per_s"] = round(raw["flows"] / seconds, 2)
+        result["steps"] = {name: step_stats(samples, seconds) for name, samples in sorted(raw["steps"].items())}
+    return result
+
+
+def run_sequential(scenario: Scenario, port: int, budget_s: float) -> dict[str, Any]:
+    """One request after another over real HTTP (a page that takes seconds): latency of each."""
+    session = scenario.sessions[0]
+    browser = Browser(port, session["ip"])
+    browser.cookies = dict(pair.split("=", 1) for pair in session["cookie"].split("; ") if "=" in pair)
+    times, errors, size = [], 0, 0
+    started = time.perf_counter()
+    while len(times) < scenario.sequential and (not times or time.perf_counter() - started < budget_s):
+        t0 = time.perf_counter()
+        status, _h, body = browser.request("GET", session["paths"][0])
+        times.append(time.perf_counter() - t0)
+        errors += status != scenario.expect
+        size = len(body.encode())
+    ordered = sorted(times)
+
+    def pct(p: float) -> float:
+        return round(1000 * ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))], 2)
+
+    return {
+        "scenario": scenario.name,
+        "connections": 1,
+        "seconds": round(sum(times), 2),
+        "requests": len(times),
+        "rps": round(len(times) / sum(times), 2),
+        "p50_ms": pct(50),
+        "p95_ms": pct(95),
+        "p99_ms": pct(99),
+        "max_ms": round(1000 * ordered[-1], 2),
+        "errors": errors,
+        "bytes_per_response": size,
+        "note": "one request at a time (too slow for a load test)",
+    }
+
+
+def drain(port: int, limit_s: float = 180) -> float:
+    """Wait until the app answers /healthz quickly again: wrk leaves requests queued when it stops."""
+    started = time.perf_counter()
+    quick = 0
+    while quick < 3 and time.perf_counter() - started < limit_s:
+        t0 = time.perf_counter()
+        try:
+            Browser(port).request("GET", "/healthz")
+        except OSError:
+            pass
+        quick = quick + 1 if time.perf_counter() - t0 < 0.05 else 0
+        time.sleep(0.05)
+    return time.perf_counter() - started
+
+
+def step_stats(samples: list[float], seconds: float) -> dict[str, float]:
+    ordered = sorted(samples)
+
+    def pct(p: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] / 1000, 2) if ordered else 0.0
+
+    return {
+        "count": len(ordered),
+        "per_s": round(len(ordered) / seconds, 1),
+        "p50_ms": pct(50),
+        "p95_ms": pct(95),
+        "p99_ms": pct(99),
+    }
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+
+def database_url(kind: str, workdir: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'bench.sqlite'}"
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)
+    ensure_pg_database(url)
+    return url
+
+
+def ensure_pg_database(url: str) -> None:
+    """Create the benchmark database when it is missing (like `createdb bench`)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    target = make_url(url)
+    engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+                print(f"created database {target.database}")
+    except OperationalError as err:
+        raise SystemExit(f"PostgreSQL is not reachable at {target.render_as_string()}: {err.orig}") from None
+    finally:
+        engine.dispose()
+
+
+def app_rules() -> set[str]:
+    """The app's endpoints, to list scenarios whose pages do not exist yet."""
+    from quizapp import create_app
+
+    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": "sqlite://", "TESTING": True})
+    return {rule.endpoint for rule in app.url_map.iter_rules()}
+
+
+def find_endpoint(endpoints: set[str], pattern: str) -> str | None:
+    return next((e for e in sorted(endpoints) if re.search(pattern, e)), None)
+
+
+def autosave_target(url: str, attempt_id: int) -> tuple[int, str]:
+    """A position of the attempt and an answer its question type accepts."""
+    from sqlalchemy import create_engine, select
+
+    from quizapp.models import QuestionVersion, Response
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(Response.position, QuestionVersion.type)
+                .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
+                .where(Response.attempt_id == attempt_id)
+                .order_by(Response.position)
+            ).all()
+    finally:
+        engine.dispose()
+    answers = {"single": "0", "true_false": "true", "numeric": "1", "multiple": "0"}
+    for position, qtype in rows:
+        if qtype in answers:
+            return position, answers[qtype]
+    raise SystemExit(f"attempt {attempt_id} has no question the autosave scenario can answer")
+
+
+def item_statistics_seconds(url: str) -> tuple[float, int]:
+    """The item-analysis service over every module: item and module statistics, all graded attempts (the
+    instructor's "every attempt" view, the larger of its two). Returns seconds and question versions."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from quizapp.models import Module
+    from quizapp.services import item_analysis
+
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            start = time.perf_counter()
+            items = 0
+            for module_id in session.scalars(select(Module.id)):
+                items += len(item_analysis.item_statistics(session, module_id, first_attempts_only=False))
+                item_analysis.module_statistics(session, module_id, first_attempts_only=False)
+            return time.perf_counter() - start, items
+    finally:
+        engine.dispose()
+
+
+def build_scenarios(
+    port: int, url: str, endpoints: set[str], connections: int, size: str
+) -> tuple[list[Scenario], dict[str, Any]]:
+    """Log in as the users the scenarios need and describe each scenario."""
+    password = seeder.PASSWORD
+    sessions = []
+    for n in range(1, max(connections, 32) + 1):
+        ip = f"127.0.1.{n}"
+        b = Browser(port, ip).login(seeder.trainee_email(n), password)
+        token = b.csrf(f"/modules/{SLUG}")
+        status, headers, _ = b.request("POST", f"/modules/{SLUG}/start", {"csrf_token": token})
+        match = re.search(r"/attempts/([0-9]+)/q/", headers.get("location", ""))
+        if status != 302 or not match:
+            raise SystemExit(f"trainee {n} could not start {SLUG} (status {status})")
+        attempt_id = int(match.group(1))
+        csrf = b.csrf(f"/attempts/{attempt_id}/q/1")
+        position, answer = autosave_target(url, attempt_id)
+        sessions.append({"b": b, "ip": ip, "attempt": attempt_id, "csrf": csrf, "position": position, "answer": answer})
+    question_size = len(sessions[0]["b"].request("GET", f"/attempts/{sessions[0]['attempt']}/q/1")[2].encode())
+
+    def trainee(paths_of, limit: int | None = None, **extra) -> list[dict[str, Any]]:
+        return [
+            {"cookie": s["b"].cookie_header, "ip": s["ip"], "paths": paths_of(s), **{k: f(s) for k, f in extra.items()}}
+            for s in sessions[: limit or len(sessions)]
+        ]
+
+    manager = Browser(port, "127.0.2.1").login(seeder.MANAGER_EMAIL, password)
+    admin = Browser(port, "127.0.2.2").login(seeder.ADMIN_EMAIL, password)
+    as_manager = [{"cookie": manager.cookie_header, "ip": manager.ip, "paths": ["/manager/"]}]
+    as_admin = [{"cookie": admin.cookie_header, "ip": admin.ip, "paths": ["/manager/"]}]
+    filtered = [{"cookie": manager.cookie_header, "ip": manager.ip, "paths": ["/manager/?team=1&certificate=expiring"]}]
+    codes = verify_codes(url)
+    first_flow = max(connections, 32) + 1
+    trainees = seeder.SIZES[size].trainees
+    stride = max(1, (trainees - first_flow) // max(connections, 1))
+    csv = find_endpoint(endpoints, r"(export|csv)")
+    items = find_endpoint(endpoints, r"item")
+    question_paths = lambda s: [f"/attempts/{s['attempt']}/q/{n}" for n in range(1, 11)]  # noqa: E731
+    autosave = dict(
+        mode="post",
+        sessions=[
+            {
+                "cookie": s["b"].cookie_header,
+                "ip": s["ip"],
+                "paths": [f"/attempts/{s['attempt']}/autosave"],
+                "csrf": s["csrf"],
+                "body": urllib.parse.urlencode({"position": s["position"], "answer": s["answer"]}),
+            }
+            for s in sessions
+        ],
+    )
+    scenarios = [
+        Scenario("baseline: constant route", "baseline", sessions=[{"cookie": "", "ip": "127.0.0.1", "paths": ["/"]}]),
+        Scenario(
+            "baseline: template page (question-page size)",
+            "baseline",
+            sessions=[{"cookie": "", "ip": "127.0.0.1", "paths": ["/page"]}],
+        ),
+        Scenario(
+            "trainee home", "app", sessions=trainee(lambda s: ["/"]), target="≥ 35 % of the template route", paired=True
+        ),
+        Scenario(
+            "question page", "app", sessions=trainee(question_paths), target="≥ 50 % of the template route", paired=True
+        ),
+        Scenario("autosave", "app", target="≥ 25 % of the template route", paired=True, **autosave),
+        Scenario(
+            "trainee flow (log in … result)",
+            "app",
+            mode="flow",
+            flow={
+                "first": first_flow,
+                "stride": stride,
+                "email": "bench-t%05d@example.com",
+                "password": password,
+                "slug": SLUG,
+            },
+            target="submit ≥ 25 % of the template route",
+            paired=True,
+        ),
+        Scenario("manager dashboard page 1 (manager, 3 teams)", "app", sessions=as_manager, target="p95 < 150 ms"),
+        Scenario(
+            f"manager dashboard page 1 (admin, all {trainees:,} trainees)",
+            "app",
+            sessions=as_admin,
+            target="p95 < 150 ms",
+            sequential=3,
+        ),
+        Scenario("manager dashboard filtered (team, expiring)", "app", sessions=filtered),
+        Scenario(
+            f"CSV export ({trainees:,} rows)",
+            "app",
+            missing=None if csv else "not built yet",
+            sessions=as_admin,
+            target="< 2 s",
+        ),
+        Scenario(
+            "verify page",
+            "app",
+            random_ip=True,
+            sessions=[{"cookie": "", "ip": "", "paths": [f"/verify/{c}" for c in codes]}],
+        ),
+        Scenario("instructor item analysis (one module)", "app", missing=None if items else "not built yet"),
+        Scenario(
+            "question page, 32 connections",
+            "app",
+            sessions=trainee(question_paths, 32),
+            connections=32,
+            target="0 errors",
+        ),
+        Scenario("autosave, 32 connections", "app", connections=32, target="0 errors", **autosave),
+    ]
+    return scenarios, {"question_page_bytes": question_size}
+
+
+def verify_codes(url: str, limit: int = 200) -> list[str]:
+    from sqlalchemy import create_engine, select
+
+    from quizapp.models import Certificate
+    from quizapp.services.certificate_codes import format_code
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [
+                format_code(c) for c in conn.scalars(select(Certificate.code).order_by(Certificate.id).limit(limit))
+            ]
+    finally:
+        engine.dispose()
+
+
+def markdown_table(results: list[dict[str, Any]], baseline_rps: float) -> str:
+    lines = [
+        "| scenario | conns | req/s | p50 ms | p95 ms | p99 ms | errors | ratio to template route | target |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in results:
+        if r.get("missing"):
+            lines.append(f"| {r['scenario']} | | {r['missing']} | | | | | | {r.get('target') or ''} |")
+            continue
+        if r.get("note"):
+            lines.append(
+                f"| {r['scenario']} ({r['note']}) | 1 | {r['rps']:.2f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | "
+                f"{r['p99_ms']:.0f} | {r['errors']} | | {r.get('target') or ''} |"
+            )
+            continue
+        if r.get("ratio_to_paired_template"):
+            ratio = f"{100 * r['ratio_to_paired_template']:.0f} % (paired)"
+        else:
+            ratio = f"{100 * r['rps'] / baseline_rps:.0f} %" if baseline_rps else "—"
+        lines.append(
+            f"| {r['scenario']} | {r['connections']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | "
+            f"{r['p99_ms']:.1f} | {r['errors']} | {ratio} | {r.get('target') or ''} |"
+        )
+    lines += [
+        "",
+        "Ratios are req/s over the baseline's template route; (paired): over that route measured again just "
+        "before the scenario, with the same connections, so that others' load on the machine cancels out.",
+    ]
+    for r in results:
+        if r.get("steps"):
+            lines += [
+                "",
+                f"Trainee flow: {r['flows']} flows ({r['flows_per_s']}/s); latency per step under that load:",
+                "",
+            ]
+            lines += [
+                "| step | count | per s | p50 ms | p95 ms | p99 ms |",
+                "| --- | ---: | ---: | ---: | ---: | ---: |",
+            ]
+            for name, st in r["steps"].items():
+                lines.append(
+                    f"| {name} | {st['count']} | {st['per_s']} | {st['p50_ms']} | {st['p95_ms']} | {st['p99_ms']} |"
+                )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--size", choices=sorted(seeder.SIZES), default="full")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario (default 10)")
+    parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
+    parser.add_argument("--only", help="run only scenarios whose name contains this text (and the baselines)")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the hot pages afterwards (bench/profile_pages.py)"
+    )
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
+    if not 1 <= args.duration <= 600 or not 1 <= args.connections <= 256:
+        parser.error("--duration must be 1..600 seconds and --connections 1..256")
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: run bench/install (make bench does)")
+    workers = int(os.environ.get("BENCH_WORKERS", "2"))
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    RESULTS.mkdir(exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="quizapp-bench-"))
+    url = database_url(args.database, workdir)
+    total_start = time.perf_counter()
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
+
+    print(f"== seeding {args.database} ({args.size})", flush=True)
+    report = seeder.seed(url, args.size, reset=True)
+    print(json.dumps(report.seconds), json.dumps(report.counts), *report.notes, sep="\n", flush=True)
+    item_seconds, item_rows = item_statistics_seconds(url)
+
+    endpoints = app_rules()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": secrets.token_hex(32),
+        "TRUSTED_PROXIES": "1",  # the load generator's X-Forwarded-For: one client address per simulated user
+        "REQUEST_LOG": "0",
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
+    }
+    servers: list[Server] = []
+    results: list[dict[str, Any]] = []
+    try:
+        app = start_gunicorn("app", "wsgi:app", env, workers, workdir, ROOT)
+        servers.append(app)
+        print(f"== logging in over HTTP on :{app.port}", flush=True)
+        scenarios, info = build_scenarios(app.port, url, endpoints, args.connections, args.size)
+        base_env = {**env, "BASELINE_PAGE_BYTES": str(info["question_page_bytes"])}
+        baseline = start_gunicorn("baseline", "baseline:app", base_env, workers, workdir, ROOT / "bench")
+        servers.append(baseline)
+        ports = {"app": app.port, "baseline": baseline.port}
+        template_baseline = next(s for s in scenarios if s.name.startswith("baseline: template"))
+        for scenario in scenarios:
+            if args.only and args.only not in scenario.name and scenario.server != "baseline":
+                continue
+            if scenario.missing:
+                results.append({"scenario": scenario.name, "missing": scenario.missing, "target": scenario.target})
+                print(f"-- {scenario.name}: {scenario.missing}", flush=True)
+                continue
+            conns = scenario.connections or args.connections
+            drained = drain(app.port)
+            if scenario.sequential:
+                result = run_sequential(scenario, ports[scenario.server], budget_s=args.duration)
+                result["target"] = scenario.target
+                results.append(result)
+                print(
+                    f"-- {scenario.name}: p50 {result['p50_ms']} ms one at a time, errors {result['errors']}",
+                    flush=True,
+                )
+                continue
+            paired = None
+            if scenario.paired:
+                paired = run_wrk(template_baseline, ports["baseline"], max(2, args.duration // 3), conns, workdir)
+            # a flow is ~25 requests: give it time to reach submit and result many times over
+            seconds = 2 * args.duration if scenario.mode == "flow" else args.duration
+            result = run_wrk(scenario, ports[scenario.server], seconds, conns, workdir)
+            if paired:
+                result["paired_baseline_rps"] = paired["rps"]
+                result["ratio_to_paired_template"] = round(result["rps"] / paired["rps"], 3) if paired["rps"] else None
+            result["target"] = scenario.target
+            result["load_average_1m"] = round(os.getloadavg()[0], 2)  # others' work on the machine skews figures
+            result["drained_s"] = round(drained, 2)
+            results.append(result)
+            print(
+                f"-- {scenario.name}: {result['rps']} req/s, p95 {result['p95_ms']} ms, errors {result['errors']}",
+                flush=True,
+            )
+        profile_text = None
+        if args.profile:
+            import profile_pages  # bench/profile_pages.py
+
+            profile_text = profile_pages.profile_pages(url, requests=100)
+    finally:
+        for server in servers:
+            server.stop()
+    template_rps = next((r["rps"] for r in results if r["scenario"].startswith("baseline: template")), 0.0)
+    constant_rps = next((r["rps"] for r in results if r["scenario"].startswith("baseline: constant")), 0.0)
+    for r in results:
+        if "rps" in r:
+            r["ratio_to_template"] = round(r["rps"] / template_rps, 3) if template_rps else None
+            r["ratio_to_constant"] = round(r["rps"] / constant_rps, 3) if constant_rps else None
+    out = {
+        "timestamp": stamp,
+        "database": args.database,
+        "size": args.size,
+        "settings": {"workers": workers, "connections": args.connections, "duration_s": args.duration},
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_at_start": load_at_start,
+        },
+        "seed": report.as_dict(),
+        "timings": {
+            "import_1000_questions_s": report.seconds["import_1000_questions"],
+            "item_statistics_s": round(item_seconds, 3),
+            "item_statistics_note": f"services.item_analysis item_statistics + module_statistics for every module, "
+            f"all graded attempts: {report.counts['responses']:,} responses, {item_rows} question versions",
+        },
+        "question_page_bytes": info["question_page_bytes"],
+        "scenarios": results,
+        "total_s": round(time.perf_counter() - total_start, 1),
+    }
+    if profile_text:
+        out["profile"] = profile_text
+    path = RESULTS / f"{stamp}-{args.database}.json"
+    path.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    print()
+    print(f"## quizapp on {args.database}, {args.size} data, {workers} sync workers, {args.duration} s per scenario")
+    print()
+    print(markdown_table(results, template_rps))
+    print()
+    print(
+        f"Import of 1,000 questions: {report.seconds['import_1000_questions']} s; item statistics over "
+        f"{report.counts['responses']:,} responses: {item_seconds:.2f} s (services.item_analysis, every module). "
+        f"Seed: {report.seconds['total']} s. Question page: {info['question_page_bytes']:,} bytes. "
+        f"Load average at start: {load_at_start} on {os.cpu_count()} cores."
+    )
+    if profile_text:
+        print()
+        print(profile_text)
+    print(f"\nWritten to {path.relative_to(ROOT)} (whole run {out['total_s']} s)")
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -22,7 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     config.load(app, test_config)
 
-    from quizapp import cli, converters, db, extensions, presentation, security
+    from quizapp import cli, converters, db, extensions, ops, presentation, security
 
     app.url_map.converters["int"] = converters.IdConverter
     from quizapp.views import errors, register_blueprints
@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     db.init_app(app)
+    ops.init_app(app)  # /healthz, /readyz, request log; first, so its timer starts before other hooks
     extensions.init_app(app)
     security.init_app(app)
     register_blueprints(app)

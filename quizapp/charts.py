@@ -41,8 +41,10 @@ def bar_chart(
     description: str,
     chart_id: str,
     headings: tuple[str, str] = ("Category", "Value"),
+    top: Number | None = None,
 ) -> BarChart:
-    """A vertical bar chart scaled to the largest value; style it with the chart-* classes."""
+    """A vertical bar chart scaled to the largest value (or to `top`, e.g. 100 for percents); style it with
+    the chart-* classes."""
     safe_id = re.sub(r"[^a-z0-9-]+", "-", chart_id.lower()).strip("-") or "chart"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-bars" viewBox="0 0 {_WIDTH} {_HEIGHT}" '
@@ -54,7 +56,7 @@ def bar_chart(
     parts.append(f'<line class="chart-axis" x1="{_LEFT}" y1="{base}" x2="{_WIDTH - _RIGHT}" y2="{base}"/>')
     if not bars:
         parts.append(f'<text class="chart-empty" x="{_WIDTH // 2}" y="{base // 2}" text-anchor="middle">No data</text>')
-    largest = max((float(bar.value) for bar in bars), default=0.0)
+    largest = max((float(bar.value) for bar in bars), default=0.0) if top is None else float(top)
     slot = (_WIDTH - _LEFT - _RIGHT) / max(len(bars), 1)
     for index, bar in enumerate(bars):
         value = float(bar.value)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from quizapp import demo, migrate
 from quizapp.db import new_session, unit_of_work, utcnow
+from quizapp.demo_attempts import seed_demo_attempts
 from quizapp.models import Role, Team
 from quizapp.services import ServiceError
 from quizapp.services import users as users_service
@@ -45,6 +46,7 @@ DEMO_TEAM = "Demo clinic"
 DEMO_USERS = [
     ("admin@example.com", "Ada Admin", Role.ADMIN, "admin-demo-pass"),
     ("instructor@example.com", "Ines Instructor", Role.INSTRUCTOR, "instructor-demo-pass"),
+    ("reviewer@example.com", "Rui Reviewer", Role.INSTRUCTOR, "instructor-demo-pass"),  # the second pair of eyes
     ("manager@example.com", "Mona Manager", Role.MANAGER, "manager-demo-pass"),
     ("trainee1@example.com", "Tara Trainee", Role.TRAINEE, "trainee-demo-pass"),
     ("trainee2@example.com", "Theo Trainee", Role.TRAINEE, "trainee-demo-pass"),
@@ -169,6 +171,7 @@ def seed_demo(logins_only: bool) -> None:
             created += demo.seed_states(session, team, manager, utcnow())  # a trainee in every state
         except ServiceError as err:
             click.echo(f"No demo trainees in every state: {err}")
+        click.echo(f"Demo attempts for item analysis: {seed_demo_attempts(session, utcnow())} made.")
     click.echo(f"Demo data ready ({created} accounts created).")
     click.echo(demo_logins_text())
 
@@ -217,41 +220,105 @@ def banks_check(paths: tuple[str, ...], strict: bool) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=True))
 @click.option("--if-empty", is_flag=True, help="Import only into a database with no modules yet (make run).")
 @click.option("--allow-move", is_flag=True, help="Let the files take questions (by id) from other modules.")
-def banks_import(paths: tuple[str, ...], if_empty: bool, allow_move: bool) -> None:
+@click.option("--module", "module_slug", help="The module GIFT questions go into (needed for .gift files).")
+@click.option("--source", "default_source", help="Source id for GIFT questions that name none.")
+@click.option("--unit", "default_unit", help="Unit for GIFT numeric questions that name none (e.g. mm).")
+def banks_import(
+    paths: tuple[str, ...],
+    if_empty: bool,
+    allow_move: bool,
+    module_slug: str | None,
+    default_source: str | None,
+    default_unit: str | None,
+) -> None:
     """Validate, then import bank files all or nothing (default: question_banks/).
 
     Unchanged questions create nothing, changed ones get a new version, and questions of the
     imported modules that the files no longer hold are retired, never deleted. An id that belongs
-    to a module the files do not define is refused unless --allow-move."""
+    to a module the files do not define is refused unless --allow-move. GIFT files (.gift) add and
+    update questions of --module. The review status is kept as the files give it (an operator's import;
+    browser imports make drafts)."""
     from quizapp.services.banks import import_bank, module_count
 
+    gift_files = [p for p in paths if p.lower().endswith(".gift")]
     with unit_of_work() as session:
         if if_empty and module_count(session):
             click.echo("Modules already imported; leaving the database as it is (--if-empty).")
             return
-        bank = _load(paths)
+        if gift_files:
+            defaults = {k: v for k, v in (("source", default_source), ("unit", default_unit)) if v}
+            bank = _load_gift(session, paths, gift_files, module_slug, defaults)
+        else:
+            bank = _load(paths)
         try:
             report = import_bank(session, bank, allow_move=allow_move)
         except ServiceError as err:
             raise click.ClickException(str(err)) from None
     click.echo(f"Imported {report}.")
+    touched = {*report.changed_ids["created"], *report.changed_ids["updated"]}
+    statuses = [q.review_status for m in bank.modules for q in m.questions if q.id in touched]
+    if statuses:
+        click.echo(
+            f"Review status kept as in the files (an operator's import): {statuses.count('approved')} approved, "
+            f"{statuses.count('draft')} draft among the created and updated questions."
+        )
+
+
+def _load_gift(session, paths: tuple[str, ...], gift_files: list[str], slug: str | None, defaults: dict[str, str]):
+    """A bank of one module: the live module with the GIFT files' questions added or replaced."""
+    from quizapp.bank_loader import Bank
+    from quizapp.gift import gift_questions, with_questions
+    from quizapp.services.authoring import load_banks_sources
+    from quizapp.services.banks import module_spec
+
+    if len(gift_files) != len(paths):
+        raise click.UsageError("Import GIFT files on their own, not together with YAML bank files.")
+    if not slug:
+        raise click.UsageError("GIFT files hold questions only: name their module with --module SLUG.")
+    try:
+        sources = load_banks_sources(Path(current_app.config["QUESTION_BANKS_DIR"]) / "sources.yaml")
+        module = module_spec(session, slug)
+    except ServiceError as err:
+        raise click.ClickException(str(err)) from None
+    questions, problems = [], []
+    for path in gift_files:
+        found, trouble = gift_questions(
+            Path(path).read_text(encoding="utf-8"),
+            path,
+            sources=sources,
+            defaults=defaults,
+        )
+        questions += found
+        problems += trouble
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"{len(problems)} problem(s) found; nothing was imported. Fix them and run again.")
+    return Bank(modules=[with_questions(module, questions)], sources=sources)
 
 
 @banks_cli.command("export")
 @click.argument("module")
-@click.option("--format", "fmt", type=click.Choice(["yaml"]), default="yaml", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["yaml", "gift"]), default="yaml", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write here, not stdout.")
 def banks_export(module: str, fmt: str, output: str | None) -> None:
-    """Write MODULE (its slug) as a bank file: live settings and current question versions."""
+    """Write MODULE (its slug) as a bank file (or GIFT): live settings and current question versions."""
     from quizapp.bank_loader import dump_module
+    from quizapp.gift import write_gift
     from quizapp.services import NotFound
     from quizapp.services.banks import module_spec
 
     with new_session() as session:
         try:
-            text = dump_module(module_spec(session, module))
+            spec = module_spec(session, module)
         except NotFound as err:
             raise click.ClickException(str(err)) from None
+    if fmt == "gift":
+        text, warnings = write_gift(spec)
+        for warning in warnings:
+            click.echo(f"Warning: {warning}", err=True)
+    else:
+        text = dump_module(spec)
     if output:
         try:
             with open(output, "w", encoding="utf-8") as fh:

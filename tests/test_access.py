@@ -75,6 +75,27 @@ ROUTES: list[Route] = [
     R("GET", "/attempts/{attempt_id}/result", "trainee.result", **trainees(302, 404)),
     R("GET", "/history", "trainee.history", **trainees(200)),
     R("GET", "/instructor/", "instructor.home", instructor=200, admin=200),
+    R("GET", "/instructor/modules/{slug}/questions", "instructor.questions", instructor=200, admin=200),
+    R("GET", "/instructor/modules/{slug}/questions/new", "instructor.question_new", instructor=200, admin=200),
+    R("POST", "/instructor/modules/{slug}/questions/new", "instructor.question_new", instructor=200, admin=200),
+    R("GET", "/instructor/questions/{question_key}/edit", "instructor.question_edit", instructor=200, admin=200),
+    # an empty form: the loader's checks refuse it
+    R("POST", "/instructor/questions/{question_key}/edit", "instructor.question_edit", instructor=400, admin=400),
+    R("GET", "/instructor/questions/{question_key}/preview", "instructor.question_preview", instructor=200, admin=200),
+    R("GET", "/instructor/questions/{question_key}/history", "instructor.question_history", instructor=200, admin=200),
+    R("GET", "/instructor/questions/{question_key}/diff", "instructor.question_diff", instructor=200, admin=200),
+    # already approved (400); retiring works (302); restoring a question that is not retired (400); no note (400)
+    R("POST", "/instructor/questions/{question_key}/approve", "instructor.question_approve", instructor=400, admin=400),
+    R("POST", "/instructor/questions/{question_key}/retire", "instructor.question_retire", instructor=302, admin=302),
+    R("POST", "/instructor/questions/{question_key}/restore", "instructor.question_restore", instructor=400, admin=400),
+    R("POST", "/instructor/questions/{question_key}/keep", "instructor.question_keep", instructor=400, admin=400),
+    R("GET", "/instructor/modules/{slug}/settings", "instructor.module_settings", instructor=200, admin=200),
+    R("POST", "/instructor/modules/{slug}/settings", "instructor.module_settings", instructor=400, admin=400),
+    R("GET", "/instructor/import", "instructor.bank_import", instructor=200, admin=200),
+    R("POST", "/instructor/import", "instructor.bank_import", instructor=400, admin=400),
+    R("GET", "/instructor/modules/{slug}/export", "instructor.module_export", instructor=200, admin=200),
+    R("GET", "/instructor/modules/{slug}/analysis", "instructor.analysis_page", instructor=200, admin=200),
+    R("GET", "/instructor/modules/{slug}/analysis.csv", "instructor.analysis_csv", instructor=200, admin=200),
     R("GET", "/admin/users", "admin.users", admin=200),
     R("GET", "/admin/users/new", "admin.user_new", admin=200),
     R("POST", "/admin/users/new", "admin.user_new", admin=400),
@@ -137,6 +158,9 @@ ROUTES: list[Route] = [
     R("POST", "/manager/certificates/{far_cert_id}/restore", "manager.restore", **managers(404, 400, 400)),
     R("POST", "/manager/certificates/{own_cert_id}/revoke", "manager.revoke", **managers(404, 404, 404)),
     R("GET", "/manager/trainees/{manager_a_id}", "manager.trainee", **managers(404, 404, 404)),
+    # operations (issue 15): for load balancers, no login, the same answer for everyone
+    R("GET", "/healthz", "ops.healthz", anonymous=200, **everyone(200)),
+    R("GET", "/readyz", "ops.readyz", anonymous=200, **everyone(200)),
 ]
 UNCHECKED_ENDPOINTS = {"static", "bootstrap.static"}
 PLACEHOLDERS = sorted({name for r in ROUTES for name in re.findall(r"{(\w+)}", r.path)} - {"code", "slug"})
@@ -198,6 +222,7 @@ def world(db, make_user, make_team) -> dict:
         "far_attempt_id": far_attempt.id,
         "done_attempt_id": done_attempt.id,
         "finished_attempt_id": cert.evidence[0].attempt_id,
+        "question_key": "tq-single",
     }
 
 

@@ -92,7 +92,11 @@ def test_a_path_that_does_not_exist_is_a_usage_error(app, runner, tmp_path, comm
 def test_import_prints_counts_and_is_idempotent(runner):
     first = runner.invoke(args=["banks", "import", str(VALID)])
     assert first.exit_code == 0, first.output
-    assert first.stdout == "Imported alpha, beta: 10 created, 0 updated, 0 retired, 0 unchanged.\n"
+    assert first.stdout == (
+        "Imported alpha, beta: 10 created, 0 updated, 0 retired, 0 unchanged.\n"
+        "Review status kept as in the files (an operator's import): 9 approved, 1 draft among the created and "
+        "updated questions.\n"
+    )
     second = runner.invoke(args=["banks", "import", str(VALID)])
     assert second.stdout == "Imported alpha, beta: 0 created, 0 updated, 0 retired, 10 unchanged.\n"
 
@@ -104,6 +108,8 @@ def test_import_defaults_to_the_shipped_banks(runner):
     assert result.stdout == (
         "Imported procedure-steps, depth-selection, contraindications, aftercare: "
         f"{total} created, 0 updated, 0 retired, 0 unchanged.\n"
+        f"Review status kept as in the files (an operator's import): {total} approved, 0 draft among the created "
+        "and updated questions.\n"
     )
 
 
@@ -178,7 +184,7 @@ def test_export_of_an_unknown_module_is_a_clear_error(runner):
 
 
 def test_export_in_an_unknown_format_is_a_usage_error(runner):
-    result = runner.invoke(args=["banks", "export", "alpha", "--format", "gift"])
+    result = runner.invoke(args=["banks", "export", "alpha", "--format", "xml"])
     assert result.exit_code == 2 and "Invalid value for '--format'" in result.stderr
 
 

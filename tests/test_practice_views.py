@@ -168,7 +168,7 @@ def test_managers_see_sessions_per_month_only(app, client, db, auth, make_user, 
     assert counts[0].sessions == 1 and len(counts) == practice.MANAGER_MONTHS
     assert auth.login(manager.email).status_code == 302
     html = client.get(f"/manager/trainees/{trainee.id}").get_data(as_text=True)
-    assert re.search(r"Practice sessions per month[^<]*\d{4}: 1", html)
+    assert re.search(r'Practice sessions per month[^<]*<span class="text-nowrap">\w{3} \d{4}: 1</span>', html)
     assert ps.items[0].version.stem not in html
 
 
@@ -238,4 +238,6 @@ def test_retention_chart_and_most_missed(client, db, module, trainee):
     assert 'class="chart chart-bars"' in html and '<title id="retention-title">' in html
     percent = round(100 * right / reviews)
     assert f"<td>{reviews}</td><td>{right}</td><td>{percent}%</td>" in html
+    # the bar is drawn against 100 %, not against the largest week (160 px of plot height)
+    assert f'height="{160 * percent / 100:.1f}"' in html
     assert "missed 2 times" in html  # the ones missed in both sessions

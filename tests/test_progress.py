@@ -205,3 +205,21 @@ def test_progress_reads_a_fixed_number_of_queries(app, db, make_user):
         trainee = make_user(Role.TRAINEE)
         pass_all(db, trainee, modules[:2], utcnow() - timedelta(days=1))
     assert queries() == few
+
+
+def test_many_trainees_are_read_in_slices_with_the_same_result(db, make_user, monkeypatch):
+    """An admin's list of 10,000 trainees must not put 10,000 parameters in one statement (PostgreSQL
+    refuses more than 65,535): ids go in slices; the result is the same whatever the slice size."""
+    from quizapp.services import progress as progress_service
+
+    modules = make_modules(db, 2)
+    trainees = [make_user(Role.TRAINEE) for _ in range(5)]
+    for i, trainee in enumerate(trainees):
+        pass_all(db, trainee, modules[: i % 3], utcnow() - timedelta(days=1))
+    whole = progress_service.progress_of_many(db, trainees, utcnow())
+    monkeypatch.setattr(progress_service, "IN_SLICE", 2)
+    sliced = progress_service.progress_of_many(db, trainees, utcnow())
+    assert {k: [m.state for m in p.modules] for k, (p, _c) in sliced.items()} == {
+        k: [m.state for m in p.modules] for k, (p, _c) in whole.items()
+    }
+    assert [whole[t.id][0].passed for t in trainees] == [0, 1, 2, 0, 1]

@@ -56,6 +56,12 @@ def test_malformed_code_is_404_with_an_explanation(client, bad):
     assert "You typed:" in response.get_data(as_text=True)
 
 
+def test_a_nul_in_the_code_is_refused_before_anything_reads_it(client):
+    """A NUL byte anywhere in the path is a 400 for every route (PostgreSQL cannot compare it)."""
+    response = client.get("/verify/%00")
+    assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)
+
+
 def test_the_form_redirects_to_the_canonical_page(client, cert):
     assert client.get("/verify").status_code == 200
     typed = certificate_codes.format_code(cert.code).lower().replace("-", " ")

@@ -3,7 +3,7 @@
 from quizapp.models.attempts import AttemptStatus, QuizAttempt, Response
 from quizapp.models.audit import AuditEvent
 from quizapp.models.certificates import Certificate, CertificateAttempt
-from quizapp.models.content import Module, Question, QuestionVersion, ReviewMode, ReviewStatus
+from quizapp.models.content import Module, Question, QuestionNote, QuestionVersion, ReviewMode, ReviewStatus
 from quizapp.models.practice import PracticeAnswer, PracticeSession, ReviewCard
 from quizapp.models.settings import Setting
 from quizapp.models.tokens import SetPasswordToken
@@ -18,6 +18,7 @@ __all__ = [
     "PracticeAnswer",
     "PracticeSession",
     "Question",
+    "QuestionNote",
     "QuestionVersion",
     "QuizAttempt",
     "Response",

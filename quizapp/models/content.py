@@ -67,6 +67,10 @@ class Question(Base):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     position: Mapped[int] = mapped_column(Integer, default=0)  # order in the bank file
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # four eyes: who last edited the question (content or metadata) and who approved that edit, and when
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     module: Mapped[Module] = relationship(back_populates="questions")
     versions: Mapped[list[QuestionVersion]] = relationship(back_populates="question", order_by="QuestionVersion.number")
@@ -108,3 +112,17 @@ class QuestionVersion(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     question: Mapped[Question] = relationship(back_populates="versions")
+
+
+class QuestionNote(Base):
+    """An instructor's note on a question version, e.g. "reviewed, keep" from the item-analysis queue."""
+
+    __tablename__ = "question_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # "keep"
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -72,12 +73,23 @@ def _moves_text(moves: list[Move]) -> str:
     return ", ".join(f"{m.key} ({m.source} → {m.target})" for m in moves)
 
 
-def import_bank(session: Session, bank: Bank, actor: User | None = None, allow_move: bool = False) -> ImportReport:
+def import_bank(
+    session: Session,
+    bank: Bank,
+    actor: User | None = None,
+    allow_move: bool = False,
+    *,
+    as_drafts: bool = False,
+    dry_run: bool = False,
+) -> ImportReport:
     """Bring the modules the bank defines in line with it: new versions for changed content,
     retire (never delete) questions the file no longer has. Only flushes.
 
     A question id that belongs to a module the bank does not define is refused (MoveRefused, nothing written)
-    unless allow_move: then the question moves and the report and audit entry name every affected module."""
+    unless allow_move: then the question moves and the report and audit entry name every affected module.
+    as_drafts (browser imports): new questions and new versions are drafts awaiting another instructor's
+    approval, whatever the file says; unchanged questions keep their status. dry_run: the report of what
+    would change, nothing written."""
     report = ImportReport()
     existing = {
         q.key: q
@@ -92,6 +104,8 @@ def import_bank(session: Session, bank: Bank, actor: User | None = None, allow_m
             f"{_moves_text(report.moved)}. Nothing was imported. Give them new ids, or import with "
             "--allow-move to move them on purpose."
         )
+    if dry_run:
+        return _plan(session, bank, existing, report, as_drafts)
     # A question may move to another module of the same bank: retire only what no module holds.
     in_bank = {q.id for spec in bank.modules for q in spec.questions}
     for spec in sorted(bank.modules, key=lambda m: (m.order, m.slug)):
@@ -104,19 +118,22 @@ def import_bank(session: Session, bank: Bank, actor: User | None = None, allow_m
             if question is None:
                 question = Question(key=qspec.id, module=module)
                 session.add(question)
-                _apply_metadata(question, qspec, position)
+                _apply_metadata(question, qspec, position, _status(None, qspec, as_drafts, True))
                 _add_version(session, question, qspec, 1, actor)
+                _mark_edited(question, actor, as_drafts)
                 report.created += 1
                 report.changed_ids["created"].append(qspec.id)
                 continue
+            new_content = question.current.content_hash != qspec.content_hash
             changed = question.module_id != module.id or question.retired_at is not None
             question.module = module
             question.retired_at = None
-            changed |= _apply_metadata(question, qspec, position)
-            if question.current.content_hash != qspec.content_hash:
+            changed |= _apply_metadata(question, qspec, position, _status(question, qspec, as_drafts, new_content))
+            if new_content:
                 _add_version(session, question, qspec, question.current.number + 1, actor)
                 changed = True
             if changed:
+                _mark_edited(question, actor, as_drafts)
                 report.updated += 1
                 report.changed_ids["updated"].append(qspec.id)
             else:
@@ -184,21 +201,91 @@ def _upsert_module(session: Session, spec: ModuleSpec) -> tuple[Module, bool]:
     return module, changed and not created
 
 
-def _apply_metadata(question: Question, spec: QuestionSpec, position: int) -> bool:
-    """Tags, group, review status, assessed and order change in place; True when any did."""
-    new = {
+def _status(question: Question | None, spec: QuestionSpec, as_drafts: bool, new_content: bool) -> ReviewStatus:
+    """The file's review status (an operator's CLI import); in the browser (as_drafts) new questions and
+    new content are drafts, and a question whose content is unchanged keeps its status."""
+    if not as_drafts:
+        return ReviewStatus(spec.review_status)
+    if question is None or new_content:
+        return ReviewStatus.DRAFT
+    return question.review_status
+
+
+def _mark_edited(question: Question, actor: User | None, as_drafts: bool) -> None:
+    """A browser import is an edit by its actor: another instructor approves it (four eyes)."""
+    if as_drafts and actor is not None:
+        question.edited_by_id = actor.id
+    if question.review_status == ReviewStatus.DRAFT:
+        question.approved_by_id = None
+        question.approved_at = None
+
+
+def _metadata(spec: QuestionSpec, position: int, status: ReviewStatus) -> dict[str, Any]:
+    return {
         "tags": list(spec.tags),
         "group": spec.group,
-        "review_status": ReviewStatus(spec.review_status),
+        "review_status": status,
         "assessed": spec.assessed,
         "position": position,
     }
+
+
+def _apply_metadata(question: Question, spec: QuestionSpec, position: int, status: ReviewStatus) -> bool:
+    """Tags, group, review status, assessed and order change in place; True when any did."""
     changed = False
-    for key, value in new.items():
+    for key, value in _metadata(spec, position, status).items():
         if getattr(question, key, None) != value:
             setattr(question, key, value)
             changed = changed or key != "position"
     return changed
+
+
+def _plan(
+    session: Session, bank: Bank, existing: dict[str, Question], report: ImportReport, as_drafts: bool
+) -> ImportReport:
+    """What import_bank would do, computed without writing (the browser's dry run)."""
+    in_bank = {q.id for spec in bank.modules for q in spec.questions}
+    modules = {
+        m.slug: m for m in session.scalars(select(Module).where(Module.slug.in_([s.slug for s in bank.modules])))
+    }
+    for spec in sorted(bank.modules, key=lambda m: (m.order, m.slug)):
+        module = modules.get(spec.slug)
+        report.modules.append(spec.slug)
+        if module is not None and _settings_differ(module, spec):
+            report.settings_changed.append(spec.slug)
+        for position, qspec in enumerate(spec.questions):
+            question = existing.get(qspec.id)
+            if question is None:
+                report.created += 1
+                report.changed_ids["created"].append(qspec.id)
+                continue
+            new_content = question.current.content_hash != qspec.content_hash
+            status = _status(question, qspec, as_drafts, new_content)
+            wanted = _metadata(qspec, position, status)
+            changed = (
+                module is None
+                or question.module_id != module.id
+                or question.retired_at is not None
+                or new_content
+                or any(getattr(question, k) != v for k, v in wanted.items() if k != "position")
+            )
+            if changed:
+                report.updated += 1
+                report.changed_ids["updated"].append(qspec.id)
+            else:
+                report.unchanged += 1
+        for question in existing.values():
+            dropped = module is not None and question.module_id == module.id and question.key not in in_bank
+            if dropped and question.retired_at is None:
+                report.retired += 1
+                report.changed_ids["retired"].append(question.key)
+    return report
+
+
+def _settings_differ(module: Module, spec: ModuleSpec) -> bool:
+    settings = spec.settings()
+    settings["review"] = ReviewMode(settings["review"])
+    return any(getattr(module, key, None) != value for key, value in settings.items())
 
 
 def _add_version(session: Session, question: Question, spec: QuestionSpec, number: int, actor: User | None) -> None:

@@ -28,10 +28,10 @@ out of practice until that attempt is graded."""
 from __future__ import annotations
 
 import random
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -63,8 +63,6 @@ from quizapp.services.modules import ordered_modules
 from quizapp.services.progress import ModuleState, progress_of
 
 SESSION_SIZE = 10
-MOST_MISSED = 5
-RETENTION_WEEKS = 8
 MANAGER_MONTHS = 6
 SCHEDULER = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
 
@@ -282,7 +280,7 @@ def due_counts(session: Session, user: User, now: datetime) -> DueCounts:
 # --- planning a session --------------------------------------------------------------------------
 
 
-def _not_passed(session: Session, user: User, now: datetime) -> list[int]:
+def not_passed(session: Session, user: User, now: datetime) -> list[int]:
     """Ids of the modules the progress rule does not count as passed."""
     return [m.module.id for m in progress_of(session, user, now).modules if m.state != ModuleState.PASSED]
 
@@ -308,7 +306,7 @@ def plan(
         ).all()
         chosen += [(row[0], Reason.MISSED) for row in missed[: size - len(chosen)]]
     if len(chosen) < size:
-        unpassed = _not_passed(session, user, now)
+        unpassed = not_passed(session, user, now)
         fresh = session.execute(
             select(Question.id, Question.assessed)
             .join(Module, Question.module_id == Module.id)
@@ -359,6 +357,23 @@ def plan_recert(session: Session, user: User, now: datetime, *, size: int = SESS
         ).all()
         chosen += [(q, Reason.NEW) for q in fresh]
     return chosen
+
+
+def new_counts(session: Session, user: User, unpassed: list[int]) -> dict[int, int]:
+    """Per module: questions never practised and not missed that a session would offer as new."""
+    misses = _misses(user.id).subquery()
+    rows = session.execute(
+        select(Question.module_id, func.count(Question.id))
+        .join(Module, Question.module_id == Module.id)
+        .where(
+            _in_scope(user.id, None),
+            Question.id.not_in(_carded(user.id)),
+            Question.id.not_in(select(misses.c.id)),
+            (Question.assessed.is_(False)) | Question.module_id.in_(unpassed or [-1]),
+        )
+        .group_by(Question.module_id)
+    ).all()
+    return {m: n for m, n in rows}
 
 
 def _lock_user(session: Session, user: User) -> None:
@@ -537,7 +552,7 @@ def card_for(session: Session, user: User, question_id: int) -> ReviewCard | Non
     )
 
 
-# --- the home page and the recertification offer -------------------------------------------------
+# --- the recertification offer, the open session -------------------------------------------------
 
 
 def in_renewal_window(session: Session, user: User, now: datetime) -> bool:
@@ -546,170 +561,12 @@ def in_renewal_window(session: Session, user: User, now: datetime) -> bool:
     return any(status(c, now, window) == CertStatus.EXPIRING for c in certificates_of(session, user))
 
 
-@dataclass(frozen=True)
-class HomePanel:
-    due: int
-    open_session: PracticeSession | None
-    recert: bool
-
-
 def open_session_of(session: Session, user: User) -> PracticeSession | None:
     return session.scalar(
         select(PracticeSession)
         .where(PracticeSession.user_id == user.id, PracticeSession.finished_at.is_(None))
         .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
         .limit(1)
-    )
-
-
-def home_panel(session: Session, user: User, now: datetime) -> HomePanel:
-    """What the home page shows of practice, in a fixed number of queries."""
-    sync_cards(session, user, now)
-    return HomePanel(
-        due=due_counts(session, user, now).total,
-        open_session=open_session_of(session, user),
-        recert=in_renewal_window(session, user, now),
-    )
-
-
-# --- the progress page ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ModuleRow:
-    module: Module
-    due: int
-    new: int
-    practisable: bool  # the module's keys may be shown (full review)
-
-
-@dataclass(frozen=True)
-class RetentionWeek:
-    start: datetime
-    reviews: int  # answers to questions practised before
-    right: int
-    answers: int  # every practice answer that week
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.right / self.reviews) if self.reviews else 0
-
-
-@dataclass(frozen=True)
-class Missed:
-    question_id: int
-    module_title: str
-    stem: str
-    misses: int
-
-
-@dataclass(frozen=True)
-class Overview:
-    modules: list[ModuleRow]
-    due: int
-    weeks: list[RetentionWeek]
-    most_missed: list[Missed]
-    open_session: PracticeSession | None
-    recert: bool
-
-
-def _new_counts(session: Session, user: User, unpassed: list[int]) -> dict[int, int]:
-    """Per module: questions never practised and not missed that a session would offer as new."""
-    misses = _misses(user.id).subquery()
-    rows = session.execute(
-        select(Question.module_id, func.count(Question.id))
-        .join(Module, Question.module_id == Module.id)
-        .where(
-            _in_scope(user.id, None),
-            Question.id.not_in(_carded(user.id)),
-            Question.id.not_in(select(misses.c.id)),
-            (Question.assessed.is_(False)) | Question.module_id.in_(unpassed or [-1]),
-        )
-        .group_by(Question.module_id)
-    ).all()
-    return {m: n for m, n in rows}
-
-
-def week_start(when: datetime) -> datetime:
-    day = when.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return day - timedelta(days=day.weekday())
-
-
-def retention(session: Session, user: User, now: datetime, weeks: int = RETENTION_WEEKS) -> list[RetentionWeek]:
-    """Per week (Monday, UTC) of the last `weeks`: practice answers, and of those to questions
-    practised before, how many were right. One query."""
-    first = week_start(now) - timedelta(weeks=weeks - 1)
-    rows = session.execute(
-        select(PracticeAnswer.answered_at, PracticeAnswer.full_marks, PracticeAnswer.seen_before)
-        .join(PracticeSession, PracticeAnswer.session_id == PracticeSession.id)
-        .where(PracticeSession.user_id == user.id, PracticeAnswer.answered_at >= first)
-    ).all()
-    tally: dict[datetime, Counter[str]] = defaultdict(Counter)
-    for answered_at, full, seen in rows:
-        if answered_at is None:
-            continue
-        counter = tally[week_start(answered_at)]
-        counter["answers"] += 1
-        if seen:
-            counter["reviews"] += 1
-            counter["right"] += 1 if full else 0
-    starts = [first + timedelta(weeks=i) for i in range(weeks)]
-    return [RetentionWeek(s, tally[s]["reviews"], tally[s]["right"], tally[s]["answers"]) for s in starts]
-
-
-def most_missed(session: Session, user: User, limit: int = MOST_MISSED) -> list[Missed]:
-    """The trainee's questions missed most often, in graded attempts and practice together (three queries)."""
-    counts: Counter[int] = Counter()
-    graded = session.execute(
-        select(QuestionVersion.question_id, func.count(Response.id))
-        .join(Response, Response.question_version_id == QuestionVersion.id)
-        .join(QuizAttempt, Response.attempt_id == QuizAttempt.id)
-        .where(QuizAttempt.user_id == user.id, QuizAttempt.status != AttemptStatus.OPEN, Response.full_marks.is_(False))
-        .group_by(QuestionVersion.question_id)
-    ).all()
-    practised = session.execute(
-        select(PracticeAnswer.question_id, func.count(PracticeAnswer.id))
-        .join(PracticeSession, PracticeAnswer.session_id == PracticeSession.id)
-        .where(PracticeSession.user_id == user.id, PracticeAnswer.full_marks.is_(False))
-        .group_by(PracticeAnswer.question_id)
-    ).all()
-    for question_id, n in [*graded, *practised]:
-        counts[question_id] += n
-    top = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))[:limit]
-    if not top:
-        return []
-    latest = (
-        select(QuestionVersion.question_id, func.max(QuestionVersion.id).label("vid"))
-        .where(QuestionVersion.question_id.in_([q for q, _ in top]))
-        .group_by(QuestionVersion.question_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(latest.c.question_id, Module.title, QuestionVersion.stem)
-        .join(QuestionVersion, QuestionVersion.id == latest.c.vid)
-        .join(Question, Question.id == latest.c.question_id)
-        .join(Module, Question.module_id == Module.id)
-    ).all()
-    found = {q: (title, stem) for q, title, stem in rows}
-    return [Missed(q, found[q][0], found[q][1], n) for q, n in top if q in found]
-
-
-def overview(session: Session, user: User, now: datetime) -> Overview:
-    """Everything the trainee's practice page shows, in a fixed number of queries."""
-    sync_cards(session, user, now)
-    unpassed = _not_passed(session, user, now)
-    due = due_counts(session, user, now)
-    new = _new_counts(session, user, unpassed)
-    modules = [
-        ModuleRow(m, due.of(m.id), new.get(m.id, 0), m.review == ReviewMode.FULL) for m in ordered_modules(session)
-    ]
-    return Overview(
-        modules=modules,
-        due=due.total,
-        weeks=retention(session, user, now),
-        most_missed=most_missed(session, user),
-        open_session=open_session_of(session, user),
-        recert=in_renewal_window(session, user, now),
     )
 
 

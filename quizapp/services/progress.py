@@ -147,19 +147,29 @@ def build(
     return Progress(items, since, reason)
 
 
+# Ids per IN list: PostgreSQL takes at most 65,535 bound parameters in one statement, so lists of
+# every trainee (an admin's 10,000) are read in slices of this size.
+IN_SLICE = 5000
+
+
+def _slices(ids: list[int]) -> list[list[int]]:
+    return [ids[i : i + IN_SLICE] for i in range(0, len(ids), IN_SLICE)]
+
+
 def critical_misses(session: Session, attempt_ids: Iterable[int]) -> set[int]:
-    """Of these finished attempts, the ones that missed a safety-critical question (one query)."""
-    ids = list(attempt_ids)
-    if not ids:
-        return set()
-    return set(
-        session.scalars(
-            select(Response.attempt_id)
-            .join(QuestionVersion, Response.question_version_id == QuestionVersion.id)
-            .where(Response.attempt_id.in_(ids), QuestionVersion.critical.is_(True), Response.full_marks.is_(False))
-            .distinct()
+    """Of these finished attempts, the ones that missed a safety-critical question (one query per
+    IN_SLICE ids)."""
+    found: set[int] = set()
+    for ids in _slices(list(attempt_ids)):
+        found.update(
+            session.scalars(
+                select(Response.attempt_id)
+                .join(QuestionVersion, Response.question_version_id == QuestionVersion.id)
+                .where(Response.attempt_id.in_(ids), QuestionVersion.critical.is_(True), Response.full_marks.is_(False))
+                .distinct()
+            )
         )
-    )
+    return found
 
 
 def _finalise_overdue(session: Session, attempts: Iterable[QuizAttempt], now: datetime) -> None:
@@ -180,7 +190,8 @@ def progress_of(session: Session, user: User, now: datetime, *, settings: Progra
 def progress_of_many(
     session: Session, users: list[User], now: datetime, *, settings: Programme | None = None
 ) -> dict[int, tuple[Progress, list[Certificate]]]:
-    """Progress and certificates (newest first) of many trainees in a fixed number of queries.
+    """Progress and certificates (newest first) of many trainees in a fixed number of queries (per
+    IN_SLICE trainees).
     Overdue attempts found on the way are graded, and a trainee who qualifies but holds no current
     certificate (a missed issue) is issued one here, so every page that reads progress also repairs
     it; the request's commit keeps both."""
@@ -188,14 +199,14 @@ def progress_of_many(
     ids = [u.id for u in users]
     attempts: dict[int, list[QuizAttempt]] = defaultdict(list)
     certs: dict[int, list[Certificate]] = defaultdict(list)
-    if ids:
-        found = list(session.scalars(select(QuizAttempt).where(QuizAttempt.user_id.in_(ids))))
+    for chunk in _slices(ids):
+        found = list(session.scalars(select(QuizAttempt).where(QuizAttempt.user_id.in_(chunk))))
         _finalise_overdue(session, found, now)
         for attempt in found:
             attempts[attempt.user_id].append(attempt)
         for cert in session.scalars(
             select(Certificate)
-            .where(Certificate.user_id.in_(ids))
+            .where(Certificate.user_id.in_(chunk))
             .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
         ):
             certs[cert.user_id].append(cert)

@@ -15,7 +15,7 @@ from quizapp.forms import ConfirmForm
 from quizapp.models import PracticeSession, Role, User
 from quizapp.question_types import get_type
 from quizapp.security import role_required
-from quizapp.services import Forbidden, NotFound, practice
+from quizapp.services import Forbidden, NotFound, practice, practice_pages
 from quizapp.services.modules import module_by_slug
 from quizapp.services.practice import Kind, PracticeClosed, PracticeUnavailable, Reason
 from quizapp.services.scope import can_oversee
@@ -35,11 +35,11 @@ REASONS = {
 
 
 @bp.app_template_global("practice_panel")
-def practice_panel() -> practice.HomePanel | None:
+def practice_panel() -> practice_pages.HomePanel | None:
     """For templates/practice/_due.html on the trainee's home page (None for other roles)."""
     if not current_user.is_authenticated or current_user.role != Role.TRAINEE:
         return None
-    return practice.home_panel(get_session(), current_user, utcnow())
+    return practice_pages.home_panel(get_session(), current_user, utcnow())
 
 
 @bp.app_template_global("practice_activity")
@@ -57,7 +57,7 @@ def _practice_or_404(session_id: int) -> PracticeSession:
         abort(404)
 
 
-def _retention_chart(weeks: list[practice.RetentionWeek]):
+def _retention_chart(weeks: list[practice_pages.RetentionWeek]):
     shown = [w for w in weeks if w.reviews]
     return bar_chart(
         [Bar(w.start.strftime("%d %b"), w.percent) for w in shown],
@@ -66,13 +66,14 @@ def _retention_chart(weeks: list[practice.RetentionWeek]):
         + "; ".join(f"week of {w.start:%d %b}: {w.percent}% of {w.reviews}" for w in shown),
         chart_id="retention",
         headings=("Week of", "Right (%)"),
+        top=100,
     )
 
 
 @bp.route("/")
 @role_required(Role.TRAINEE)
 def index():
-    data = practice.overview(get_session(), current_user, utcnow())
+    data = practice_pages.overview(get_session(), current_user, utcnow())
     return render_template(
         "practice/index.html",
         data=data,

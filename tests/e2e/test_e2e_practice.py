@@ -119,6 +119,45 @@ def test_a_practice_session_on_a_phone(new_context, live_server, artifacts):
     desk.screenshot(path=artifacts / "practice-question-desktop.png", full_page=True)
 
 
+def test_practice_only_item_and_the_managers_line(new_context, live_server, artifacts):
+    """Aftercare offers its practice-only items first to a new trainee, with the note and the course's
+    position; the demo manager then sees one session this month, and none of the answers."""
+    from quizapp.cli import DEMO_TEAM
+    from quizapp.models import Team
+
+    email = live_server.new_trainee()
+    app = live_server.app
+    with app.app_context(), new_session(app) as session:
+        trainee = session.scalar(select(User).where(User.email == email))
+        trainee.teams.append(session.scalar(select(Team).where(Team.name == DEMO_TEAM)))
+        trainee_id = trainee.id
+        session.commit()
+    context, _ = new_context(**PHONE)
+    page = context.new_page()
+    login(page, email, TRAINEE_PASSWORD)
+    page.goto("/practice/")
+    click_and_wait(page, page.get_by_role("button", name=re.compile(r"^Practise\W+Aftercare")))
+    expect(page.locator("#progress-label")).to_contain_text("Practice only")
+    expect(page.locator("#practice-only-note")).to_contain_text("Sources disagree on this point")
+    stem = page.locator("#practice-form legend").first.inner_text()
+    answer_something(page, 1)
+    page.get_by_label("I was sure of this answer").check()
+    click_and_wait(page, page.get_by_role("button", name="Check answer"))
+    expect(page.get_by_text("The course's position:")).to_be_visible()
+    assert page.evaluate(OVERFLOW) <= 0
+    page.screenshot(path=artifacts / "practice-only-feedback-phone.png", full_page=True)
+
+    manager_context, _ = new_context(**DESKTOP)
+    manager = manager_context.new_page()
+    login(manager, "manager@example.com")
+    manager.goto(f"/manager/trainees/{trainee_id}")
+    line = manager.locator("#practice-activity")
+    expect(line).to_contain_text("Practice sessions per month")
+    expect(line).to_contain_text(f"{utcnow():%b %Y}: 1")
+    assert stem not in manager.content()
+    manager.screenshot(path=artifacts / "practice-manager-desktop.png", full_page=True)
+
+
 def test_retention_chart_on_a_phone(new_context, live_server, artifacts):
     """Two earlier sittings (all missed, then half right a week later) draw one retention bar."""
     from quizapp.services import practice
@@ -128,13 +167,12 @@ def test_retention_chart_on_a_phone(new_context, live_server, artifacts):
     app = live_server.app
     with app.app_context(), new_session(app) as session:
         trainee = session.scalar(select(User).where(User.email == email))
-        for days_ago, right in ((9, lambda n: False), (2, lambda n: n % 2 == 0)):
+        for days_ago, half in ((9, False), (2, True)):
             when = utcnow() - timedelta(days=days_ago)
             ps = practice.start_session(session, trainee, when)
             for item in ps.items:
-                practice.answer(
-                    session, trainee, ps, item.position, practice_form(item, right=right(item.position)), when
-                )
+                right = half and item.position % 2 == 0
+                practice.answer(session, trainee, ps, item.position, practice_form(item, right=right), when)
         session.commit()
     context, _ = new_context(**PHONE)
     page = context.new_page()

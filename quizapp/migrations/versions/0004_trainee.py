@@ -1,7 +1,7 @@
 """Trainee experience: flags for review, unsaved drafts, autosave sequence, last question visited, time zone.
 
 Revision ID: 0004_trainee
-Revises: 0004_set_password_tokens
+Revises: 0004_authoring
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_trainee"
-down_revision = "0004_set_password_tokens"
+down_revision = "0004_authoring"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,623 @@
+"""Build a realistic benchmark dataset quickly, in bulk, into a fresh database.
+
+Usage: .venv/bin/python bench/seed.py DATABASE_URL [--size small|full] [--reset] [--seed N]
+
+Full size: 10,000 trainees in 200 teams, the four shipped modules topped up with generated questions to
+1,000, ~100,000 submitted attempts with their responses, certificates in every state (valid, expiring,
+expired, revoked, superseded), managers and an admin. The schema comes from the real migrations and the
+questions from a real bank import; answers are graded with the real question types (each distinct answer
+once, then reused), so scores, pass/fail and certificates agree with the rules. Attempts, responses and
+certificates go in with SQLAlchemy Core inserts of many rows at a time (COPY on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, inspect, select, text  # noqa: E402
+from sqlalchemy.engine import Connection, make_url  # noqa: E402
+
+from quizapp import create_app, migrate  # noqa: E402
+from quizapp.bank_loader import load_banks  # noqa: E402
+from quizapp.db import get_engine, new_session, utcnow  # noqa: E402
+from quizapp.models import (  # noqa: E402
+    Certificate,
+    CertificateAttempt,
+    Module,
+    QuestionVersion,
+    QuizAttempt,
+    Response,
+    Team,
+    User,
+    team_managers,
+    team_members,
+)
+from quizapp.question_types import get_type  # noqa: E402
+from quizapp.question_types.numeric import canonical  # noqa: E402
+from quizapp.services import programme as programme_service  # noqa: E402
+from quizapp.services.attempts import draw_questions, percent_half_up, usable_questions  # noqa: E402
+from quizapp.services.banks import import_bank  # noqa: E402
+from quizapp.services.certificate_codes import generate_code  # noqa: E402
+from quizapp.services.certification import add_months  # noqa: E402
+from quizapp.services.users import hash_password  # noqa: E402
+from tests.quiz_helpers import key_answer, wrong_answer  # noqa: E402
+
+PASSWORD = "bench-pass-2026"  # every seeded account; for the load generator only
+ADMIN_EMAIL = "bench-admin@example.com"
+MANAGER_EMAIL = "bench-manager@example.com"  # manages the first MANAGER_TEAMS teams
+MANAGER_TEAMS = 3
+LOAD_TRAINEES = 64  # the first trainees: certified, with a full history, for the page scenarios
+QUESTIONS_TOTAL = 1000
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Size:
+    trainees: int
+    teams: int
+
+
+SIZES = {"small": Size(trainees=500, teams=10), "full": Size(trainees=10_000, teams=200)}
+
+# What a trainee's history looks like, with weights: None = no certificate yet.
+ARCHETYPES = [
+    ("not started", 6),
+    ("in progress", 16),
+    ("valid", 40),
+    ("expiring", 8),
+    ("expired", 10),
+    ("superseded", 13),
+    ("revoked", 7),
+]
+FAILS_BEFORE_PASS = [0, 0, 1, 1, 2, 2, 3, 4]  # failed attempts before the pass of a module
+
+
+def trainee_email(n: int) -> str:
+    return f"bench-t{n:05d}@example.com"
+
+
+@dataclass
+class SeedReport:
+    database: str
+    size: str
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    archetypes: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "database": self.database,
+            "size": self.size,
+            "counts": self.counts,
+            "trainee_histories": self.archetypes,
+            "seconds": self.seconds,
+            "notes": self.notes,
+        }
+
+
+class Timer:
+    def __init__(self, report: SeedReport, name: str) -> None:
+        self.report, self.name = report, name
+
+    def __enter__(self) -> Timer:
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.report.seconds[self.name] = round(time.perf_counter() - self.start, 2)
+
+
+# --- the database --------------------------------------------------------------------------------
+
+
+def reset_database(url: str, reset: bool) -> None:
+    """Start from nothing: refuse a database that holds tables unless --reset was given."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "")
+        if not parsed.database or parsed.database == ":memory:":
+            raise SystemExit("seed: give a SQLite file, not an in-memory database")
+        if path.exists():
+            if not reset:
+                raise SystemExit(f"seed: {path} exists; pass --reset to replace it")
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            tables = inspect(conn).get_table_names()
+            if tables and not reset:
+                raise SystemExit(f"seed: the database holds {len(tables)} tables; pass --reset to drop them")
+            if tables:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]], chunk: int = 20_000) -> None:
+    """Many rows at once: COPY on PostgreSQL, executemany of a Core insert() elsewhere."""
+    if not rows:
+        return
+    table = getattr(table, "__table__", table)
+    if conn.dialect.name == "postgresql":
+        columns = list(rows[0])
+        json_cols = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            names = ", ".join(f'"{c}"' for c in columns)
+            with cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(
+                        [json.dumps(row[c]) if c in json_cols and row[c] is not None else row[c] for c in columns]
+                    )
+        return
+    for start in range(0, len(rows), chunk):
+        conn.execute(table.insert(), rows[start : start + chunk])
+
+
+def next_id(conn: Connection, model: Any) -> int:
+    return (conn.execute(select(func.max(model.id))).scalar() or 0) + 1
+
+
+# --- questions -----------------------------------------------------------------------------------
+
+
+class _NoAliases(yaml.SafeDumper):
+    """Bank files may not hold YAML aliases: write repeated values out in full."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def generated_banks(target: Path, total: int) -> int:
+    """Copy the shipped banks into `target`, topped up to `total` questions with variants of the
+    shipped ones (new ids and stems, the same keys and sources), so a real import loads them."""
+    banks = ROOT / "question_banks"
+    shutil.copy(banks / "sources.yaml", target / "sources.yaml")
+    files = sorted(p for p in banks.glob("*.yaml") if p.name != "sources.yaml")
+    data = {p: yaml.safe_load(p.read_text(encoding="utf-8")) for p in files}
+    shipped = sum(len(d["questions"]) for d in data.values())
+    extra = max(0, total - shipped)
+    for n, (path, bank) in enumerate(data.items()):
+        originals = list(bank["questions"])
+        wanted = extra // len(files) + (1 if n < extra % len(files) else 0)
+        for k in range(wanted):
+            q = dict(originals[k % len(originals)])
+            q["id"] = f"{q['id']}-bench-{k // len(originals) + 1}"
+            q["stem"] = f"{q['stem']} (variant {k // len(originals) + 1})"
+            q.pop("group", None)
+            bank["questions"].append(q)
+        (target / path.name).write_text(
+            yaml.dump(bank, Dumper=_NoAliases, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+    return shipped + extra
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    answer: Any
+    awarded: Fraction
+    full: bool
+
+    @property
+    def answer_json(self) -> str | None:
+        return None if self.answer is None else json.dumps(self.answer)
+
+    @property
+    def awarded_decimal(self) -> Decimal:
+        return Decimal(self.awarded.numerator) / Decimal(self.awarded.denominator)
+
+
+def answer_options(version: QuestionVersion) -> tuple[Option, list[Option]]:
+    """The right answer and a few wrong or partial ones, canonical as the type stores them, each graded
+    once by the real grade(). The right and the plain wrong answer come from the test suite's helpers."""
+    vtype, spec = version.type, version.spec
+    right, wrong = key_answer(version), [wrong_answer(version)]
+    if vtype == "multiple":
+        others = [i for i in range(len(spec["options"])) if i not in right]
+        wrong += [right[:-1], sorted(right + others[:1])]
+    elif vtype == "numeric":
+        value, tol = Decimal(spec["answer"]), Decimal(spec["tolerance"])
+        wrong += [canonical(value + tol + 1)]
+    elif vtype == "ordering":
+        wrong += [[1, 0, *range(2, len(spec["items"]))]]
+    elif vtype == "matching":
+        wrong += [right[1:] + right[:1], [right[0]] + [None] * (len(right) - 1)]
+    qtype = get_type(vtype)
+    graded = [(a, qtype.grade(spec, a, version.points)) for a in [right, *[w for w in wrong if w != right], None]]
+    if not graded[0][1].full:
+        raise AssertionError(f"the right answer {right!r} does not get full marks ({vtype})")
+    options = [Option(a, g.awarded, g.full) for a, g in graded]
+    return options[0], [o for o in options[1:] if not o.full]
+
+
+@dataclass
+class VersionPool:
+    id: int
+    critical: bool
+    points: int
+    right: Option
+    wrong: list[Option]
+    shuffles: list[str]  # as JSON
+
+
+# --- trainees' histories -------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """One trainee's history: attempts (module index, start, pass intended, round) and certificates,
+    each certificate earned by the passes of one round."""
+
+    attempts: list[tuple[int, datetime, bool, int]] = field(default_factory=list)
+    certs: list[dict[str, Any]] = field(default_factory=list)  # completed, revoked, superseded_at, round
+
+
+def module_round(rng: random.Random, plan: Plan, n_modules: int, end: datetime, gap_days: float, rnd: int) -> None:
+    """For every module some failed attempts then a pass; the last pass (the completing one) at `end`."""
+    when = end
+    for m in rng.sample(range(n_modules), n_modules):
+        plan.attempts.append((m, when, True, rnd))
+        for _ in range(rng.choice(FAILS_BEFORE_PASS)):
+            when -= DAY * rng.uniform(1.05, 1.5)
+            plan.attempts.append((m, when, False, rnd))
+        when -= DAY * rng.uniform(1.05, gap_days)
+
+
+def between(rng: random.Random, lo: datetime, hi: datetime) -> datetime:
+    return lo + (hi - lo) * rng.random()
+
+
+def plan_trainee(rng: random.Random, archetype: str, n_modules: int, now: datetime, window_days: int) -> Plan:
+    """Dates chosen so the certificate's status at `now` is the archetype's (24-month validity)."""
+    plan = Plan()
+    two_years_ago = add_months(now, -24)
+    if archetype == "not started":
+        return plan
+    if archetype == "in progress":  # some modules passed, never all of them
+        when = now - DAY * rng.uniform(2, 300)
+        order = rng.sample(range(n_modules), rng.randint(1, n_modules))
+        passed = set(order[: rng.randint(0, min(len(order), n_modules - 1))])
+        for m in order:
+            for _ in range(rng.choice(FAILS_BEFORE_PASS) or (0 if m in passed else 1)):
+                plan.attempts.append((m, when, False, 0))
+                when -= DAY * rng.uniform(1.05, 3)
+            if m in passed:
+                plan.attempts.append((m, when, True, 0))
+                when -= DAY * rng.uniform(1.05, 5)
+        return plan
+    if archetype in ("valid", "revoked"):
+        completed = between(rng, two_years_ago + DAY * (window_days + 5), now - 3 * DAY)
+    elif archetype == "expiring":
+        completed = two_years_ago + DAY * rng.uniform(1, window_days - 1)
+    elif archetype == "expired":
+        completed = two_years_ago - DAY * rng.uniform(2, 180)
+    else:  # superseded: certified, then recertified inside the renewal window (passes after it opened)
+        completed = two_years_ago + DAY * rng.uniform(5, 20)
+        opens = add_months(completed, 24) - timedelta(days=window_days)
+        again = between(rng, opens + 32 * DAY, now - 2 * DAY)
+        module_round(rng, plan, n_modules, completed, 30, 0)
+        module_round(rng, plan, n_modules, again, 1.5, 1)
+        plan.certs.append({"completed": completed, "revoked": None, "superseded_at": again, "round": 0})
+        plan.certs.append({"completed": again, "revoked": None, "superseded_at": None, "round": 1})
+        return plan
+    module_round(rng, plan, n_modules, completed, 30, 0)
+    revoked = between(rng, completed + DAY, now - DAY) if archetype == "revoked" else None
+    plan.certs.append({"completed": completed, "revoked": revoked, "superseded_at": None, "round": 0})
+    return plan
+
+
+# --- the seed ------------------------------------------------------------------------------------
+
+
+def seed(url: str, size: str = "full", reset: bool = False, seed_value: int = 15) -> SeedReport:
+    """Fill a fresh database; returns counts and the time each step took."""
+    report = SeedReport(database=make_url(url).get_backend_name(), size=size)
+    dims = SIZES[size]
+    rng = random.Random(seed_value)
+    started = time.perf_counter()
+    reset_database(url, reset)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-seed", "RATELIMIT_ENABLED": False})
+    engine = get_engine(app)
+    with Timer(report, "migrate"):
+        migrate.upgrade(app)
+
+    with tempfile.TemporaryDirectory() as tmp, Timer(report, "import_1000_questions"):
+        report.counts["questions"] = generated_banks(Path(tmp), QUESTIONS_TOTAL)
+        session = new_session(app)
+        bank_report = import_bank(session, load_banks([Path(tmp)]))
+        session.commit()
+        session.close()
+    report.notes.append(f"bank import: {bank_report}")
+
+    with new_session(app) as session:
+        password_hash = hash_password(session, PASSWORD)  # one real hash (the configured method) for everyone
+        programme = programme_service.defaults(session)
+    now = utcnow().replace(microsecond=0)
+
+    with Timer(report, "plan_and_grade"):
+        session = new_session(app)
+        modules = list(session.scalars(select(Module).order_by(Module.order, Module.slug)))
+        draws: dict[int, list[list[VersionPool]]] = {}
+        for module in modules:
+            questions = usable_questions(session, module)
+            pools = {}
+            for q in questions:
+                v = q.current
+                right, wrong = answer_options(v)
+                shuffles = [json.dumps(get_type(v.type).make_shuffle(v.spec, rng)) for _ in range(4)]
+                pools[q.id] = VersionPool(v.id, v.critical, v.points, right, wrong, shuffles)
+            # real draws (tag minimums honoured), 400 of them per module, reused across attempts
+            draws[module.id] = [[pools[q.id] for q in draw_questions(module, questions, rng)] for _ in range(400)]
+        session.close()
+
+        users, teams, memberships, managed = build_people(dims, password_hash, now, rng)
+        user_ids = {u["email"]: u["id"] for u in users}
+        admin_id = user_ids[ADMIN_EMAIL]
+        attempts, responses, certs, evidence = [], [], [], []
+        attempt_id, response_id, cert_id = 1, 1, 1
+        codes: set[str] = set()
+        trainees = [u for u in users if u["role"] == "trainee"]
+        names = [a for a, _ in ARCHETYPES]
+        weights = [w for _, w in ARCHETYPES]
+        archetype_counts: dict[str, int] = defaultdict(int)
+        window = programme.renewal_window_days
+        for n, trainee in enumerate(trainees):
+            archetype = "valid" if n < LOAD_TRAINEES else rng.choices(names, weights)[0]
+            archetype_counts[archetype] += 1
+            plan = plan_trainee(rng, archetype, len(modules), now, window)
+            pass_ids: dict[tuple[int, int], int] = {}  # (round, module index) -> the pass's attempt id
+            for m, start, intend_pass, rnd in sorted(plan.attempts, key=lambda a: a[1]):
+                module = modules[m]
+                row, rows = graded_attempt(
+                    rng, attempt_id, response_id, trainee["id"], module, draws, start, intend_pass
+                )
+                attempts.append(row)
+                responses.extend(rows)
+                if intend_pass:
+                    pass_ids[(rnd, m)] = attempt_id
+                attempt_id += 1
+                response_id += len(rows)
+            for cert in plan.certs:
+                code = generate_code(rng.getrandbits)
+                while code in codes:
+                    code = generate_code(rng.getrandbits)
+                codes.add(code)
+                revoked = cert["revoked"]
+                certs.append(
+                    {
+                        "id": cert_id,
+                        "user_id": trainee["id"],
+                        "code": code,
+                        "programme": programme.name,
+                        "issued_at": cert["completed"],
+                        "expires_at": add_months(cert["completed"], programme.validity_months),
+                        "revoked_at": revoked,
+                        "revoked_reason": "Bench data: protocol breach reported by the clinic" if revoked else None,
+                        "revoked_by_id": admin_id if revoked else None,
+                        "superseded_at": cert["superseded_at"],
+                    }
+                )
+                evidence += [
+                    {"certificate_id": cert_id, "attempt_id": pass_ids[(cert["round"], m)]} for m in range(len(modules))
+                ]
+                cert_id += 1
+        report.archetypes = dict(archetype_counts)
+
+    with Timer(report, "insert"), engine.begin() as conn:
+        if conn.dialect.name == "sqlite":  # a bulk load into a new file: a big page cache, no fsync
+            conn.exec_driver_sql("PRAGMA cache_size = -400000")
+            conn.exec_driver_sql("PRAGMA synchronous = OFF")
+        for table, rows in [
+            (Team, teams),
+            (User, users),
+            (team_members, memberships),
+            (team_managers, managed),
+            (QuizAttempt, attempts),
+            (Certificate, certs),
+            (CertificateAttempt, evidence),
+        ]:
+            with Timer(report, f"insert_{getattr(table, '__tablename__', getattr(table, 'name', ''))}"):
+                bulk_insert(conn, table, rows)
+        with Timer(report, "insert_responses"):
+            insert_responses(conn, responses)
+        if conn.dialect.name == "postgresql":
+            for model in (Team, User, QuizAttempt, Response, Certificate):
+                tbl = model.__table__.name
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{tbl}', 'id'), (SELECT max(id) FROM {tbl}))"))
+    with Timer(report, "analyze"), engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+    report.counts.update(
+        teams=len(teams),
+        users=len(users),
+        trainees=len(trainees),
+        attempts=len(attempts),
+        responses=len(responses),
+        certificates=len(certs),
+    )
+    report.seconds["total"] = round(time.perf_counter() - started, 2)
+    report.notes.append("practice cards: not built yet in the app, so none were generated")
+    return report
+
+
+def build_people(
+    dims: Size, password_hash: str, now: datetime, rng: random.Random
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    created = now - timedelta(days=3 * 365)
+    teams = [{"id": t + 1, "name": f"Bench clinic {t + 1:03d}", "created_at": created} for t in range(dims.teams)]
+    users: list[dict[str, Any]] = []
+
+    def user(email: str, name: str, role: str) -> dict[str, Any]:
+        row = {
+            "id": len(users) + 1,
+            "email": email,
+            "name": name,
+            "password_hash": password_hash,
+            "role": role,
+            "active": True,
+            "created_at": created,
+        }
+        users.append(row)
+        return row
+
+    user(ADMIN_EMAIL, "Bench Admin", "admin")
+    demo = user(MANAGER_EMAIL, "Bench Manager", "manager")
+    managed = [{"team_id": t["id"], "user_id": demo["id"]} for t in teams[:MANAGER_TEAMS]]
+    for k, start in enumerate(range(MANAGER_TEAMS, dims.teams, 10)):  # one manager per ten other teams
+        other = user(f"bench-m{k + 1:03d}@example.com", f"Manager {k + 1}", "manager")
+        managed += [{"team_id": t["id"], "user_id": other["id"]} for t in teams[start : start + 10]]
+    first_names = ["Ana", "Ben", "Chloé", "Dara", "Eli", "Fatima", "Gus", "Hana", "Ivo", "Jun", "Kemi", "Lars"]
+    last_names = ["Nguyen", "Smith", "García", "Okafor", "Müller", "Rossi", "Kowalski", "Sato", "Ahmed", "Dubois"]
+    memberships = []
+    for n in range(dims.trainees):
+        row = user(trainee_email(n + 1), f"{rng.choice(first_names)} {rng.choice(last_names)} {n + 1}", "trainee")
+        memberships.append({"team_id": teams[n * dims.teams // dims.trainees]["id"], "user_id": row["id"]})
+    return users, teams, memberships, managed
+
+
+def graded_attempt(
+    rng: random.Random,
+    attempt_id: int,
+    response_id: int,
+    user_id: int,
+    module: Module,
+    draws: dict[int, list[list[VersionPool]]],
+    start: datetime,
+    intend_pass: bool,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One submitted attempt whose answers give the intended outcome under the real grading rule."""
+    drawn = rng.choice(draws[module.id])
+    p_right = 0.95 if intend_pass else 0.55
+    minutes = module.time_limit_minutes or 30
+    finished = start + timedelta(minutes=rng.uniform(2, minutes - 0.5))
+    for _ in range(50):
+        picks = []
+        for pool in drawn:
+            right = (pool.critical and intend_pass) or rng.random() < p_right
+            picks.append(pool.right if right else rng.choice(pool.wrong))
+        awarded = sum((o.awarded for o in picks), Fraction(0))
+        possible = sum(pool.points for pool in drawn)
+        critical_missed = any(pool.critical and not o.full for pool, o in zip(drawn, picks, strict=True))
+        passed = possible > 0 and awarded * 100 >= module.pass_mark * possible and not critical_missed
+        if passed == intend_pass:
+            break
+        if not intend_pass:
+            p_right = max(0.0, p_right - 0.1)
+    else:
+        raise AssertionError("could not reach the intended outcome")
+    attempt = {
+        "id": attempt_id,
+        "user_id": user_id,
+        "module_id": module.id,
+        "status": "submitted",
+        "started_at": start,
+        "deadline": start + timedelta(minutes=module.time_limit_minutes) if module.time_limit_minutes else None,
+        "finished_at": finished,
+        "pass_mark": module.pass_mark,
+        "time_limit_minutes": module.time_limit_minutes,
+        "review": module.review.value,
+        "question_count": len(drawn),
+        "awarded": Decimal(awarded.numerator) / Decimal(awarded.denominator),
+        "possible": possible,
+        "percent": percent_half_up(awarded, possible),
+        "passed": passed,
+    }
+    step = (finished - start) / (len(drawn) + 1)
+    rows = [
+        (
+            response_id + position - 1,
+            attempt_id,
+            position,
+            pool.id,
+            rng.choice(pool.shuffles),
+            option,
+            start + step * position if option.answer is not None else None,
+        )
+        for position, (pool, option) in enumerate(zip(drawn, picks, strict=True), start=1)
+    ]
+    return attempt, rows
+
+
+RESPONSE_COLUMNS = ("id", "attempt_id", "position", "question_version_id", "shuffle", "answer", "answered_at")
+RESPONSE_COLUMNS += ("awarded", "full_marks")
+
+
+def insert_responses(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """A million rows: straight to the driver in the form SQLAlchemy's types store them (JSON text,
+    UTC timestamps; on SQLite naive text with microseconds and REAL numbers), skipping per-value
+    type processing. COPY on PostgreSQL."""
+    raw = conn.connection.driver_connection
+    names = ", ".join(RESPONSE_COLUMNS)
+    if conn.dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY responses ({names}) FROM STDIN") as copy:
+            for rid, aid, pos, vid, shuffle, option, answered in rows:
+                copy.write_row(
+                    (rid, aid, pos, vid, shuffle, option.answer_json, answered, option.awarded_decimal, option.full)
+                )
+        return
+    texts: dict[int, tuple[str | None, float]] = {}
+
+    def stored(option: Option) -> tuple[str | None, float]:
+        if id(option) not in texts:
+            texts[id(option)] = (option.answer_json, float(option.awarded_decimal))
+        return texts[id(option)]
+
+    def timestamp(when: datetime | None) -> str | None:
+        return None if when is None else when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    cur = raw.cursor()
+    cur.executemany(
+        f"INSERT INTO responses ({names}) VALUES ({', '.join('?' for _ in RESPONSE_COLUMNS)})",
+        (
+            (rid, aid, pos, vid, shuffle, *stored(option)[:1], timestamp(answered), stored(option)[1], int(option.full))
+            for rid, aid, pos, vid, shuffle, option, answered in rows
+        ),
+    )
+    cur.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("database_url", help="SQLAlchemy URL: sqlite:///path.sqlite or postgresql+psycopg://...")
+    parser.add_argument("--size", choices=sorted(SIZES), default="full")
+    parser.add_argument("--reset", action="store_true", help="replace an existing database (drops everything)")
+    parser.add_argument("--seed", type=int, default=15, help="random seed (default 15)")
+    args = parser.parse_args(argv)
+    report = seed(args.database_url, args.size, args.reset, args.seed)
+    print(json.dumps(report.as_dict(), indent=2, default=str))
+    for note in report.notes:
+        print(f"note: {note}")
+    print(f"logins: {ADMIN_EMAIL}, {MANAGER_EMAIL}, {trainee_email(1)}… all with password {PASSWORD!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
