@@ -14,7 +14,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 
-from quizapp.presentation import status_label
+from quizapp.presentation import format_points, stamp_word, status_label
 from quizapp.services.certificate_pages import CertificateView
 from quizapp.services.certification import CURRENT
 
@@ -23,10 +23,10 @@ FONT = "SourceSans"  # Latin (Vietnamese too), Greek, Cyrillic
 FONT_FILES = {"": str(FONT_DIR / "SourceSansPro-Regular.ttf"), "B": str(FONT_DIR / "SourceSansPro-Bold.ttf")}
 FALLBACK = "FiraGO"  # adds Arabic, Hebrew, Georgian, Thai, Devanagari; used only for what FONT lacks
 FALLBACK_MODULES = {"": "pymupdf_fonts.FiraGO_Regular", "B": "pymupdf_fonts.FiraGO_Bold"}
-INK = (33, 37, 41)
-MUTED = (108, 117, 125)
-ACCENT = (13, 110, 253)
-ALERT = (176, 42, 55)
+INK = (27, 42, 51)  # the palette of static/css/app.css
+MUTED = (74, 90, 99)
+ACCENT = (11, 85, 99)
+ALERT = (164, 38, 44)
 NAME_SIZE, MIN_NAME_SIZE = 28.0, 8.0  # points
 NAME_BOX = 14.0  # mm of height the holder's name may fill
 PT = 25.4 / 72  # mm per point
@@ -111,12 +111,27 @@ def _add_fonts(pdf: FPDF, texts: list[str]) -> None:
     pdf.set_text_shaping(True)
 
 
+def _stamp(pdf: FPDF, word: str) -> None:
+    """A full-page stamp, diagonal and see-through, so no copy of the page can pass for a valid one."""
+    with pdf.local_context(fill_opacity=0.22, stroke_opacity=0.6):
+        pdf.set_text_color(*ALERT)
+        pdf.set_draw_color(*ALERT)
+        pdf.set_line_width(2.5)
+        with pdf.rotation(angle=24, x=pdf.w / 2, y=pdf.h / 2):
+            pdf.set_font(FONT, "B", 120 if len(word) <= 7 else 90)
+            box = pdf.get_string_width(word) + 24
+            pdf.rect((pdf.w - box) / 2, pdf.h / 2 - 27, box, 54)
+            pdf.set_xy(0, pdf.h / 2 - 22)
+            pdf.cell(pdf.w, 44, word, align="C")
+    pdf.set_text_color(*INK)
+
+
 def certificate_pdf(cert: CertificateView) -> bytes:
     """Render one certificate on an A4 landscape page."""
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     # the name is in the document's properties too, whole, even where a glyph cannot be drawn
     pdf.set_title(f"Certificate {cert.code}: {cert.holder}")
-    pdf.set_author("quizapp")
+    pdf.set_author("Clearpath")
     pdf.set_subject(f"{cert.programme}, awarded to {cert.holder}")
     pdf.set_auto_page_break(False)
     _add_fonts(pdf, [cert.holder, cert.programme, *(row.module_title for row in cert.modules)])
@@ -176,7 +191,7 @@ def certificate_pdf(cert: CertificateView) -> bytes:
         y += 6.5
         pdf.set_xy(left, y)
         pdf.cell(cols[0], 6.5, row.module_title)
-        pdf.cell(cols[1], 6.5, f"{row.percent} %" if row.percent is not None else "—", align="R")
+        pdf.cell(cols[1], 6.5, f"{format_points(row.percent)} %" if row.percent is not None else "—", align="R")
         pdf.cell(cols[2], 6.5, _date(row.passed_at), align="R")
 
     # dates, code and status at the bottom left; QR code at the bottom right
@@ -206,6 +221,10 @@ def certificate_pdf(cert: CertificateView) -> bytes:
         pdf.set_text_color(*ALERT)
         pdf.cell(160, 7, f"Status when downloaded: {status_label(cert.status).upper()}")
     pdf.set_text_color(*INK)
+
+    word = stamp_word(cert.status)
+    if word is not None:
+        _stamp(pdf, word)
 
     size = 38
     pdf.image(_qr_svg(cert.verify_url), x=pdf.w - 24 - size, y=pdf.h - 24 - size, w=size, h=size, link=cert.verify_url)

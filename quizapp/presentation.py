@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, has_request_context
 
 from quizapp.services.certification import CertStatus
 from quizapp.services.progress import ModuleProgress, ModuleState, Why
+from quizapp.services.time_zones import zone_of
 
 NO_CERTIFICATE = "none"
 
@@ -35,6 +37,18 @@ WHY: dict[Why, str] = {
     Why.RENEWAL: "recertification open; pass again",
     Why.REVOKED: "certificate revoked; pass again",
 }
+
+
+# the word stamped across a certificate that no longer counts (PDF and printable page)
+STAMPS: dict[str, str] = {
+    CertStatus.REVOKED: "REVOKED",
+    CertStatus.EXPIRED: "EXPIRED",
+    CertStatus.SUPERSEDED: "SUPERSEDED",
+}
+
+
+def stamp_word(status: str | StrEnum | None) -> str | None:
+    return STAMPS.get(str(status))
 
 
 def status_label(status: str | StrEnum | None) -> str:
@@ -63,14 +77,26 @@ def format_points(value: Decimal | float | int | None) -> str:
     return text or "0"
 
 
+def viewer_zone() -> ZoneInfo:
+    """The time zone of the person looking at the page (their profile setting; UTC until they have one)."""
+    if not has_request_context():
+        return ZoneInfo("UTC")
+    from flask_login import current_user
+
+    return zone_of(getattr(current_user, "time_zone", None))
+
+
 def format_when(value: datetime | None) -> str:
-    """A UTC datetime as shown to people."""
-    return value.strftime("%d %b %Y, %H:%M UTC") if value else "—"
+    """A datetime in the viewer's time zone, the zone named: 15 Jan 2026, 14:05 CET."""
+    if not value:
+        return "—"
+    local = value.astimezone(viewer_zone())
+    return local.strftime("%d %b %Y, %H:%M ") + (local.tzname() or "UTC")
 
 
 def format_day(value: datetime | None) -> str:
-    """A date as shown on certificates (15 Jan 2026)."""
-    return value.strftime("%d %b %Y") if value else "—"
+    """A date (15 Jan 2026), the day it is in the viewer's time zone."""
+    return value.astimezone(viewer_zone()).strftime("%d %b %Y") if value else "—"
 
 
 def init_app(app: Flask) -> None:
@@ -81,3 +107,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(status_class)
     app.add_template_global(why_label)
     app.add_template_global(module_state_text)
+    app.add_template_global(stamp_word)

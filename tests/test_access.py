@@ -63,7 +63,13 @@ ROUTES: list[Route] = [
     R("POST", "/modules/{slug}/start", "trainee.start", **trainees(302)),
     R("GET", "/attempts/{attempt_id}/q/1", "trainee.question", **trainees(200, 404)),
     R("POST", "/attempts/{attempt_id}/q/1", "trainee.question", **trainees(302, 404)),
-    R("POST", "/attempts/{attempt_id}/autosave", "trainee.autosave", **trainees(400, 404)),
+    # JSON for every answer, also to a visitor whose session expired (401, not a redirect to an HTML page)
+    R("POST", "/attempts/{attempt_id}/autosave", "trainee.autosave", anonymous=401, **trainees(400, 404)),
+    R("GET", "/attempts/{attempt_id}/resume", "trainee.resume", **trainees(302, 404)),
+    # each user's own settings (the time zone); an empty form names no zone: 400
+    R("GET", "/profile", "trainee.profile", **everyone(200)),
+    R("POST", "/profile", "trainee.profile", **everyone(400)),
+    R("POST", "/profile/time-zone", "trainee.browser_time_zone", **everyone(400)),
     R("GET", "/attempts/{attempt_id}/submit", "trainee.submit", **trainees(200, 404)),
     R("POST", "/attempts/{attempt_id}/submit", "trainee.submit", **trainees(302, 404)),
     R("GET", "/attempts/{attempt_id}/result", "trainee.result", **trainees(302, 404)),
@@ -144,7 +150,7 @@ ROUTES: list[Route] = [
     R("GET", "/attempts/{far_attempt_id}/result", "trainee.result", **trainees(404, 404)),
     R("GET", "/attempts/{far_attempt_id}/q/1", "trainee.question", **trainees(404, 404)),
     R("POST", "/attempts/{far_attempt_id}/q/1", "trainee.question", **trainees(404, 404)),
-    R("POST", "/attempts/{far_attempt_id}/autosave", "trainee.autosave", **trainees(404, 404)),
+    R("POST", "/attempts/{far_attempt_id}/autosave", "trainee.autosave", anonymous=401, **trainees(404, 404)),
     R("POST", "/attempts/{far_attempt_id}/submit", "trainee.submit", **trainees(404, 404)),
     R("GET", "/certificate/print?id={far_cert_id}", "certificates.printable", **trainees(404, 404)),
     R("GET", "/manager/trainees/{far_trainee_id}", "manager.trainee", **managers(404, 200, 200)),

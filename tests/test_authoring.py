@@ -252,7 +252,8 @@ def test_module_settings_form_uses_the_loader_bounds(client, db, module, instruc
     assert 'id="err-draw-1"' in page
     form.update({"pass_mark": "75", "draw-0-count": "2"})
     response = client.post("/instructor/modules/test-quiz/settings", data={**form, "action": "preview"})
-    assert response.status_code == 200 and "<h2>Lesson</h2>" in response.get_data(as_text=True)
+    # lesson sections carry anchors (issue 9: a contents list)
+    assert response.status_code == 200 and '<h2 id="s-lesson">Lesson</h2>' in response.get_data(as_text=True)
     assert client.post("/instructor/modules/test-quiz/settings", data=form).status_code == 302
     db.expire_all()
     assert (module.title, module.pass_mark, module.order) == ("Renamed quiz", 75, 2)

@@ -45,7 +45,7 @@ def test_the_certificate_page_shows_status_modules_links_and_history(client, log
     new = certify(db, trainee, modules, now - timedelta(minutes=5))
     html = client.get("/certificate").get_data(as_text=True)
     assert certificate_codes.format_code(new.code) in html
-    assert "Valid" in html and "Module 1" in html and "90.0%" in html
+    assert "Valid" in html and "Module 1" in html and "90%" in html  # whole scores without ".0"
     assert f"/certificate.pdf?id={new.id}" in html and f"/certificate/print?id={new.id}" in html
     assert "https://quizapp.example/verify/" + certificate_codes.format_code(new.code) in html
     assert "Earlier certificates" in html and certificate_codes.format_code(old.code) in html
@@ -59,6 +59,8 @@ def test_inside_the_window_the_page_shows_the_banner_and_recertification_progres
     html = client.get("/certificate").get_data(as_text=True)
     assert "Your certificate expires in" in html and "recertify" in html
     assert "Recertification" in html and "0 of 2 required modules passed" in html
+    assert "See your certificate" not in html  # the banner does not link to the page it is on
+    assert "See your certificate" in client.get("/").get_data(as_text=True)
 
 
 def login_on_other_host(client, make_user):
@@ -84,7 +86,7 @@ def test_pdf_is_a_real_pdf_with_name_code_modules_and_verify_link(client, make_u
     assert NAME in text
     assert code in text
     assert "Microneedling practitioner — face and back" in text
-    assert "Module 1" in text and "90.0 %" in text
+    assert "Module 1" in text and "90 %" in text
     assert f"https://quizapp.example/verify/{code}" in text
     assert "attacker.example" not in text
     links = [a.get_object()["/A"]["/URI"] for a in reader.pages[0]["/Annots"]]
@@ -240,3 +242,35 @@ def test_home_page_shows_the_expiry_banner(client, login_as, db, modules):
     html = client.get("/").get_data(as_text=True)
     assert "Your certificate expires in" in html
     assert 'href="/certificate"' in html
+
+
+@pytest.mark.parametrize("state", ["revoked", "expired"])
+def test_a_certificate_that_no_longer_counts_is_stamped_and_explained(client, login_as, db, modules, make_user, state):
+    trainee = login_as(Role.TRAINEE)
+    if state == "revoked":
+        cert = certify(db, trainee, modules, utcnow() - timedelta(minutes=5))
+        certification.revoke(db, cert, make_user(Role.ADMIN), "Training record could not be confirmed", utcnow())
+    else:
+        cert = certify(db, trainee, modules, utcnow() - timedelta(days=800))
+    db.commit()
+    word = state.upper()
+    runs = text_runs(pypdf.PdfReader(io.BytesIO(client.get(f"/certificate.pdf?id={cert.id}").data)))
+    stamps = [size for text, _font, size, _x in runs if text.strip() == word]
+    assert stamps and max(stamps) >= 80  # a full-page stamp, not a small line
+    printable = client.get(f"/certificate/print?id={cert.id}").get_data(as_text=True)
+    assert f'<p class="certificate-stamp" aria-hidden="true">{word}</p>' in printable
+    page = client.get("/certificate").get_data(as_text=True)
+    if state == "revoked":
+        assert f"This certificate was revoked on {utcnow():%d %b %Y}" in page
+        assert "Reason given: <bdi>Training record could not be confirmed</bdi>" in page
+        assert "contact your clinic manager or the training administrator" in page
+    else:
+        assert f"This certificate expired on {cert.expires_at:%d %b %Y}" in page
+
+
+def test_a_valid_certificate_has_no_stamp(client, login_as, db, modules):
+    trainee = login_as(Role.TRAINEE)
+    cert = certify(db, trainee, modules, utcnow() - timedelta(minutes=5))
+    runs = text_runs(pypdf.PdfReader(io.BytesIO(client.get(f"/certificate.pdf?id={cert.id}").data)))
+    assert not [r for r in runs if r[0].strip() in ("REVOKED", "EXPIRED")]
+    assert "certificate-stamp" not in client.get(f"/certificate/print?id={cert.id}").get_data(as_text=True)

@@ -697,12 +697,32 @@ def test_any_other_matching_scores_less_than_full(answer):
 
 
 @settings(max_examples=100, deadline=None)
-@given(value=st.decimals(-1000, 1000, places=3), comma=st.booleans(), unit=st.sampled_from(["", " mm", "mm"]))
+@given(value=st.decimals(0, 175, places=3), comma=st.booleans(), unit=st.sampled_from(["", " mm", "mm"]))
 def test_a_typed_number_parses_to_its_canonical_value(value, comma, unit):
+    # the plausible range of a key of 1.5 ± 0.25: 0 to 100 × 1.75 (outside it: a message, below)
     typed = f"{value:f}".replace(".", "," if comma else ".") + unit
     answer = get_type("numeric").parse(NUMERIC, {}, MultiDict([("answer", typed)])).answer
     assert Decimal(answer) == value
     assert get_type("numeric").grade(NUMERIC, answer).full == (abs(value - Decimal("1.5")) <= Decimal("0.25"))
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("-0.5", "cannot be negative"),
+        ("-0,001 mm", "cannot be negative"),
+        ("175.001", "not a plausible answer"),
+        ("4000 mm", "not a plausible answer"),
+    ],
+)
+def test_an_implausible_number_gets_a_message_and_is_not_stored(typed, message):
+    parsed = get_type("numeric").parse(NUMERIC, {}, MultiDict([("answer", typed)]))
+    assert parsed.answer is None and message in parsed.error
+
+
+def test_a_negative_key_allows_negative_answers():
+    spec = {**NUMERIC, "answer": "-2", "tolerance": "0.5"}
+    assert get_type("numeric").parse(spec, {}, MultiDict([("answer", "-2.2")])).answer == "-2.2"
 
 
 # ---- templates ------------------------------------------------------------------------------------------

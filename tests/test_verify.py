@@ -45,6 +45,7 @@ def test_unknown_code_is_a_clear_404(client, cert):
     response = client.get(f"/verify/{other}")
     assert response.status_code == 404
     assert "No certificate has this code" in response.get_data(as_text=True)
+    assert f'You typed: <code class="fs-5"><bdi>{other}</bdi></code>' in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("bad", ["abc", "7K3Q-9XPM-2D4T-VVV", "UUUU-UUUU-UUUU-U", "a/b", "' OR 1=1 --"])
@@ -52,6 +53,7 @@ def test_malformed_code_is_404_with_an_explanation(client, bad):
     response = client.get(f"/verify/{bad}")
     assert response.status_code == 404
     assert "not a certificate code" in response.get_data(as_text=True)
+    assert "You typed:" in response.get_data(as_text=True)
 
 
 def test_a_nul_in_the_code_is_refused_before_anything_reads_it(client):
@@ -104,3 +106,8 @@ def test_verification_is_rate_limited(make_app):
     response = client.get("/verify")
     assert response.status_code == 429
     assert "Too many requests" in response.get_data(as_text=True)
+
+
+def test_the_typed_code_is_echoed_escaped(client):
+    page = client.get("/verify/<b>x</b>").get_data(as_text=True)
+    assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page

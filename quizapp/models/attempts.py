@@ -7,7 +7,19 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, Numeric, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quizapp.db import Base, UTCDateTime, utcnow
@@ -58,6 +70,7 @@ class QuizAttempt(Base):
     possible: Mapped[int | None] = mapped_column(Integer)
     percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
     passed: Mapped[bool | None] = mapped_column(Boolean)
+    last_position: Mapped[int | None] = mapped_column(Integer)  # the question the trainee last saw
 
     user: Mapped[User] = relationship()
     module: Mapped[Module] = relationship()
@@ -68,6 +81,14 @@ class QuizAttempt(Base):
     @property
     def is_open(self) -> bool:
         return self.status == AttemptStatus.OPEN
+
+    @property
+    def ran_out_of_time(self) -> bool:
+        """Graded because the time was up: closed at the deadline, or submitted (by the page's own
+        countdown) at or after it."""
+        if self.status == AttemptStatus.EXPIRED:
+            return True
+        return self.deadline is not None and self.finished_at is not None and self.finished_at >= self.deadline
 
 
 class Response(Base):
@@ -85,6 +106,11 @@ class Response(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     awarded: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
     full_marks: Mapped[bool | None] = mapped_column(Boolean)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # flagged for review
+    # what the trainee last typed when it did not parse (shown back, marked "not saved"); None once saved
+    draft: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # the highest client sequence number applied: a late, older autosave never overwrites a newer answer
+    autosave_seq: Mapped[int | None] = mapped_column(BigInteger)
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="responses", foreign_keys=[attempt_id])
     version: Mapped[QuestionVersion] = relationship()
@@ -92,3 +118,8 @@ class Response(Base):
     @property
     def answered(self) -> bool:
         return self.answer is not None
+
+    @property
+    def unsaved(self) -> bool:
+        """The trainee typed something that could not be saved."""
+        return self.draft is not None

@@ -55,6 +55,7 @@ class User(Base):
     # bumped at logout: sessions and remember-me cookies issued before then stop working
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    time_zone: Mapped[str | None] = mapped_column(String(64))  # IANA name; None until set (from the browser)
 
     teams: Mapped[list[Team]] = relationship(secondary=team_members, back_populates="members", order_by="Team.name")
     managed_teams: Mapped[list[Team]] = relationship(

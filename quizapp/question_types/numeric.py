@@ -68,6 +68,17 @@ def parse_typed(text: str, unit: str) -> Decimal | None:
     return Decimal(digits.replace(",", "."))
 
 
+PLAUSIBLE_FACTOR = 100  # an answer this many times beyond the question's own key and tolerance is a typo
+
+
+def plausible_range(spec: Spec) -> tuple[Decimal, Decimal]:
+    """The answers worth storing: never negative when the key is not, and far enough beyond the key
+    that the bound tells nothing about it."""
+    key, tolerance = to_decimal(spec["answer"]) or Decimal(0), to_decimal(spec["tolerance"]) or Decimal(0)
+    bound = max(Decimal(1), abs(key) + tolerance) * PLAUSIBLE_FACTOR
+    return (Decimal(0) if key - tolerance >= 0 else -bound), bound
+
+
 class Numeric(QuestionType):
     """Right when |given − answer| <= tolerance; the answer is a canonical decimal string."""
 
@@ -119,6 +130,11 @@ class Numeric(QuestionType):
         number = parse_typed(str(text), spec["unit"])
         if number is None:
             return Parsed(None, f"Enter a number in {spec['unit']}, e.g. 0.5")
+        lowest, highest = plausible_range(spec)
+        if number < lowest == 0:
+            return Parsed(None, f"The answer cannot be negative: enter a number of {spec['unit']} from 0 up.")
+        if not lowest <= number <= highest:
+            return Parsed(None, f"{text.strip()} is not a plausible answer here: check the number and the unit.")
         return Parsed(canonical(number))
 
     def display_value(self, spec: Spec, shuffle: Shuffle, answer: Any) -> str | None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from quizapp.models import QuizAttempt, User
 from quizapp.services.attempts import Availability, availability, finalise_if_overdue
-from quizapp.services.progress import ModuleProgress, Progress, progress_of
+from quizapp.services.progress import ModuleProgress, Progress, critical_misses, progress_of
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,8 @@ def home_cards(session: Session, user: User, now: datetime) -> tuple[Progress, l
     return progress, cards
 
 
-def history(session: Session, user: User, now: datetime) -> list[QuizAttempt]:
+def history(session: Session, user: User, now: datetime) -> tuple[list[QuizAttempt], set[int]]:
+    """The trainee's attempts, newest first, and the ids of those that missed a safety-critical question."""
     attempts = list(
         session.scalars(
             select(QuizAttempt)
@@ -42,4 +43,5 @@ def history(session: Session, user: User, now: datetime) -> list[QuizAttempt]:
     )
     for attempt in attempts:
         finalise_if_overdue(session, attempt, now)
-    return attempts
+    failed = [a.id for a in attempts if a.passed is False]
+    return attempts, critical_misses(session, failed)

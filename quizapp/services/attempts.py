@@ -11,7 +11,7 @@ from fractions import Fraction
 from math import floor
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from quizapp.bank_loader.draw import Candidate, as_candidate, choose, shortfall
@@ -218,21 +218,71 @@ def seconds_left(attempt: QuizAttempt, now: datetime) -> int | None:
 # --- saving --------------------------------------------------------------------------------------
 
 
-def save_answer(session: Session, attempt: QuizAttempt, position: int, form: FormData, now: datetime) -> Parsed:
-    """Parse and store one answer. Input that does not parse stores nothing: what was saved before
-    stays (or the question stays unanswered) and the trainee gets the message."""
+DRAFT_FIELDS = 40  # at most this many answer fields are kept of a draft
+DRAFT_CHARS = 200  # and this many characters of each
+
+
+def draft_of(form: FormData, name: str = "answer") -> dict[str, str]:
+    """The answer fields as typed, bounded, to show back until they can be saved."""
+    keys = [k for k in getattr(form, "keys", lambda: [])() if k == name or k.startswith(f"{name}-")]
+    return {k: str(form.get(k) or "")[:DRAFT_CHARS] for k in sorted(keys)[:DRAFT_FIELDS]}
+
+
+def save_answer(
+    session: Session,
+    attempt: QuizAttempt,
+    position: int,
+    form: FormData,
+    now: datetime,
+    *,
+    seq: int | None = None,
+    flagged: bool | None = None,
+) -> Parsed:
+    """Parse and store one answer. Input that does not parse stores nothing as the answer: what was saved
+    before stays (or the question stays unanswered), the input is kept as a draft marked "not saved", and
+    the trainee gets the message. `seq` is the client's sequence number: an older one than the last applied
+    changes nothing (raises StaleAnswer). `flagged` sets the flag for review either way."""
     if not attempt.is_open:
         raise AttemptClosed("This attempt has already been submitted.")
     response = response_at(attempt, position)
     version = response.version
     parsed = get_type(version.type).parse(version.spec, response.shuffle, form)
+    values: dict[str, Any]
     if parsed.error is not None:
-        if is_overdue(attempt, now):
-            finalise_if_overdue(session, attempt, now)
-            raise TooLate("Time is up: this answer arrived after the deadline and was not saved.")
-        return parsed
-    store_answer(session, attempt, response, parsed.answer, now)
+        values = {"draft": draft_of(form)}
+    else:
+        values = {"answer": parsed.answer, "answered_at": now if parsed.answer is not None else None, "draft": None}
+    if flagged is not None:
+        values["flagged"] = flagged
+    _write_response(session, attempt, response, values, now, seq)
     return parsed
+
+
+class StaleAnswer(ServiceError):
+    """An autosave older than one already applied: the newer answer stays."""
+
+
+def set_flag(session: Session, attempt: QuizAttempt, position: int, flagged: bool, now: datetime) -> None:
+    """Flag a question for review (or clear the flag) without touching its answer."""
+    if not attempt.is_open:
+        raise AttemptClosed("This attempt has already been submitted.")
+    _write_response(session, attempt, response_at(attempt, position), {"flagged": flagged}, now, None)
+
+
+def visit(session: Session, attempt: QuizAttempt, position: int) -> None:
+    """Remember the question the trainee is on, for Resume."""
+    if attempt.is_open and attempt.last_position != position:
+        attempt.last_position = position
+        session.flush()
+
+
+def resume_position(attempt: QuizAttempt) -> int:
+    """Where Resume leads: the first question not answered (or not saved), else the last one visited."""
+    for response in attempt.responses:
+        if not response.answered or response.unsaved:
+            return response.position
+    last = attempt.last_position or 1
+    return last if 1 <= last <= len(attempt.responses) else 1
 
 
 def finalise_overdue_of(session: Session, user: User, module: Module, now: datetime) -> QuizAttempt | None:
@@ -245,28 +295,39 @@ def finalise_overdue_of(session: Session, user: User, module: Module, now: datet
 
 def store_answer(session: Session, attempt: QuizAttempt, response: Response, answer: Any, now: datetime) -> None:
     """Write one canonical answer if the attempt is still open and in time."""
+    values = {"answer": answer, "answered_at": now if answer is not None else None, "draft": None}
+    _write_response(session, attempt, response, values, now, None)
+
+
+def _write_response(
+    session: Session, attempt: QuizAttempt, response: Response, values: dict[str, Any], now: datetime, seq: int | None
+) -> None:
     if is_overdue(attempt, now):
         finalise_if_overdue(session, attempt, now)
         raise TooLate("Time is up: this answer arrived after the deadline and was not saved.")
     # Lock the attempt row (PostgreSQL) so a concurrent submit grades before or after this save,
-    # never in the middle; the conditional UPDATE refuses writes to a graded attempt.
+    # never in the middle; the conditional UPDATE refuses writes to a graded attempt, and (with a
+    # sequence number) writes older than the last one applied.
     session.execute(select(QuizAttempt.id).where(QuizAttempt.id == attempt.id).with_for_update())
+    conditions = [
+        Response.id == response.id,
+        Response.attempt_id.in_(
+            select(QuizAttempt.id).where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN)
+        ),
+    ]
+    if seq is not None:
+        conditions.append(or_(Response.autosave_seq.is_(None), Response.autosave_seq < seq))
+        values = {**values, "autosave_seq": seq}
     result = session.execute(
-        update(Response)
-        .where(
-            Response.id == response.id,
-            Response.attempt_id.in_(
-                select(QuizAttempt.id).where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN)
-            ),
-        )
-        .values(answer=answer, answered_at=now if answer is not None else None)
-        .execution_options(synchronize_session=False)
+        update(Response).where(*conditions).values(**values).execution_options(synchronize_session=False)
     )
     if affected_rows(result) != 1:
         session.refresh(attempt)
-        raise AttemptClosed("This attempt has already been submitted.")
-    response.answer = answer
-    response.answered_at = now if answer is not None else None
+        if not attempt.is_open:
+            raise AttemptClosed("This attempt has already been submitted.")
+        raise StaleAnswer("A newer answer to this question was already saved; this older one was ignored.")
+    for key, value in values.items():
+        setattr(response, key, value)
     session.flush()
 
 

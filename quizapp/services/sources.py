@@ -1,12 +1,27 @@
-"""The citable sources (question_banks/sources.yaml), for showing a question's source by title."""
+"""The citable sources (question_banks/sources.yaml), shown to trainees as readable citations."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+# What a source's grade means, in a trainee's words (the bank files say tier A/B/C).
+GRADES = {
+    "A": "a regulator or a peer-reviewed study",
+    "B": "a professional or trade publication",
+    "C": "a clinic's or practitioner's own page",
+}
+LEGEND = (
+    "Source grades: A — a regulator or a peer-reviewed study; B — a professional or trade publication; "
+    "C — a clinic's or practitioner's own page, used only where better sources agree."
+)
+UNLISTED = "Course reference material"
+# notes for authors inside a title: "(PMC8008152)", "(mirror)", "(contains errors; see reference 0.3)"
+_AUTHOR_NOTE = re.compile(r"\s*\([^()]*\b(?:PMC\d+|mirror|reference|see|seed|errors?|tier)\b[^()]*\)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=4)
@@ -19,13 +34,27 @@ def _sources(path: str) -> dict[str, dict[str, Any]]:
     return sources if isinstance(sources, dict) else {}
 
 
+def citation(entry: dict[str, Any]) -> str:
+    """Organisation or author, title, year as one line; author notes and file names left out."""
+    title = _AUTHOR_NOTE.sub("", str(entry.get("title") or "")).strip()
+    parts = [str(entry[key]).strip() for key in ("author", "organisation") if entry.get(key)]
+    text = ". ".join([*parts, title]) if title else ". ".join(parts)
+    year = str(entry.get("year") or "").strip()
+    if year and year not in text:
+        text = f"{text} ({year})"
+    return text or UNLISTED
+
+
 def source_label(sources_path: str, source_id: str) -> dict[str, str]:
-    """Title, link and tier for a source id (from the sources list at `sources_path`); the bare id when
-    it is not listed."""
-    entry = _sources(sources_path).get(source_id) or {}
+    """A readable citation, link and grade for a source id (from the sources list at `sources_path`).
+    Never the bare id or a file name: an unlisted source reads as course reference material."""
+    entry = _sources(sources_path).get(source_id)
+    if not isinstance(entry, dict):
+        return {"title": UNLISTED, "url": "", "tier": "", "grade": ""}
+    tier = str(entry.get("tier") or "")
     return {
-        "id": source_id,
-        "title": str(entry.get("title") or source_id),
+        "title": citation(entry),
         "url": str(entry.get("url") or ""),
-        "tier": str(entry.get("tier") or ""),
+        "tier": tier,
+        "grade": GRADES.get(tier, ""),
     }

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 
 import segno
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_login import current_user
 
 from quizapp.db import get_session, utcnow
-from quizapp.models import Role
+from quizapp.models import Certificate, Role
 from quizapp.pdf import certificate_pdf
 from quizapp.security import role_required
 from quizapp.services import NotFound, certificate_pages
+from quizapp.services.certification import CertStatus
 
 bp = Blueprint("certificates", __name__)
 MAX_ID = 2**31 - 1  # larger ids cannot exist; PostgreSQL would refuse to compare them
@@ -42,6 +44,7 @@ def show():
         history=page.history,
         progress=page.progress,
         banner=page.banner,
+        revoked_at=_revoked_at(page.certificate),
     )
 
 
@@ -54,7 +57,17 @@ def qr_data_uri(url: str) -> str:
 @role_required(Role.TRAINEE)
 def printable():
     cert = _chosen_view()
-    return render_template("certificates/print.html", cert=cert, qr=qr_data_uri(cert.verify_url))
+    return render_template(
+        "certificates/print.html", cert=cert, qr=qr_data_uri(cert.verify_url), revoked_at=_revoked_at(cert)
+    )
+
+
+def _revoked_at(view) -> datetime | None:
+    """When the certificate shown was revoked (the row is already loaded: no query)."""
+    if view is None or view.status != CertStatus.REVOKED:
+        return None
+    row = get_session().get(Certificate, view.id)
+    return row.revoked_at if row is not None else None
 
 
 @bp.route("/certificate.pdf")

@@ -9,17 +9,20 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import MultiDict
 
 from quizapp.db import get_session, utcnow
 from quizapp.forms import ConfirmForm
-from quizapp.markdown import render_markdown
+from quizapp.markdown import render_lesson
 from quizapp.models import Module, Role
 from quizapp.question_types import get_type
+from quizapp.question_types.base import form_position
 from quizapp.security import role_required
-from quizapp.services import Forbidden, NotFound, attempt_overview, certificate_pages
+from quizapp.services import Forbidden, NotFound, attempt_overview, certificate_pages, time_zones
 from quizapp.services import attempts as attempts_service
-from quizapp.services.attempts import AttemptClosed, QuizUnavailable
-from quizapp.services.sources import source_label
+from quizapp.services.attempts import AttemptClosed, QuizUnavailable, StaleAnswer
+from quizapp.services.sources import LEGEND, source_label
+from quizapp.services.time_zones import UnknownTimeZone
 
 bp = Blueprint("trainee", __name__)
 
@@ -71,7 +74,7 @@ def module(slug: str):
     return render_template(
         "trainee/module.html",
         module=module,
-        lesson=render_markdown(module.lesson),
+        lesson=render_lesson(module.lesson),
         avail=avail,
         problem=problem,
         form=ConfirmForm(),
@@ -117,6 +120,12 @@ def _nav_target(attempt, n: int) -> str:
     return url_for("trainee.question", attempt_id=attempt.id, n=n)
 
 
+def _seq(form) -> int | None:
+    """The client's sequence number of this save (the page's script sends one), or None."""
+    value = form.get("seq", "")
+    return int(value) if re.fullmatch(r"[0-9]{1,15}", value) else None
+
+
 @bp.route("/attempts/<int:attempt_id>/q/<int:n>", methods=["GET", "POST"])
 @role_required(Role.TRAINEE)
 def question(attempt_id: int, n: int):
@@ -127,67 +136,154 @@ def question(attempt_id: int, n: int):
         return redirect(url_for("trainee.result", attempt_id=attempt.id))
     if not 1 <= n <= len(attempt.responses):
         abort(404)
-    error, status = None, 200
+    status = 200
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
+        target = _nav_target(attempt, n)
         try:
-            parsed = attempts_service.save_answer(session, attempt, n, request.form, utcnow())
+            parsed = attempts_service.save_answer(
+                session, attempt, n, request.form, utcnow(), seq=_seq(request.form), flagged="flag" in request.form
+            )
         except AttemptClosed as err:
             flash(str(err), "warning")
             return redirect(url_for("trainee.result", attempt_id=attempt.id))
+        except StaleAnswer:
+            return redirect(target)
         if parsed.error is None:
-            return redirect(_nav_target(attempt, n))
-        error, status = parsed.error, 400
-    return render_template("trainee/question.html", **_question_context(attempt, n, error)), status
+            return redirect(target)
+        # Moving away always works: the input stays as a draft, marked "not saved", and nothing invalid is stored.
+        if target != url_for("trainee.question", attempt_id=attempt.id, n=n):
+            flash(f"Question {n} is not saved: {parsed.error} What you entered is kept there.", "warning")
+            return redirect(target)
+        status = 400
+    attempts_service.visit(session, attempt, n)
+    return render_template("trainee/question.html", **_question_context(attempt, n)), status
 
 
-def _question_context(attempt, n: int, error: str | None) -> dict:
+def _draft_context(version, qp: dict, draft: dict[str, str]) -> tuple[object, set[int]]:
+    """What the trainee typed (shown back) and which items clash, for a draft that could not be saved."""
+    if version.type == "numeric":
+        return draft.get("answer", ""), set()
+    if version.type == "ordering":
+        size = len(qp["positions"])
+        given = [form_position(draft.get(f"answer-{k}"), size + 1) or None for k in range(size)]
+        clashing = {k for k, p in enumerate(given) if p is None or given.count(p) > 1}
+        return given, clashing if len(clashing) < size else set()
+    return None, set()
+
+
+def _question_context(attempt, n: int) -> dict:
     response = attempt.responses[n - 1]
     version = response.version
     qtype = get_type(version.type)
+    qp = qtype.present(version.spec, response.shuffle)
     current = qtype.display_value(version.spec, response.shuffle, response.answer) if response.answered else None
-    if error is not None:  # show back what was sent where the type allows, so it can be corrected
-        current = request.form.get("answer") if version.type == "numeric" else None
+    error: str | None = None
+    clashing: set[int] = set()
+    if response.draft is not None:  # show back what was typed, with its message, so it can be corrected
+        error = qtype.parse(version.spec, response.shuffle, MultiDict(response.draft)).error
+        if error is not None:
+            current, clashing = _draft_context(version, qp, response.draft)
     return {
         "attempt": attempt,
         "n": n,
         "total": len(attempt.responses),
         "response": response,
         "qtype": qtype,
-        "qp": qtype.present(version.spec, response.shuffle),
+        "qp": qp,
         "current": current,
         "error": error,
+        "clashing": clashing,
         "stem": version.stem,
         "points": version.points,
         "seconds_left": attempts_service.seconds_left(attempt, utcnow()),
-        "answered": [r.answered for r in attempt.responses],
+        "responses": attempt.responses,
         "form": ConfirmForm(),
     }
 
 
-@bp.route("/attempts/<int:attempt_id>/autosave", methods=["POST"])
+@bp.route("/attempts/<int:attempt_id>/resume")
 @role_required(Role.TRAINEE)
+def resume(attempt_id: int):
+    """Back into an attempt: the first question not answered, or the last one visited."""
+    attempt = _attempt_or_404(attempt_id)
+    if not attempt.is_open:
+        return redirect(url_for("trainee.result", attempt_id=attempt.id))
+    return redirect(url_for("trainee.question", attempt_id=attempt.id, n=attempts_service.resume_position(attempt)))
+
+
+def _json_error(message: str, status: int, **extra):
+    return jsonify(saved=False, error=message, **extra), status
+
+
+@bp.route("/attempts/<int:attempt_id>/autosave", methods=["POST"])
 def autosave(attempt_id: int):
+    # JSON on every outcome: the quiz script reads it (an HTML login page or error page would read as "offline")
+    if not current_user.is_authenticated:
+        return _json_error(AUTOSAVE_ERRORS[401], 401, login=_login_again({"attempt_id": attempt_id}))
+    if current_user.role != Role.TRAINEE:
+        return _json_error("Only trainees take quizzes.", 403)
     session = get_session()
     try:
         attempt = attempts_service.get_attempt(session, current_user, attempt_id, utcnow())
     except NotFound:
-        return jsonify(saved=False, error="No such attempt."), 404
+        return _json_error("No such attempt.", 404)
     position = request.form.get("position", "")
     if not re.fullmatch(r"[0-9]{1,6}", position) or not 1 <= int(position) <= len(attempt.responses):
-        return jsonify(saved=False, error="Unknown question."), 400
+        return _json_error("Unknown question.", 400)
     try:
-        parsed = attempts_service.save_answer(session, attempt, int(position), request.form, utcnow())
+        parsed = attempts_service.save_answer(
+            session,
+            attempt,
+            int(position),
+            request.form,
+            utcnow(),
+            seq=_seq(request.form),
+            flagged="flag" in request.form,
+        )
     except AttemptClosed as err:
-        return jsonify(
-            saved=False, closed=True, error=str(err), result=url_for("trainee.result", attempt_id=attempt.id)
-        ), 409
+        return _json_error(str(err), 409, closed=True, result=url_for("trainee.result", attempt_id=attempt.id))
+    except StaleAnswer as err:
+        return jsonify(saved=False, stale=True, error=str(err)), 200
     return jsonify(
         saved=parsed.error is None,
         error=parsed.error,
         answered=[r.position for r in attempt.responses if r.answered],
+        unsaved=[r.position for r in attempt.responses if r.unsaved],
+        flagged=[r.position for r in attempt.responses if r.flagged],
     ), 200 if parsed.error is None else 400
+
+
+AUTOSAVE_ERRORS = {
+    400: "Not saved: this page has expired. Reload it; the answers saved so far are kept.",
+    401: "Your session has expired. Log in again; the answers saved so far are kept.",
+    429: "Not saved: too many saves at once. Your answer is saved when you move on.",
+    503: "Not saved: the server cannot reach its database just now. Your answer is saved when you move on.",
+}
+
+
+@bp.after_request
+def autosave_errors_as_json(response):
+    """Errors raised before or after the autosave view (an expired form token, a lost database) answer
+    JSON too, never an HTML page."""
+    if request.endpoint == "trainee.autosave" and response.status_code >= 400 and not response.is_json:
+        status = response.status_code
+        extra = {}
+        # an expired session fails the form token first: say what happened, and where to log in again
+        if status == 400 and not current_user.is_authenticated:
+            status, extra = 401, {"login": _login_again(request.view_args or {})}
+        message = AUTOSAVE_ERRORS.get(status, "Not saved: something went wrong. Try moving on.")
+        body = jsonify(saved=False, error=message, **extra)
+        body.status_code = status
+        return body
+    return response
+
+
+def _login_again(view_args: dict) -> str:
+    attempt_id = view_args.get("attempt_id")
+    back = url_for("trainee.resume", attempt_id=attempt_id) if attempt_id else url_for("trainee.home")
+    return url_for("auth.login", next=back)
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["GET", "POST"])
@@ -203,11 +299,14 @@ def submit(attempt_id: int):
         return redirect(url_for("trainee.result", attempt_id=attempt.id))
     if not attempt.is_open:
         return redirect(url_for("trainee.result", attempt_id=attempt.id))
-    unanswered = [r.position for r in attempt.responses if not r.answered]
+    unanswered = [r.position for r in attempt.responses if not r.answered and not r.unsaved]
     return render_template(
         "trainee/submit.html",
         attempt=attempt,
         unanswered=unanswered,
+        unsaved=[r.position for r in attempt.responses if r.unsaved],
+        flagged=[r.position for r in attempt.responses if r.flagged],
+        back=attempts_service.resume_position(attempt),
         form=form,
         seconds_left=attempts_service.seconds_left(attempt, utcnow()),
     )
@@ -218,7 +317,7 @@ def submit(attempt_id: int):
 def result(attempt_id: int):
     attempt = _attempt_or_404(attempt_id)
     if attempt.is_open:
-        return redirect(url_for("trainee.question", attempt_id=attempt.id, n=1))
+        return redirect(url_for("trainee.resume", attempt_id=attempt.id))
     reviews = []
     sources_path = str(Path(current_app.config["QUESTION_BANKS_DIR"]) / "sources.yaml")
     if attempt.review.value == "full":
@@ -238,6 +337,8 @@ def result(attempt_id: int):
         attempt=attempt,
         reviews=reviews,
         failed_critical=attempts_service.failed_critical(attempt),
+        not_answered=[r.position for r in attempt.responses if not r.answered],
+        source_legend=LEGEND,
     )
 
 
@@ -245,5 +346,45 @@ def result(attempt_id: int):
 @role_required(Role.TRAINEE)
 def history():
     session = get_session()
-    attempts = attempt_overview.history(session, current_user, utcnow())
-    return render_template("trainee/history.html", attempts=attempts)
+    attempts, critical = attempt_overview.history(session, current_user, utcnow())
+    return render_template("trainee/history.html", attempts=attempts, critical=critical)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """The user's own settings: the time zone their dates and times are shown in."""
+    form = ConfirmForm()
+    error = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            time_zones.set_time_zone(get_session(), current_user, request.form.get("time_zone", ""))
+        except UnknownTimeZone as err:
+            error = str(err)
+        else:
+            flash(f"Saved: dates and times are shown in {current_user.time_zone}.", "success")
+            return redirect(url_for("trainee.profile"))
+    return render_template(
+        "trainee/profile.html", form=form, zones=_offered_zones(), error=error, now=utcnow()
+    ), 400 if error else 200
+
+
+def _offered_zones() -> list[str]:
+    names = time_zones.zone_names()
+    mine = current_user.time_zone
+    return names if not mine or mine in names else [mine, *names]
+
+
+@bp.route("/profile/time-zone", methods=["POST"])
+@login_required
+def browser_time_zone():
+    """The browser's time zone, sent once by the page script while the user has none: the default."""
+    try:
+        changed = time_zones.set_time_zone(
+            get_session(), current_user, request.form.get("time_zone", ""), only_if_unset=True
+        )
+    except UnknownTimeZone as err:
+        return jsonify(saved=False, error=str(err)), 400
+    return jsonify(saved=changed, time_zone=current_user.time_zone)

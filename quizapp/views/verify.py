@@ -33,12 +33,13 @@ def form():
 @_limit
 def show(code: str):
     canonical = certificate_codes.normalise_code(code)
+    typed = code[:64]  # echoed back so a typo can be seen; escaped by the template
     if canonical is None:
-        return render_template("verify/not_found.html", malformed=True, form=VerifyForm()), 404
+        return render_template("verify/not_found.html", malformed=True, form=VerifyForm(), typed=typed), 404
     session = get_session()
     cert = certificate_codes.find_by_code(session, canonical)
     if cert is None:
-        return render_template("verify/not_found.html", malformed=False, form=VerifyForm()), 404
+        return render_template("verify/not_found.html", malformed=False, form=VerifyForm(), typed=typed), 404
     now = utcnow()
     return render_template(
         "verify/show.html",

@@ -32,7 +32,7 @@ def start_quiz(page: Page, slug: str) -> tuple[int, int]:
     """Open the module page, check the lesson, press Start; returns (attempt id, question count)."""
     page.goto(f"/modules/{slug}")
     expect(page.locator("article.lesson h2").first).to_be_visible()
-    page.get_by_role("button", name="Start the quiz").click()
+    page.get_by_role("button", name="Start the quiz").first.click()
     expect(page).to_have_url(QUESTION_URL)
     attempt_id, n = QUESTION_URL.search(page.url).groups()
     assert n == "1"
@@ -86,10 +86,8 @@ def answer_with_mouse(page: Page, qtype: str) -> None:
         fieldset.locator("input[type=checkbox]").first.check()
     elif qtype == "numeric":
         fieldset.locator("input[type=text]").fill("0.5")
-    elif qtype == "ordering":
-        selects = fieldset.locator("select")
-        for k in range(selects.count()):
-            selects.nth(k).select_option(str(k + 1))
+    elif qtype == "ordering":  # the enhanced list (the selects are hidden while JavaScript runs)
+        fieldset.locator(".ordering-list .ordering-down").first.click()
     elif qtype == "matching":
         selects = fieldset.locator("select")
         for k in range(selects.count()):
@@ -128,7 +126,10 @@ def answer_with_keyboard(page: Page, qtype: str) -> None:
     elif qtype == "numeric":
         assert focused(page) == "input:text"
         kb.type("0.5")
-    else:  # ordering and matching: one <select> per item; arrow keys change a closed select
+    elif qtype == "ordering":  # the enhanced list: Tab reaches the first enabled Move button
+        assert focused(page) == "button:button", focused(page)
+        kb.press("Enter")
+    else:  # matching: one <select> per item; arrow keys change a closed select
         count = page.locator("#question-form fieldset select").count()
         for k in range(count):
             assert focused(page).startswith("select"), focused(page)
@@ -153,12 +154,8 @@ def change_with_keyboard(page: Page, qtype: str) -> None:
     elif qtype == "numeric":
         kb.press("Backspace")
         kb.type("7")
-    elif qtype == "ordering":  # swap the last two positions
-        count = page.locator("#question-form fieldset select").count()
-        kb.press("ArrowUp")
-        kb.press("Shift+Tab")
-        kb.press("ArrowDown")
-        assert count >= 2
+    elif qtype == "ordering":  # the focus stays on the item that moved: move it once more
+        kb.press("Enter")
     else:
         kb.press("ArrowDown")
 
@@ -214,8 +211,28 @@ def fill_answer(page: Page, qtype: str, value) -> None:
             fieldset.locator(f"input[type=checkbox][value='{v}']").check()
     elif qtype == "numeric":
         fieldset.locator("input[type=text]").fill(str(value))
+    elif qtype == "ordering":
+        set_order(page, value)
     else:
         selects = fieldset.locator("select")
         assert selects.count() == len(value)
         for k, v in enumerate(value):
             selects.nth(k).select_option(str(v))
+
+
+def set_order(page: Page, positions) -> None:
+    """Arrange the enhanced ordering list with its Move up buttons: positions[k] is where the k-th item
+    as first shown (its select) belongs."""
+    items = page.locator("#question-form .ordering-list li")
+    assert items.count() == len(positions)
+    for slot in range(len(positions)):
+        field = positions.index(slot + 1)
+        item = page.locator(f"#question-form .ordering-list li[data-field='{field}']")
+        while (
+            page.evaluate(
+                "f => [...document.querySelectorAll('.ordering-list li')].findIndex(li => li.dataset.field === f)",
+                str(field),
+            )
+            > slot
+        ):
+            item.locator(".ordering-up").click()

@@ -42,7 +42,7 @@ def keyboard_answer_and_change(page, qtype: str, n: int) -> dict:
     assert n in saved["answered"]
     changed = answer_state(page)
     assert changed and changed != given, (qtype, given, changed)
-    expect(navigator_button(page, n)).to_have_class(re.compile(r"\bbtn-success\b"))  # marked by quiz.js
+    expect(navigator_button(page, n)).to_have_class(re.compile(r"\bquiz-nav-answered\b"))  # marked by quiz.js
     return changed
 
 
@@ -70,8 +70,8 @@ def test_take_quiz_with_autosave_reload_navigator_submit_and_review(page, live_s
     click_and_wait(page, navigator_button(page, 3))
     assert position(page) == 3
     expect(page.locator("#progress-label")).to_have_text(f"Question 3 of {total}")
-    expect(navigator_button(page, 1)).to_have_class(re.compile(r"\bbtn-success\b"))
-    expect(navigator_button(page, 2)).to_have_class(re.compile(r"\bbtn-outline-secondary\b"))
+    expect(navigator_button(page, 1)).to_have_class(re.compile(r"\bquiz-nav-answered\b"))
+    expect(navigator_button(page, 2)).to_have_class(re.compile(r"\bquiz-nav-open\b"))
     expect(navigator_button(page, 3)).to_have_attribute("aria-current", "step")
 
     # Walk the rest. Answer the first question of each type and at most half of all questions, so the
@@ -106,8 +106,8 @@ def test_take_quiz_with_autosave_reload_navigator_submit_and_review(page, live_s
     # The submit page lists exactly the unanswered questions and links to them.
     expect(page).to_have_url(re.compile(rf"/attempts/{attempt_id}/submit$"))
     unanswered = sorted(set(range(1, total + 1)) - answered)
-    warning = page.locator(".alert-warning")
-    expect(warning).to_contain_text(f"{len(unanswered)} of {total} questions are not answered")
+    warning = page.locator("section.notice-warning")
+    expect(warning).to_contain_text(f"{len(unanswered)} of {total} not answered")
     assert warning.locator("a").all_inner_texts() == [f"Question {p}" for p in unanswered]
     click_and_wait(page, warning.get_by_role("link", name="Question 2", exact=True))
     assert position(page) == 2 and answer_state(page) == {}
@@ -116,9 +116,9 @@ def test_take_quiz_with_autosave_reload_navigator_submit_and_review(page, live_s
 
     # Result: score, verdict, and a review of every question with its explanation.
     expect(page).to_have_url(re.compile(rf"/attempts/{attempt_id}/result$"))
-    expect(page.locator("#verdict")).to_have_text("Not passed")
-    score = page.locator("#verdict + p").inner_text()
-    match = re.fullmatch(r"(\d+\.\d)% \((\d+(?:\.\d+)?) of (\d+) points\); pass mark (\d+)%", score.strip())
+    expect(page.locator("#verdict")).to_have_text(re.compile(r"^Not passed"))
+    score = page.locator("#verdict ~ p.fs-5").inner_text()
+    match = re.fullmatch(r"(\d+(?:\.\d)?)% \((\d+(?:\.\d+)?) of (\d+) points\); pass mark (\d+)%", score.strip())
     assert match, score
     percent, awarded, possible, pass_mark = match.groups()
     assert float(percent) < float(pass_mark) and float(awarded) <= int(possible)
@@ -137,7 +137,7 @@ def test_take_quiz_with_autosave_reload_navigator_submit_and_review(page, live_s
     # History lists the graded attempt.
     page.goto("/history")
     row = page.locator("tbody tr").first
-    expect(row).to_contain_text("not passed")
+    expect(row).to_contain_text("Not passed")
     expect(row).to_contain_text(f"{percent}%")
 
 
@@ -154,7 +154,7 @@ def test_trainee_who_knows_the_answers_passes_and_home_shows_it(page, live_serve
     expect(page.get_by_text(f"All {total} questions are answered.")).to_be_visible()
     click_and_wait(page, page.get_by_role("button", name="Submit for grading"))
     expect(page.locator("#verdict")).to_have_text("Passed")
-    expect(page.locator("#verdict + p")).to_contain_text("100.0%")
+    expect(page.locator("#verdict ~ p.fs-5")).to_contain_text("100%")
     verdicts = page.locator("section[aria-labelledby^=review-] p.fw-semibold").all_inner_texts()
     assert [v.strip() for v in verdicts] == ["✓ Correct"] * total, verdicts
 
@@ -193,7 +193,9 @@ def test_when_time_runs_out_the_attempt_is_submitted(page, live_server, where):
     page.goto(f"/attempts/{attempt_id}/q/1" if where == "question" else f"/attempts/{attempt_id}/submit")
     assert parse_timer(page.locator("#quiz-timer-value").inner_text()) <= 3
     expect(page).to_have_url(re.compile(rf"/attempts/{attempt_id}/result$"), timeout=15_000)
-    expect(page.locator("#verdict")).to_have_text("Not passed")
+    expect(page.locator("#verdict")).to_have_text(re.compile(r"^Not passed"))
+    expect(page.locator("#time-ran-out")).to_contain_text("Time ran out — graded on the answers saved by then.")
+    expect(page.locator("#time-ran-out")).to_contain_text("Not answered: question 2")
     expect(page.get_by_role("navigation", name="Main")).to_contain_text("Log out")  # still logged in
 
 
