@@ -16,7 +16,7 @@ from quizapp.services.sources import citation, source_label
 from tests.quiz_helpers import form_for, wrong_answer
 
 JARGON = re.compile(
-    r"\bseeds?\b|\d{3}_[0-9a-f]{16}\.txt|\.txt\b|(?-i:\bE\d{2}[a-z]?\b)|\btier [ABC]\b|\bPMC\d+",
+    r"\bseeds?\b|\d{3}_[0-9a-f]{16}\.txt|\.txt\b|(?-i:\bE\d{2}[a-z]?\b)|\btier [ABC]\b|\bPMC\d+|\bsign-off\b",
     re.IGNORECASE,
 )
 
