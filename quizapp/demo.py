@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from quizapp.models import Module, QuestionVersion, QuizAttempt, Role, Team, User
-from quizapp.question_types import choices
+from quizapp.models import Module, QuizAttempt, Role, Team, User
+from quizapp.question_types import key_answer
 from quizapp.services import ServiceError, certification
 from quizapp.services import attempts as attempts_service
 from quizapp.services import programme as programme_service
@@ -32,23 +31,6 @@ STATES = [
 ]
 
 
-def key_answer(version: QuestionVersion) -> Any:
-    """The answer that earns full marks, in the stored form each question type grades."""
-    spec = version.spec
-    if version.type == "single":
-        return next(i for i, o in enumerate(spec["options"]) if o["correct"])
-    if version.type == "multiple":
-        return [i for i, o in enumerate(spec["options"]) if o["correct"]]
-    if version.type in ("true_false", "numeric"):
-        return spec["answer"]
-    if version.type == "ordering":
-        return list(range(len(spec["items"])))
-    if version.type == "matching":
-        options = choices(spec)
-        return [options.index(p["right"]) for p in spec["pairs"]]
-    raise ValueError(f"unknown question type {version.type}")
-
-
 def take(
     session: Session, user: User, module: Module, when: datetime, *, right: bool, skip_critical: bool = False
 ) -> QuizAttempt:
@@ -64,7 +46,9 @@ def take(
         else:
             answer = right or critical
         if answer:
-            attempts_service.store_answer(session, attempt, response, key_answer(response.version), when)
+            attempts_service.store_answer(
+                session, attempt, response, key_answer(response.version.type, response.version.spec), when
+            )
     return attempts_service.submit_attempt(session, attempt, when + timedelta(minutes=9))
 
 

@@ -18,12 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quizapp.models import Role, Team, User
-from quizapp.question_types import choices
+from quizapp.question_types import choices, key_answer
 from quizapp.services import ServiceError
 from quizapp.services import users as users_service
 from quizapp.services.attempts import start_attempt, store_answer, submit_attempt
 from quizapp.services.modules import ordered_modules
-from quizapp.services.questions import key_answer
 
 COHORT_TEAM = "Demo cohort"
 LEARNERS = 24

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from quizapp.question_types.base import (
     FormData,
     Grade,
@@ -20,6 +23,22 @@ from quizapp.question_types.ordering import Ordering
 QUESTION_TYPES: dict[str, QuestionType] = {
     t.key: t for t in (SingleChoice(), MultipleChoice(), TrueFalse(), Numeric(), Ordering(), Matching())
 }
+
+
+def key_answer(type_key: str, spec: Mapping[str, Any]) -> Any:
+    """The canonical answer that earns full marks (the review preview, demo data and tests use it)."""
+    if type_key == "single":
+        return next(i for i, o in enumerate(spec["options"]) if o["correct"])
+    if type_key == "multiple":
+        return [i for i, o in enumerate(spec["options"]) if o["correct"]]
+    if type_key in ("true_false", "numeric"):
+        return spec["answer"]
+    if type_key == "ordering":
+        return list(range(len(spec["items"])))
+    if type_key == "matching":
+        offered = choices(dict(spec))
+        return [offered.index(p["right"]) for p in spec["pairs"]]
+    raise UnknownQuestionType(f"unknown question type {type_key!r}")
 
 
 def get_type(key: str) -> QuestionType:
@@ -42,4 +61,5 @@ __all__ = [
     "choices",
     "content_hash",
     "get_type",
+    "key_answer",
 ]

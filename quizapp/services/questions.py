@@ -18,7 +18,7 @@ from quizapp.bank_loader import LineDict, QuestionSpec
 from quizapp.bank_loader.checks import Scope, check_question
 from quizapp.bank_loader.specs import Problem
 from quizapp.models import AuditEvent, Module, Question, QuestionNote, QuestionVersion, ReviewStatus, User
-from quizapp.question_types import choices, get_type
+from quizapp.question_types import get_type
 from quizapp.services import Forbidden, NotFound, ServiceError
 from quizapp.services.audit import record
 
@@ -329,19 +329,3 @@ def version_of(question: Question, number: int) -> QuestionVersion:
 
 
 # --- preview ---------------------------------------------------------------------------------------
-
-
-def key_answer(type_key: str, spec: Mapping[str, Any]) -> Any:
-    """The canonical answer that earns full marks (for the review preview)."""
-    if type_key == "single":
-        return next(i for i, o in enumerate(spec["options"]) if o["correct"])
-    if type_key == "multiple":
-        return [i for i, o in enumerate(spec["options"]) if o["correct"]]
-    if type_key in ("true_false", "numeric"):
-        return spec["answer"]
-    if type_key == "ordering":
-        return list(range(len(spec["items"])))
-    if type_key == "matching":
-        offered = choices(dict(spec))
-        return [offered.index(p["right"]) for p in spec["pairs"]]
-    raise ValueError(type_key)

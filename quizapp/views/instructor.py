@@ -29,7 +29,7 @@ from quizapp.instructor_forms import (
 )
 from quizapp.markdown import render_markdown
 from quizapp.models import Module, Question, Role
-from quizapp.question_types import QUESTION_TYPES, get_type
+from quizapp.question_types import QUESTION_TYPES, get_type, key_answer
 from quizapp.security import role_required
 from quizapp.services import Forbidden, NotFound, ServiceError, authoring
 from quizapp.services import attempts as attempts_service
@@ -117,7 +117,7 @@ def _preview(type_key: str, key: str, fields: dict[str, Any]) -> dict[str, Any]:
     qtype = get_type(type_key)
     spec = fields["spec"]
     shuffle = qtype.make_shuffle(spec, random.Random(key))
-    answer = questions_service.key_answer(type_key, spec)
+    answer = key_answer(type_key, spec)
     return {
         "qtype": qtype,
         "qp": qtype.present(spec, shuffle),
