@@ -287,7 +287,9 @@ NEAR_MIDNIGHT = [
 
 
 @pytest.mark.parametrize(("zone", "issued", "local", "utc"), NEAR_MIDNIGHT)
-def test_certificate_dates_are_the_holders_local_dates(client, login_as, make_user, db, modules, zone, issued, local, utc):
+def test_certificate_dates_are_the_holders_local_dates(
+    client, login_as, make_user, db, modules, zone, issued, local, utc
+):
     """PDF and printable page give the day it was in the holder's zone, whoever renders it; so do the
     expiry date and the day each module was passed (an hour before issue, the same local day here)."""
     trainee = login_as(Role.TRAINEE, name=NAME)

@@ -67,7 +67,8 @@ def test_crowded_labels_are_thinned_the_newest_kept_and_the_table_complete():
     assert [r.find(f"{SVG}title").text.split(":")[0] for r in root.iter(f"{SVG}rect")] == weeks
     assert [label for label, _ in chart.rows] == weeks
     xs = [float(t.get("x")) for t in root.iter(f"{SVG}text") if t.get("class") == "chart-label"]
-    assert all(b - a >= (label_width(p) + label_width(q)) / 2 for a, b, p, q in zip(xs, xs[1:], shown, shown[1:]))
+    pairs = zip(xs, xs[1:], shown, shown[1:], strict=False)
+    assert all(b - a >= (label_width(p) + label_width(q)) / 2 for a, b, p, q in pairs)
 
 
 def test_labels_that_fit_are_all_shown():

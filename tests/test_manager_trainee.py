@@ -36,7 +36,7 @@ def test_every_attempt_with_outcome_and_review_link(client, auth, db, clinic):
     html = client.get(f"/manager/trainees/{chris.id}").get_data(as_text=True)
     [row] = attempt_rows(html)
     # the outcome macro's words, status first, then the manager's own read-only review (not the trainee's page)
-    assert words(row).split() [:7] == "Not passed — safety-critical question missed Review".split()
+    assert words(row).split()[:7] == ["Not", "passed", "—", "safety-critical", "question", "missed", "Review"]
     assert f'href="/manager/attempts/{taken.id}"' in row and f"/attempts/{taken.id}/result" not in html
     assert "5 min 0 s" in row
     review = client.get(f"/manager/attempts/{taken.id}")

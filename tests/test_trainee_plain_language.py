@@ -102,7 +102,9 @@ def test_citations_drop_author_notes_and_never_show_an_id(tmp_path):
     assert source_label(path, "X2")["title"] == "Chu S et al. Is it safe?"
     assert source_label(path, "X3")["title"] == "Striae: meta-analysis (2024)."
     assert source_label(path, "E99")["title"] == "Course reference material"
-    assert citation({"author": "Graham PM", "year": 2016, "title": "Microneedling"}) == "Graham PM (2016). Microneedling."
+    assert (
+        citation({"author": "Graham PM", "year": 2016, "title": "Microneedling"}) == "Graham PM (2016). Microneedling."
+    )
     assert citation({"organisation": "U.S. FDA"}) == "U.S. FDA."
 
 

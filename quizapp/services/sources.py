@@ -35,7 +35,7 @@ def _sources(path: str) -> dict[str, dict[str, Any]]:
 
 
 def citation(entry: dict[str, Any]) -> str:
-    """"Author or organisation (Year). Title." as one line; what is not known is left out ("Title (Year).",
+    """ "Author or organisation (Year). Title." as one line; what is not known is left out ("Title (Year).",
     "Organisation. Title.", "Title."), and so are author notes and file names."""
     title = _AUTHOR_NOTE.sub("", str(entry.get("title") or "")).strip()
     who = next((str(entry[key]).strip() for key in ("author", "organisation") if entry.get(key)), "")

@@ -105,7 +105,10 @@ def test_failed_attempt_review_and_evidence_pack_on_a_desktop(new_context, live_
     )
     assert len(boxes) >= 6
     assert all(right < left for (_, right), (left, _) in zip(boxes, boxes[1:], strict=False)), boxes
-    assert weeks.locator("text.chart-label").last.text_content() == weeks.locator("tbody tr").last.locator("td").first.text_content()
+    assert (
+        weeks.locator("text.chart-label").last.text_content()
+        == weeks.locator("tbody tr").last.locator("td").first.text_content()
+    )
     assert weeks.locator("tbody tr").count() == 12
 
 
