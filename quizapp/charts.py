@@ -14,6 +14,11 @@ Number = int | float | Decimal
 
 _WIDTH, _HEIGHT = 480, 220
 _TOP, _BOTTOM, _LEFT, _RIGHT = 24, 36, 8, 8  # room for value labels above and category labels below
+_FONT = 12  # px of the chart-label class (static/css/manager.css), in the viewBox's units
+_GAP = 6  # the least room between two category labels
+# a label's width in ems per character: the chart is scaled as a whole, so what overlaps in the viewBox
+# overlaps at every screen width; system-ui digits and letters average about 0.58 em
+_NARROW, _WIDE, _AVERAGE = 0.3, 0.85, 0.58
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ def bar_chart(
         parts.append(f'<text class="chart-empty" x="{_WIDTH // 2}" y="{base // 2}" text-anchor="middle">No data</text>')
     largest = max((float(bar.value) for bar in bars), default=0.0) if top is None else float(top)
     slot = (_WIDTH - _LEFT - _RIGHT) / max(len(bars), 1)
+    step = label_step([bar.label for bar in bars], slot)
     for index, bar in enumerate(bars):
         value = float(bar.value)
         height = (base - _TOP) * value / largest if largest > 0 else 0.0
@@ -70,12 +76,32 @@ def bar_chart(
             f"<title>{escape(bar.label)}: {escape(_number(bar.value))}</title></rect>",
             f'<text class="chart-value" x="{middle:.1f}" y="{base - height - 4:.1f}" text-anchor="middle">'
             f"{escape(_number(bar.value))}</text>",
-            f'<text class="chart-label" x="{middle:.1f}" y="{base + 16}" text-anchor="middle">'
-            f"{escape(bar.label)}</text>",
-            "</g>",
         ]
+        if (len(bars) - 1 - index) % step == 0:  # the last bar (the newest week) always has its label
+            parts.append(
+                f'<text class="chart-label" x="{middle:.1f}" y="{base + 16}" text-anchor="middle">'
+                f"{escape(bar.label)}</text>"
+            )
+        parts.append("</g>")
     parts.append("</svg>")
     return BarChart(svg=Markup("".join(parts)), headings=headings, rows=[(bar.label, bar.value) for bar in bars])
+
+
+def label_width(label: str) -> float:
+    """About how wide a category label is drawn, in the viewBox's units."""
+    ems = sum(_NARROW if c in " .,:;|!'il1()" else _WIDE if c in "mwMW%@" else _AVERAGE for c in label)
+    return ems * _FONT
+
+
+def label_step(labels: Sequence[str], slot: float) -> int:
+    """Label every n-th bar, n as small as lets no two shown labels overlap: 1 when all fit, 2 for the
+    twelve weeks of "10 Sep" on the dashboard. The table beside the chart keeps every label."""
+    widths = [label_width(label) for label in labels]
+    for step in range(1, max(len(labels), 1) + 1):
+        shown = widths[(len(widths) - 1) % step :: step]
+        if all((a + b) / 2 + _GAP <= step * slot for a, b in zip(shown, shown[1:], strict=False)):
+            return step
+    return max(len(labels), 1)
 
 
 def _number(value: Number) -> str:

@@ -14,7 +14,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 
-from quizapp.presentation import format_points, stamp_word, status_label
+from quizapp.presentation import format_day, format_points, stamp_word, status_label
 from quizapp.services.certificate_pages import CertificateView
 from quizapp.services.certification import CURRENT
 
@@ -72,10 +72,6 @@ def unprintable(text: str) -> str:
     if rest:
         rest = _beyond(_charset(_fallback_files()["B"]), "".join(rest))
     return "".join(dict.fromkeys(rest))
-
-
-def _date(value) -> str:
-    return value.strftime("%d %B %Y") if value else "—"
 
 
 def _qr_svg(url: str) -> io.BytesIO:
@@ -192,7 +188,7 @@ def certificate_pdf(cert: CertificateView) -> bytes:
         pdf.set_xy(left, y)
         pdf.cell(cols[0], 6.5, row.module_title)
         pdf.cell(cols[1], 6.5, f"{format_points(row.percent)} %" if row.percent is not None else "—", align="R")
-        pdf.cell(cols[2], 6.5, _date(row.passed_at), align="R")
+        pdf.cell(cols[2], 6.5, format_day(row.passed_at, cert.time_zone, long=True), align="R")
 
     # dates, code and status at the bottom left; QR code at the bottom right
     base = pdf.h - 58
@@ -200,12 +196,12 @@ def certificate_pdf(cert: CertificateView) -> bytes:
     pdf.set_font(FONT, "", 11)
     pdf.cell(30, 7, "Issued")
     pdf.set_font(FONT, "B", 11)
-    pdf.cell(60, 7, _date(cert.issued_at))
+    pdf.cell(60, 7, format_day(cert.issued_at, cert.time_zone, long=True))
     pdf.set_xy(24, base + 7)
     pdf.set_font(FONT, "", 11)
     pdf.cell(30, 7, "Valid until")
     pdf.set_font(FONT, "B", 11)
-    pdf.cell(60, 7, _date(cert.expires_at))
+    pdf.cell(60, 7, format_day(cert.expires_at, cert.time_zone, long=True))
     pdf.set_xy(24, base + 14)
     pdf.set_font(FONT, "", 11)
     pdf.cell(30, 7, "Code")

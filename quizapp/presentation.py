@@ -86,17 +86,25 @@ def viewer_zone() -> ZoneInfo:
     return zone_of(getattr(current_user, "time_zone", None))
 
 
-def format_when(value: datetime | None) -> str:
-    """A datetime in the viewer's time zone, the zone named: 15 Jan 2026, 14:05 CET."""
+def _zone(zone: str | None) -> ZoneInfo:
+    """A named zone (a certificate's holder's, say), else the viewer's."""
+    return zone_of(zone) if zone is not None else viewer_zone()
+
+
+def format_when(value: datetime | None, zone: str | None = None) -> str:
+    """A datetime in the viewer's time zone (or the one named), the zone named: 15 Jan 2026, 14:05 CET."""
     if not value:
         return "—"
-    local = value.astimezone(viewer_zone())
+    local = value.astimezone(_zone(zone))
     return local.strftime("%d %b %Y, %H:%M ") + (local.tzname() or "UTC")
 
 
-def format_day(value: datetime | None) -> str:
-    """A date (15 Jan 2026), the day it is in the viewer's time zone."""
-    return value.astimezone(viewer_zone()).strftime("%d %b %Y") if value else "—"
+def format_day(value: datetime | None, zone: str | None = None, *, long: bool = False) -> str:
+    """A date (15 Jan 2026; `long`: 15 January 2026), the day it is in the viewer's time zone or the one
+    named: a certificate shows its dates in its holder's zone, whoever looks at it."""
+    if not value:
+        return "—"
+    return value.astimezone(_zone(zone)).strftime("%d %B %Y" if long else "%d %b %Y")
 
 
 def init_app(app: Flask) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from quizapp.models import AuditEvent, Role, Team, User
+from tests.quiz_helpers import import_quiz
 
 
 def test_admin_creates_user_with_team(client, login_as, make_team, db):
@@ -139,3 +142,63 @@ def test_editing_a_user_checks_email_and_name_as_creating_does(db, make_user, em
         users_service.update_user(
             db, user, email=email, name=name, role=Role.TRAINEE, active=True, teams=[], managed_teams=[], actor=None
         )
+
+
+# ---- tables as cards on a phone, typed names isolated (issue 9 items 7 and the RTL layout) ----------------
+
+RTL_NAME = "ليلى حداد"
+RTL_TEAM = "عيادة الشمال"
+
+
+def tables(html: str) -> list[str]:
+    return re.findall(r"<table\b.*?</table>", html, flags=re.S)
+
+
+def assert_cards(table: str) -> None:
+    """A table that becomes stacked cards on a phone: the class, its roles kept, every cell named."""
+    head = table.split(">", 1)[0]
+    assert "table-cards" in head and 'role="table"' in head, head
+    assert table.count("<tr") == table.count('<tr role="row"')
+    for cell in re.findall(r"<td\b[^>]*>", table):
+        assert 'role="cell"' in cell and ("data-label=" in cell or "colspan=" in cell), cell
+    assert len(re.findall(r"<th\b", table)) == table.count('role="columnheader"')
+
+
+def test_staff_tables_become_cards_with_status_and_action_first_and_names_in_bdi(
+    client, db, login_as, make_user, make_team
+):
+    import_quiz(db)
+    team = make_team(RTL_TEAM)
+    trainee = make_user(Role.TRAINEE, name=RTL_NAME, teams=[team])
+    login_as(Role.ADMIN)
+    pages = {
+        "/admin/users": 1,
+        "/admin/teams": 1,
+        "/admin/audit": 1,
+        f"/manager/trainees/{trainee.id}": 2,
+        "/manager/trainees": 0,  # its own cards: a list beside the table
+        "/instructor/modules/test-quiz/questions": 1,
+        "/instructor/modules/test-quiz/analysis": 1,
+    }
+    for url, count in pages.items():
+        if url.startswith("/instructor"):
+            client.post("/auth/logout")
+            login_as(Role.INSTRUCTOR)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.get_data(as_text=True)
+        cards = [t for t in tables(html) if "table-cards" in t]
+        assert len(cards) == count, (url, len(cards))
+        for table in cards:
+            assert_cards(table)
+        if not url.startswith("/instructor"):
+            # outside <bdi> nowhere on the page (<title> and <option> take text only: each is a line of its own)
+            outside = re.sub(r"<bdi>.*?</bdi>|<option\b.*?</option>", "", html.split("<body", 1)[1], flags=re.S)
+            assert RTL_NAME not in outside and RTL_TEAM not in outside, url
+    client.post("/auth/logout")
+    login_as(Role.ADMIN)
+    users = client.get("/admin/users").get_data(as_text=True)
+    row = next(r for r in re.findall(r'<tr role="row">(.*?)</tr>', users, re.S) if RTL_NAME in r)
+    labels = re.findall(r'data-label="([^"]*)"', row)
+    assert labels[:3] == ["Status", "", "Name"]  # status, then the actions, then who
+    assert ">Edit<" in row.split('data-label="Name"')[0]

@@ -97,7 +97,7 @@ def events_dated(db, make_user):
 
 
 def _rows(html: str) -> list[str]:
-    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    body = re.split(r"<tbody\b[^>]*>", html)[1].split("</tbody>")[0]
     return re.findall(r"<code>([a-z_.]+)</code>", body)
 
 

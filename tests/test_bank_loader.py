@@ -19,6 +19,7 @@ from quizapp.bank_loader import (
     read_yaml,
     summary,
 )
+from quizapp.bank_loader.schema import SOURCE_KEYS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "banks"
 VALID = FIXTURES / "valid"
@@ -569,3 +570,57 @@ def test_draw_rules_that_cannot_be_met_together_because_of_groups(tmp_path):
     assert problem.message == (
         "draw rules can each be met but not all in one attempt: questions that share a group count once, for one rule"
     )
+
+
+def test_citation_fields_are_checked_and_every_problem_has_its_line(tmp_path):
+    """author or organisation (not both), year a whole number up to this year, no unknown keys: each reported
+    as file:line with the source's id, all in one run, and nothing imported."""
+    from datetime import date
+
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n"
+        "  R1:\n"
+        "    author: Chu S, Foulad DP\n"
+        "    year: 2021\n"
+        "    title: A review\n"
+        "    url: 'https://x'\n"
+        "    tier: A\n"
+        "  R2:\n"
+        "    organization: FDA\n"  # the American spelling is a typo here
+        "    author: ''\n"
+        "    year: '2018'\n"
+        "    title: B\n"
+        "    url: 'https://x'\n"
+        "    tier: B\n"
+        "  R3:\n"
+        "    author: Someone\n"
+        "    organisation: Some body\n"
+        f"    year: {date.today().year + 1}\n"
+        "    title: C\n"
+        "    seed: c.txt\n"
+        "    tier: C\n"
+        "  R4: {title: D, url: 'https://x', tier: A, year: true}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "beta.yaml").write_text((VALID / "beta.yaml").read_text().replace("seed-a.txt", "R1"))
+    problems = _problems(tmp_path)
+    this_year = date.today().year
+    assert [(Path(p.file).name, p.line, p.qid, p.message) for p in problems] == [
+        ("sources.yaml", 9, "R2", f"unknown key 'organization'; a source has {', '.join(SOURCE_KEYS)}"),
+        ("sources.yaml", 10, "R2", "author must be non-empty text of at most 200 characters"),
+        ("sources.yaml", 11, "R2", f"year must be a whole number from 1900 to {this_year}, not '2018'"),
+        ("sources.yaml", 17, "R3", "give author or organisation, not both: the citation names one"),
+        ("sources.yaml", 18, "R3", f"year must be a whole number from 1900 to {this_year}, not {this_year + 1}"),
+        ("sources.yaml", 22, "R4", f"year must be a whole number from 1900 to {this_year}, not True"),
+    ]
+    assert str(problems[0]).startswith(f"{tmp_path / 'sources.yaml'}:9:")
+
+
+def test_the_shipped_sources_name_who_and_when_where_the_documents_say():
+    sources = load_banks(SHIPPED).sources
+    assert sources["E07"]["author"] == "Chu S, Foulad DP, Mesinkovska NA" and sources["E07"]["year"] == 2021
+    assert sources["E01"]["organisation"] == "U.S. Food and Drug Administration" and "year" not in sources["E01"]
+    assert sources["004_ca5615557aa76ba5.txt"]["organisation"] == "Elite Medical Skin and Laser Center"
+    # most cite a person or a body; those the documents do not name are left without one
+    named = [s for s in sources.values() if s.get("author") or s.get("organisation")]
+    assert len(named) >= 60 and "author" not in sources["E10"] and "organisation" not in sources["E10"]

@@ -13,6 +13,7 @@ import yaml
 from quizapp import ROOT
 from quizapp.bank_loader import BankError, load_banks
 from quizapp.db import Base, get_engine
+from quizapp.services.sources import citation
 
 FIXTURES = Path(__file__).parent / "fixtures" / "banks"
 VALID = FIXTURES / "valid"
@@ -271,3 +272,13 @@ def test_check_takes_the_sources_list_from_the_configured_banks_dir(make_app, tm
     result = runner.invoke(args=["banks", "check", str(elsewhere / "beta.yaml")])
     assert result.exit_code == 1
     assert f"{banks_dir / 'sources.yaml'}:0: -: sources list not found" in result.output
+
+
+def test_readme_sources_example_is_the_shipped_list_and_reads_as_it_says():
+    text = README.read_text()
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if b.startswith("sources:"))
+    example = yaml.safe_load(block)["sources"]
+    shipped = yaml.safe_load((SHIPPED_DIR / "sources.yaml").read_text(encoding="utf-8"))["sources"]
+    assert example == {sid: shipped[sid] for sid in example}
+    said = re.findall(r"^- `(.*)`$", text.split("above read:", 1)[1].split("\n\n", 2)[1], re.M)
+    assert said == [citation(entry) for entry in example.values()]

@@ -6,6 +6,7 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
@@ -274,3 +275,47 @@ def test_a_valid_certificate_has_no_stamp(client, login_as, db, modules):
     runs = text_runs(pypdf.PdfReader(io.BytesIO(client.get(f"/certificate.pdf?id={cert.id}").data)))
     assert not [r for r in runs if r[0].strip() in ("REVOKED", "EXPIRED")]
     assert "certificate-stamp" not in client.get(f"/certificate/print?id={cert.id}").get_data(as_text=True)
+
+
+# --- dates in the holder's time zone ------------------------------------------------------------------
+
+# An hour either side of midnight UTC: the holder's own date differs from the UTC one in both directions.
+NEAR_MIDNIGHT = [
+    ("Pacific/Auckland", datetime(2026, 3, 10, 23, 30, tzinfo=UTC), "11 March 2026", "10 March 2026"),
+    ("America/Los_Angeles", datetime(2026, 3, 11, 0, 30, tzinfo=UTC), "10 March 2026", "11 March 2026"),
+]
+
+
+@pytest.mark.parametrize(("zone", "issued", "local", "utc"), NEAR_MIDNIGHT)
+def test_certificate_dates_are_the_holders_local_dates(
+    client, login_as, make_user, db, modules, zone, issued, local, utc
+):
+    """PDF and printable page give the day it was in the holder's zone, whoever renders it; so do the
+    expiry date and the day each module was passed (an hour before issue, the same local day here)."""
+    trainee = login_as(Role.TRAINEE, name=NAME)
+    trainee.time_zone = zone
+    db.commit()
+    cert = certify(db, trainee, modules, issued)
+    expires = cert.expires_at.astimezone(ZoneInfo(zone)).strftime("%d %B %Y")
+    assert expires != cert.expires_at.strftime("%d %B %Y")  # the expiry too is a different day in UTC
+
+    text = pypdf.PdfReader(io.BytesIO(client.get("/certificate.pdf").data)).pages[0].extract_text()
+    assert local in text and expires in text and utc not in text
+    assert text.count(local) == 1 + len(modules)  # issued, and every module's pass
+
+    page = client.get("/certificate/print").get_data(as_text=True)
+    short = datetime.strptime(local, "%d %B %Y").strftime("%d %b %Y")
+    assert f"<dt>Issued</dt><dd>{short}</dd>" in page
+    assert datetime.strptime(utc, "%d %B %Y").strftime("%d %b %Y") not in page
+
+    # rendered for someone else (an evidence pack, a test): still the holder's dates, not the viewer's
+    view = certificate_pages.view(db, cert, utcnow(), "https://quizapp.example")
+    assert view.time_zone == zone
+    assert local in pypdf.PdfReader(io.BytesIO(certificate_pdf(view))).pages[0].extract_text()
+
+
+def test_a_holder_without_a_zone_gets_utc_dates(client, login_as, db, modules):
+    trainee = login_as(Role.TRAINEE, name=NAME)
+    certify(db, trainee, modules, datetime(2026, 3, 10, 23, 30, tzinfo=UTC))
+    text = pypdf.PdfReader(io.BytesIO(client.get("/certificate.pdf").data)).pages[0].extract_text()
+    assert "10 March 2026" in text and "11 March 2026" not in text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from quizapp.charts import Bar, bar_chart
+from quizapp.charts import Bar, bar_chart, label_step, label_width
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -53,3 +53,29 @@ def test_an_empty_chart_says_so():
     root = ET.fromstring(str(chart.svg))
     assert [t.text for t in root.iter(f"{SVG}text")] == ["No data"]
     assert chart.rows == []
+
+
+def test_crowded_labels_are_thinned_the_newest_kept_and_the_table_complete():
+    """Twelve weeks of "10 Sep" overlap at any width (the chart scales as a whole): every other label, the
+    newest week's always, while each bar's title and the table keep all twelve."""
+    weeks = ["3 Sep", "10 Sep", "17 Sep", "24 Sep", "1 Oct", "8 Oct", "15 Oct", "22 Oct", "29 Oct", "5 Nov"]
+    weeks += ["12 Nov", "19 Nov"]
+    chart = bar_chart([Bar(w, i) for i, w in enumerate(weeks)], title="Weeks", description="d", chart_id="w")
+    root = ET.fromstring(str(chart.svg))
+    shown = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "chart-label"]
+    assert shown == weeks[1::2] and shown[-1] == "19 Nov"
+    assert [r.find(f"{SVG}title").text.split(":")[0] for r in root.iter(f"{SVG}rect")] == weeks
+    assert [label for label, _ in chart.rows] == weeks
+    xs = [float(t.get("x")) for t in root.iter(f"{SVG}text") if t.get("class") == "chart-label"]
+    pairs = zip(xs, xs[1:], shown, shown[1:], strict=False)
+    assert all(b - a >= (label_width(p) + label_width(q)) / 2 for a, b, p, q in pairs)
+
+
+def test_labels_that_fit_are_all_shown():
+    statuses = ["Valid", "Valid, expiring soon", "Expired", "Revoked", "No certificate"]
+    chart = bar_chart([Bar(s, 1) for s in statuses], title="Status", description="d", chart_id="s")
+    root = ET.fromstring(str(chart.svg))
+    assert [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "chart-label"] == statuses
+    assert label_step(["a"] * 3, 150) == 1
+    assert label_step(["a very long label indeed"] * 3, 20) == 3  # one label at most: never an overlap
+    assert label_step([], 464) == 1

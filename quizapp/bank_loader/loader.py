@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from quizapp.bank_loader.checks import Scope, check_module, check_question, is_text
 from quizapp.bank_loader.draw import Candidate
-from quizapp.bank_loader.schema import SOURCE_TIERS, SOURCES_NAME
+from quizapp.bank_loader.schema import FIRST_SOURCE_YEAR, MAX_TITLE_LENGTH, SOURCE_KEYS, SOURCE_TIERS, SOURCES_NAME
 from quizapp.bank_loader.specs import Bank, BankError, ModuleSpec, Problem, QuestionSpec
 from quizapp.bank_loader.yaml_reader import LineDict, read_yaml
 
@@ -121,8 +122,29 @@ def _load_sources(path: Path) -> tuple[dict[str, dict[str, Any]] | None, list[Pr
             scope.add("needs a url or a seed file name", sid)
         if entry.get("tier") not in SOURCE_TIERS:
             scope.add(f"tier must be one of {', '.join(SOURCE_TIERS)}", sid)
+        if isinstance(entry, LineDict):
+            _check_citation(Scope(str(path), str(sid), entry, problems))
         sources[str(sid)] = dict(entry)
     return sources, problems
+
+
+def _check_citation(scope: Scope) -> None:
+    """What a citation is built from besides the title: who wrote it (author or organisation) and the year."""
+    entry = scope.mapping
+    for key in entry:
+        if key not in SOURCE_KEYS:
+            scope.add(f"unknown key '{key}'; a source has {', '.join(SOURCE_KEYS)}", key)
+    for key in ("author", "organisation"):
+        value = entry.get(key)
+        if key in entry and not (is_text(value) and len(value) <= MAX_TITLE_LENGTH):
+            scope.add(f"{key} must be non-empty text of at most {MAX_TITLE_LENGTH} characters", key)
+    if "author" in entry and "organisation" in entry:
+        scope.add("give author or organisation, not both: the citation names one", "organisation")
+    year, this_year = entry.get("year"), date.today().year
+    if "year" in entry and not (
+        isinstance(year, int) and not isinstance(year, bool) and FIRST_SOURCE_YEAR <= year <= this_year
+    ):
+        scope.add(f"year must be a whole number from {FIRST_SOURCE_YEAR} to {this_year}, not {year!r}", "year")
 
 
 def _load_file_guarded(path: Path, sources: dict[str, Any] | None) -> _FileResult:

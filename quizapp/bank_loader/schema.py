@@ -49,4 +49,7 @@ INTEGER_SETTINGS: dict[str, tuple[float, float, str]] = {
 REVIEW_MODES = ("full", "score_only")
 REVIEW_STATUSES = ("draft", "approved")
 SOURCE_TIERS = ("A", "B", "C")
+# a source: title and tier, a url or a seed file; who wrote it (a person or an organisation) and its year if known
+SOURCE_KEYS = ("title", "tier", "url", "seed", "author", "organisation", "year")
+FIRST_SOURCE_YEAR = 1900
 ALL_SPEC_KEYS = frozenset().union(*(t.spec_keys for t in QUESTION_TYPES.values()))

@@ -107,6 +107,7 @@ class CertificateView:
     verify_url: str
     modules: list[EvidenceRow]
     revoked_reason: str | None = None
+    time_zone: str = "UTC"  # the holder's: the dates on the certificate are the days there
 
 
 def view(
@@ -132,6 +133,7 @@ def view(
         verify_url=verify_url(cert.code, base_url),
         modules=evidence(session, cert) if modules is None else modules,
         revoked_reason=cert.revoked_reason,
+        time_zone=cert.user.time_zone or "UTC",
     )
 
 

@@ -35,14 +35,20 @@ def _sources(path: str) -> dict[str, dict[str, Any]]:
 
 
 def citation(entry: dict[str, Any]) -> str:
-    """Organisation or author, title, year as one line; author notes and file names left out."""
+    """ "Author or organisation (Year). Title." as one line; what is not known is left out ("Title (Year).",
+    "Organisation. Title.", "Title."), and so are author notes and file names."""
     title = _AUTHOR_NOTE.sub("", str(entry.get("title") or "")).strip()
-    parts = [str(entry[key]).strip() for key in ("author", "organisation") if entry.get(key)]
-    text = ". ".join([*parts, title]) if title else ". ".join(parts)
+    who = next((str(entry[key]).strip() for key in ("author", "organisation") if entry.get(key)), "")
     year = str(entry.get("year") or "").strip()
-    if year and year not in text:
-        text = f"{text} ({year})"
-    return text or UNLISTED
+    head = f"{who} ({year})" if who and year else who
+    if title and year and not who:
+        title = f"{title} ({year})"
+    parts = [_sentence(part) for part in (head, title) if part]
+    return " ".join(parts) or UNLISTED
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "?", "!")) else f"{text}."
 
 
 def source_label(sources_path: str, source_id: str) -> dict[str, str]:

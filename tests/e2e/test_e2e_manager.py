@@ -97,6 +97,65 @@ def test_failed_attempt_review_and_evidence_pack_on_a_desktop(new_context, live_
     assert archive.read("evidence.pdf").startswith(b"%PDF")
     page.goto("/manager/")
     page.screenshot(path=artifacts / "manager-dashboard-desktop.png", full_page=True)
+    # the weekly chart's labels, as drawn at 1280 px: none overlaps another, the newest week is labelled,
+    # and the table beside the chart keeps all twelve weeks
+    weeks = page.locator('figure:has(svg[aria-labelledby^="chart-weeks"])')
+    boxes = weeks.locator("text.chart-label").evaluate_all(
+        "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.right]; })"
+    )
+    assert len(boxes) >= 6
+    assert all(right < left for (_, right), (left, _) in zip(boxes, boxes[1:], strict=False)), boxes
+    assert (
+        weeks.locator("text.chart-label").last.text_content()
+        == weeks.locator("tbody tr").last.locator("td").first.text_content()
+    )
+    assert weeks.locator("tbody tr").count() == 12
+
+
+def test_trainee_page_and_admin_tables_are_cards_on_a_phone(new_context, live_server, artifacts):
+    """On a phone the tables a manager or admin reads become one card a row, status and action first, each
+    value named; still tables to a screen reader, and the actions reachable with the keyboard."""
+    context, _ = new_context(**PHONE)
+    page = context.new_page()
+    login(page, MANAGER, DEMO_PASSWORDS[MANAGER])
+    page.goto("/manager/trainees?sort=name")
+    page.get_by_role("list", name="Trainees").get_by_role("link", name="Chris Critical").click()
+    attempts = page.get_by_role("table").filter(has=page.get_by_role("columnheader", name="Outcome"))
+    expect(attempts).to_have_count(1)  # still a table, with its headers, to assistive technology
+    expect(attempts.locator("thead")).to_have_css("position", "absolute")  # the headers are read, not shown
+    card = attempts.get_by_role("row").filter(has_text="safety-critical question missed").first
+    expect(card).to_have_css("display", "block")
+    cells = card.get_by_role("cell")
+    expect(cells.nth(0)).to_contain_text("Not passed — safety-critical question missed")  # status first
+    review = cells.nth(1).get_by_role("link", name=re.compile("^Review"))  # then the action
+    expect(review).to_have_attribute("href", re.compile(r"^/manager/attempts/\d+$"))
+    expect(cells.nth(2)).to_have_attribute("data-label", "Module")
+    assert page.evaluate(OVERFLOW) <= 0, "the trainee page scrolls sideways"
+    for _ in range(60):  # the review link is reached with Tab alone
+        page.keyboard.press("Tab")
+        if review.evaluate("e => e === document.activeElement"):
+            break
+    else:
+        pytest.fail("Tab never reached the review link")
+    page.screenshot(path=artifacts / "manager-trainee-phone.png", full_page=True)
+
+    context, _ = new_context(**PHONE)
+    page = context.new_page()
+    login(page, "admin@example.com", DEMO_PASSWORDS["admin@example.com"])
+    for url, first, action in (
+        ("/admin/users", "active", "Edit"),
+        ("/admin/teams", "", "Edit"),
+        ("/admin/audit", "", None),
+    ):
+        page.goto(url)
+        table = page.get_by_role("table").first
+        row = table.get_by_role("row").nth(1)
+        expect(row).to_have_css("display", "block")
+        if first:
+            expect(row.get_by_role("cell").first).to_contain_text(first)
+        if action:
+            expect(row.get_by_role("cell").nth(1).get_by_role("link", name=re.compile(f"^{action}"))).to_be_visible()
+        assert page.evaluate(OVERFLOW) <= 0, f"{url} scrolls sideways"
 
 
 def test_onboarding_link_sets_a_password(new_context, live_server):
