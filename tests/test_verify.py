@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -30,6 +30,24 @@ def test_verify_page_shows_the_facts_and_nothing_else(client, cert):
     assert "zoe.private" not in html and "@example.com" not in html
     assert "90.0" not in html and "Module 1" not in html  # no scores, no modules
     assert 'name="robots" content="noindex"' in html
+
+
+@pytest.mark.parametrize(
+    ("zone", "issued", "local", "utc"),
+    [
+        ("Pacific/Auckland", datetime(2026, 3, 10, 23, 30, tzinfo=UTC), "11 Mar 2026", "10 Mar 2026"),
+        ("America/Los_Angeles", datetime(2026, 3, 11, 0, 30, tzinfo=UTC), "10 Mar 2026", "11 Mar 2026"),
+    ],
+)
+def test_verify_page_gives_the_holders_local_dates(client, db, make_user, zone, issued, local, utc):
+    """The dates an inspector reads on the verify page are those printed on the holder's PDF."""
+    trainee = make_user(Role.TRAINEE, name=NAME)
+    trainee.time_zone = zone
+    db.commit()
+    cert = certify(db, trainee, make_modules(db, 2), issued)
+    html = client.get(f"/verify/{certificate_codes.format_code(cert.code)}").get_data(as_text=True)
+    assert f'<dt class="col-sm-4">Issued</dt><dd class="col-sm-8">{local}</dd>' in html
+    assert utc not in html
 
 
 @pytest.mark.parametrize("variant", [str.lower, lambda c: c.replace("-", ""), lambda c: c.replace("-", " ")])

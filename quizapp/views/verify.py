@@ -48,6 +48,7 @@ def show(code: str):
         programme=cert.programme,
         issued_at=cert.issued_at,
         expires_at=cert.expires_at,
+        holder_zone=cert.user.time_zone or "UTC",  # the dates the holder's PDF shows, whoever checks
         status=certification.status(cert, now, programme.get(session).renewal_window_days),
         now=now,
     )
