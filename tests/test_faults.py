@@ -66,11 +66,18 @@ class Gunicorn:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             assert self.proc is not None and self.proc.poll() is None, self.log.read_text()
+            # ready when a worker answers, not when a socket accepts: right after a kill on the same port the
+            # dying server's socket may still accept a connection and then reset it
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    conn.close()
                     return
+                conn.close()
             except OSError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         raise AssertionError(f"gunicorn did not start:\n{self.log.read_text()}")
 
     def kill(self) -> None:
@@ -78,6 +85,13 @@ class Gunicorn:
         assert self.proc is not None
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the workers too, reparented once the master is gone
+            try:
+                os.killpg(self.proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
