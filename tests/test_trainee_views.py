@@ -499,9 +499,22 @@ def test_resume_and_back_go_to_the_first_unanswered_question_or_the_last_visited
         client.post(
             f"{base}/q/{r.position}", data={**form_for(r.version, r.shuffle, key_answer(r.version)), "nav": "next"}
         )
-    client.get(f"{base}/q/5")  # all answered: back to the last one visited
+    # all answered: back to the last one visited, which saving or moving records (the last save led to submit)
+    assert client.get(f"{base}/resume").headers["Location"] == f"{base}/q/7"
+    client.get(f"{base}/q/5")  # looking writes nothing
+    db.expire_all()
+    assert db.get(QuizAttempt, attempt.id).last_position == 7
+    assert client.get(f"{base}/resume").headers["Location"] == f"{base}/q/7"
+    last = attempt.responses[6]
+    client.post(f"{base}/q/7", data={**form_for(last.version, last.shuffle, key_answer(last.version)), "nav": "goto-5"})
     assert client.get(f"{base}/resume").headers["Location"] == f"{base}/q/5"
     assert f'href="{base}/q/5">Back to the questions' in client.get(f"{base}/submit").get_data(as_text=True)
+    second = attempt.responses[1]
+    autosaved = client.post(
+        f"{base}/autosave", data={**form_for(second.version, second.shuffle, key_answer(second.version)), "position": 2}
+    )
+    assert autosaved.json["saved"] is True
+    assert client.get(f"{base}/resume").headers["Location"] == f"{base}/q/2"
 
 
 def test_flag_for_review_shows_in_the_navigator_and_on_the_submit_page(client, db, module, trainee):

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session, selectinload
 from quizapp.db import affected_rows
 from quizapp.models import (
     AttemptStatus,
+    Certificate,
     Module,
     PracticeAnswer,
     PracticeSession,
@@ -555,10 +556,19 @@ def card_for(session: Session, user: User, question_id: int) -> ReviewCard | Non
 # --- the recertification offer, the open session -------------------------------------------------
 
 
-def in_renewal_window(session: Session, user: User, now: datetime) -> bool:
-    """The trainee holds a certificate inside its renewal window (status expiring)."""
-    window = programme_service.get(session).renewal_window_days
-    return any(status(c, now, window) == CertStatus.EXPIRING for c in certificates_of(session, user))
+def in_renewal_window(
+    session: Session,
+    user: User,
+    now: datetime,
+    *,
+    settings: programme_service.Programme | None = None,
+    certs: list[Certificate] | None = None,
+) -> bool:
+    """The trainee holds a certificate inside its renewal window (status expiring). Pages that read the
+    programme settings and the trainee's certificates already pass them in."""
+    window = (settings or programme_service.get(session)).renewal_window_days
+    certs = certificates_of(session, user) if certs is None else certs
+    return any(status(c, now, window) == CertStatus.EXPIRING for c in certs)
 
 
 def open_session_of(session: Session, user: User) -> PracticeSession | None:

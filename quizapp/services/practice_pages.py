@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from quizapp.models import (
     AttemptStatus,
+    Certificate,
     Module,
     PracticeAnswer,
     PracticeSession,
@@ -25,6 +26,7 @@ from quizapp.models import (
 )
 from quizapp.services import practice
 from quizapp.services.modules import ordered_modules
+from quizapp.services.programme import Programme
 
 MOST_MISSED = 5
 RETENTION_WEEKS = 8
@@ -37,13 +39,16 @@ class HomePanel:
     recert: bool
 
 
-def home_panel(session: Session, user: User, now: datetime) -> HomePanel:
-    """What the home page shows of practice, in a fixed number of queries."""
+def home_panel(
+    session: Session, user: User, now: datetime, *, settings: Programme, certs: list[Certificate]
+) -> HomePanel:
+    """What the home page shows of practice, in a fixed number of queries; the home page passes in the
+    programme settings and the trainee's certificates it read."""
     practice.sync_cards(session, user, now)
     return HomePanel(
         due=practice.due_counts(session, user, now).total,
         open_session=practice.open_session_of(session, user),
-        recert=practice.in_renewal_window(session, user, now),
+        recert=practice.in_renewal_window(session, user, now, settings=settings, certs=certs),
     )
 
 
