@@ -7,9 +7,8 @@ from datetime import datetime, timedelta
 
 from quizapp.db import utcnow
 from quizapp.models import Module, Role, Team, User
+from quizapp.services import answers, certification, grading
 from quizapp.services import attempts as attempts_service
-from quizapp.services import certification
-from quizapp.services import answers, grading
 from tests.cert_helpers import attempt, certify, make_modules
 from tests.quiz_helpers import import_quiz, key_answer, wrong_answer
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from quizapp.models import PracticeAnswer, Question, QuizAttempt, User
-from quizapp.services import attempts as attempts_service
 from quizapp.services import answers, grading
+from quizapp.services import attempts as attempts_service
 from tests.quiz_helpers import form_for, key_answer, wrong_answer
 
 

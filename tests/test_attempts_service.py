@@ -9,10 +9,11 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from quizapp.db import new_session
-from quizapp.models import AttemptStatus, QuizAttempt, Role
+from quizapp.models import AttemptStatus, QuizAttempt, Response, Role
 from quizapp.services import Forbidden, NotFound, answers, attempt_overview, attempt_pages, grading
 from quizapp.services import attempts as svc
 from quizapp.services.answers import AttemptClosed, TooLate
@@ -371,3 +372,22 @@ def test_concurrent_start_creates_one_open_attempt(app, db, module, trainee):
         other.rollback()
     finally:
         other.close()
+
+
+@pytest.mark.parametrize("written", [False, True])
+@pytest.mark.parametrize(
+    ("answer", "draft"), [(None, None), ("0.25", None), (None, {"answer": "abc"}), (2, {"a": "b"})]
+)
+def test_answered_and_unsaved_agree_in_python_and_sql(db, module, trainee, answer, draft, written):
+    """The navigator's light query reads the same rule as the pages: SQL NULL and JSON null both mean none."""
+    attempt = svc.start_attempt(db, trainee, module, T0)
+    response = attempt.responses[0]
+    if written or answer is not None or draft is not None:  # an ORM write of None stores JSON null
+        response.answer, response.draft = answer, draft
+    db.commit()
+    in_sql = db.execute(select(Response.answered, Response.unsaved).where(Response.id == response.id)).one()
+    assert (response.answered, response.unsaved) == tuple(in_sql) == (answer is not None, draft is not None)
+    navigator = attempt_pages.navigator(db, attempt)
+    assert [i.position for i in navigator.items] == list(range(1, attempt.question_count + 1))
+    assert navigator.answered == ([1] if answer is not None else [])
+    assert navigator.unsaved == ([1] if draft is not None else [])

@@ -11,13 +11,20 @@ from sqlalchemy import func, select
 
 from quizapp.db import new_session
 from quizapp.models import AuditEvent, Certificate, CertificateAttempt, Module, Role, User
-from quizapp.services import NotFound, ServiceError, certificate_codes, certificate_pages, certification
+from quizapp.services import (
+    NotFound,
+    ServiceError,
+    answers,
+    certificate_codes,
+    certificate_pages,
+    certification,
+    grading,
+)
 from quizapp.services import attempts as attempts_service
 from quizapp.services import programme as programme_service
 from quizapp.services import progress as progress_service
 from quizapp.services.certification import CertStatus, add_months, status
 from quizapp.services.modules import ordered_modules
-from quizapp.services import answers, grading
 from tests.cert_helpers import NOW, attempt, attempt_row, certify, make_modules, pass_all
 from tests.quiz_helpers import import_quiz, key_answer
 

@@ -18,9 +18,9 @@ from quizapp.bank_loader import load_banks
 from quizapp.bank_loader.draw import Candidate, choose, shortfall, unit_count
 from quizapp.models import Module, Role
 from quizapp.services import attempts as svc
+from quizapp.services import grading
 from quizapp.services.attempts import QuizUnavailable
 from quizapp.services.banks import import_bank
-from quizapp.services import grading
 
 VALID = Path(__file__).parent / "fixtures" / "banks" / "valid"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

@@ -11,10 +11,9 @@ from sqlalchemy import func, select
 
 from quizapp.db import new_session, utcnow
 from quizapp.models import Certificate, Module, QuizAttempt, Role, User
+from quizapp.services import answers, certification, grading
 from quizapp.services import attempts as attempts_service
-from quizapp.services import certification
 from quizapp.services.progress import ModuleState, Why, progress_of
-from quizapp.services import answers, grading
 from tests.cert_helpers import NOW, attempt, certify, make_modules, pass_all
 from tests.quiz_helpers import QUIZ_BANK, import_quiz, key_answer
 

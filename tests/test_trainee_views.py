@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from quizapp.models import QuizAttempt, Role
-from tests.query_count import count_queries
 from tests.quiz_helpers import form_for, import_quiz, key_answer, wrong_answer
 
 
@@ -365,48 +364,6 @@ def test_module_with_impossible_draw_cannot_start(client, db, trainee):
     assert "needs 40 usable questions" in page
     response = client.post("/modules/test-quiz/start", follow_redirects=True)
     assert response.status_code == 200 and "needs 40 usable questions" in response.get_data(as_text=True)
-
-
-def test_query_counts_do_not_grow_with_bank_size(app, client, db, trainee):
-    module = import_quiz(db)
-    attempt = start(client, db)
-    with count_queries(app) as small_page:
-        client.get(f"/attempts/{attempt.id}/q/2")
-    client.post(f"/attempts/{attempt.id}/submit")
-    # a bigger bank and a longer quiz: same number of queries
-    big = import_quiz(db, questions_per_attempt=7)
-    import yaml
-
-    from quizapp.bank_loader import load_banks
-    from quizapp.services.banks import import_bank
-    from tests.quiz_helpers import QUIZ_BANK
-
-    data = yaml.safe_load(QUIZ_BANK.read_text())
-    data["module"]["slug"] = "big-quiz"
-    data["module"]["questions_per_attempt"] = 60
-    extra = []
-    for i in range(60):
-        q = dict(data["questions"][2])
-        q["id"] = f"big-{i}"
-        q["stem"] = f"Statement {i}"
-        extra.append(q)
-    data["questions"] = [dict(q, id="big-" + q["id"]) for q in data["questions"]] + extra
-    path = QUIZ_BANK.parent / "big.yaml"
-    try:
-        path.write_text(yaml.safe_dump(data, allow_unicode=True))
-        import_bank(db, load_banks([path]))
-        db.commit()
-    finally:
-        path.unlink()
-    del big, module
-    attempt2 = start(client, db, "big-quiz")
-    assert attempt2.question_count == 60
-    with count_queries(app) as big_page:
-        client.get(f"/attempts/{attempt2.id}/q/2")
-    assert len(big_page) == len(small_page) <= 8, big_page
-    with count_queries(app) as big_submit:
-        client.post(f"/attempts/{attempt2.id}/submit")
-    assert len(big_submit) <= 14, big_submit
 
 
 def test_autosave_of_a_half_edited_ordering_keeps_the_saved_answer(client, db, module, trainee):

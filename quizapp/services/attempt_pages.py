@@ -30,17 +30,20 @@ class AttemptPage:
 def attempt_page(
     session: Session, user: User, attempt_id: int, now: datetime, position: int | None = None
 ) -> AttemptPage:
-    """One query (an overdue attempt is graded first, which loads it all)."""
-    query = select(QuizAttempt).where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user.id)
-    if position is not None:
-        on_position = and_(Response.attempt_id == QuizAttempt.id, Response.position == position)
-        query = query.add_columns(Response).outerjoin(Response, on_position).options(joinedload(Response.version))
-    row = session.execute(query.options(joinedload(QuizAttempt.module))).one_or_none()
+    """One query (an overdue attempt is graded first, which loads it all). Without a position (positions
+    start at 1) no response is loaded."""
+    on_position = and_(Response.attempt_id == QuizAttempt.id, Response.position == (position or 0))
+    row = session.execute(
+        select(QuizAttempt, Response)
+        .outerjoin(Response, on_position)
+        .where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user.id)
+        .options(joinedload(QuizAttempt.module), joinedload(Response.version))
+    ).one_or_none()
     if row is None:
         raise NotFound("No such attempt.")
-    attempt = row[0]
+    attempt, response = row
     finalise_if_overdue(session, attempt, now)
-    return AttemptPage(attempt, row[1] if position is not None else None)
+    return AttemptPage(attempt, response)
 
 
 def get_attempt(session: Session, user: User, attempt_id: int, now: datetime) -> QuizAttempt:

@@ -128,6 +128,15 @@ def availability(
     return Availability(True, left)
 
 
+def availability_now(session: Session, user: User, module: Module, now: datetime) -> Availability:
+    """Availability after grading an open attempt whose time ran out, from one read of the attempts."""
+    attempts = attempts_of(session, user, module)
+    for attempt in attempts:
+        if attempt.is_open:
+            finalise_if_overdue(session, attempt, now)
+    return availability(session, user, module, now, attempts)
+
+
 # --- starting -------------------------------------------------------------------------------------
 
 
@@ -137,10 +146,7 @@ def start_attempt(
     """Resume the open attempt, or draw a new one. Only flushes."""
     if user.role != Role.TRAINEE:
         raise Forbidden("Only trainees take quizzes; instructors use the preview pages.")
-    for attempt in attempts_of(session, user, module):
-        if attempt.is_open:
-            finalise_if_overdue(session, attempt, now)
-    avail = availability(session, user, module, now)
+    avail = availability_now(session, user, module, now)
     if avail.open_attempt is not None:
         return avail.open_attempt
     if not avail.can_start:

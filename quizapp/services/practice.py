@@ -61,7 +61,7 @@ from quizapp.services import Forbidden, NotFound, ServiceError
 from quizapp.services import programme as programme_service
 from quizapp.services.certification import CertStatus, certificates_of, status
 from quizapp.services.modules import ordered_modules
-from quizapp.services.progress import ModuleState, progress_of
+from quizapp.services.progress import ModuleState, Progress, progress_of
 
 SESSION_SIZE = 10
 MANAGER_MONTHS = 6
@@ -283,7 +283,12 @@ def due_counts(session: Session, user: User, now: datetime) -> DueCounts:
 
 def not_passed(session: Session, user: User, now: datetime) -> list[int]:
     """Ids of the modules the progress rule does not count as passed."""
-    return [m.module.id for m in progress_of(session, user, now).modules if m.state != ModuleState.PASSED]
+    return not_passed_in(progress_of(session, user, now))
+
+
+def not_passed_in(progress: Progress) -> list[int]:
+    """Ids of the modules not passed, from progress a page already read."""
+    return [m.module.id for m in progress.modules if m.state != ModuleState.PASSED]
 
 
 def plan(

@@ -70,8 +70,7 @@ def module(slug: str):
     now = utcnow()
     avail = problem = None
     if current_user.role == Role.TRAINEE:
-        attempts_service.finalise_overdue_of(session, current_user, module, now)
-        avail = attempts_service.availability(session, current_user, module, now)
+        avail = attempts_service.availability_now(session, current_user, module, now)
         problem = attempts_service.draw_problem(module, attempts_service.usable_tags(session, module))
     return render_template(
         "trainee/module.html",

@@ -12,9 +12,8 @@ from sqlalchemy import select
 from quizapp.db import new_session, utcnow
 from quizapp.models import Certificate, Module, QuizAttempt, Role
 from quizapp.services import attempts as attempts_service
-from quizapp.services import certificate_codes, certification
+from quizapp.services import certificate_codes, certification, grading
 from quizapp.services import users as users_service
-from quizapp.services import grading
 from tests.cert_helpers import pass_all
 from tests.e2e.pages import TRAINEE_PASSWORD, login
 

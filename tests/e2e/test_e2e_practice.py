@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from quizapp.db import new_session, utcnow
 from quizapp.models import Module, User
-from quizapp.services import attempts as attempts_service
 from quizapp.services import answers, grading
+from quizapp.services import attempts as attempts_service
 from tests.e2e.pages import TRAINEE_PASSWORD, click_and_wait, login
 from tests.quiz_helpers import key_answer, wrong_answer
 
