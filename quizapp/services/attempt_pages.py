@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import Integer, and_, bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from quizapp.models import QuizAttempt, Response, User
@@ -27,17 +27,24 @@ class AttemptPage:
         return self.attempt.question_count
 
 
+# Built once (the hot path): the attempt, its module, and one response with its version.
+_ONE_QUESTION = (
+    select(QuizAttempt, Response)
+    .outerjoin(
+        Response, and_(Response.attempt_id == QuizAttempt.id, Response.position == bindparam("position", type_=Integer))
+    )
+    .where(QuizAttempt.id == bindparam("attempt_id", type_=Integer), QuizAttempt.user_id == bindparam("user_id"))
+    .options(joinedload(QuizAttempt.module), joinedload(Response.version))
+)
+
+
 def attempt_page(
     session: Session, user: User, attempt_id: int, now: datetime, position: int | None = None
 ) -> AttemptPage:
     """One query (an overdue attempt is graded first, which loads it all). Without a position (positions
     start at 1) no response is loaded."""
-    on_position = and_(Response.attempt_id == QuizAttempt.id, Response.position == (position or 0))
     row = session.execute(
-        select(QuizAttempt, Response)
-        .outerjoin(Response, on_position)
-        .where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user.id)
-        .options(joinedload(QuizAttempt.module), joinedload(Response.version))
+        _ONE_QUESTION, {"attempt_id": attempt_id, "user_id": user.id, "position": position or 0}
     ).one_or_none()
     if row is None:
         raise NotFound("No such attempt.")
@@ -101,13 +108,16 @@ class Navigator:
         return last if 1 <= last <= len(self.items) else 1
 
 
+_NAVIGATOR = (
+    select(Response.position, Response.answered, Response.unsaved, Response.flagged)
+    .where(Response.attempt_id == bindparam("attempt_id", type_=Integer))
+    .order_by(Response.position)
+)
+
+
 def navigator(session: Session, attempt: QuizAttempt) -> Navigator:
     """The states of the attempt's questions as plain rows, in one query (no responses or versions loaded)."""
-    rows = session.execute(
-        select(Response.position, Response.answered, Response.unsaved, Response.flagged)
-        .where(Response.attempt_id == attempt.id)
-        .order_by(Response.position)
-    )
+    rows = session.execute(_NAVIGATOR, {"attempt_id": attempt.id})
     return Navigator([NavItem(position, answered, unsaved, flagged) for position, answered, unsaved, flagged in rows])
 
 
