@@ -75,7 +75,7 @@ class QuizAttempt(Base):
     possible: Mapped[int | None] = mapped_column(Integer)
     percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
     passed: Mapped[bool | None] = mapped_column(Boolean)
-    last_position: Mapped[int | None] = mapped_column(Integer)  # the question the trainee last saw
+    last_position: Mapped[int | None] = mapped_column(Integer)  # the question last saved or moved to
 
     user: Mapped[User] = relationship()
     module: Mapped[Module] = relationship()

@@ -100,7 +100,8 @@ class Navigator:
         return [i.position for i in self.items if not i.answered and not i.unsaved]
 
     def resume_position(self, last_position: int | None) -> int:
-        """Where Resume leads: the first question not answered (or not saved), else the last one visited."""
+        """Where Resume leads: the first question not answered (or not saved), else the last one the trainee
+        saved or moved to (a save records it; looking at a page writes nothing)."""
         for item in self.items:
             if not item.answered or item.unsaved:
                 return item.position

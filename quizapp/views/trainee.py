@@ -218,7 +218,7 @@ def _question_context(page: AttemptPage, response: Response, navigator: Navigato
 @bp.route("/attempts/<int:attempt_id>/resume")
 @role_required(Role.TRAINEE)
 def resume(attempt_id: int):
-    """Back into an attempt: the first question not answered, or the last one visited."""
+    """Back into an attempt: the first question not answered, or the last one saved or moved to."""
     attempt = _page_or_404(attempt_id).attempt
     if not attempt.is_open:
         return redirect(url_for("trainee.result", attempt_id=attempt.id))
