@@ -334,7 +334,7 @@ def banks_export(module: str, fmt: str, output: str | None) -> None:
 def attempts_close_overdue() -> None:
     """Grade every open attempt past its deadline (run from a scheduler, e.g. every 5 minutes)."""
     from quizapp.db import utcnow
-    from quizapp.services.attempts import close_overdue
+    from quizapp.services.grading import close_overdue
 
     with unit_of_work() as session:
         count = close_overdue(session, utcnow())

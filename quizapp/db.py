@@ -73,7 +73,10 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # No ping before every checkout (a round trip per request). A connection the server dropped fails its
+    # request (a 503 page), and SQLAlchemy then discards every pooled connection older than the failure, so
+    # the next requests connect afresh; connections are renewed every half hour before idle timeouts bite.
+    return create_engine(url, pool_pre_ping=False, pool_recycle=1800)
 
 
 def init_app(app: Flask) -> None:

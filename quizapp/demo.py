@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from quizapp.models import Module, QuizAttempt, Role, Team, User
 from quizapp.question_types import key_answer
-from quizapp.services import ServiceError, certification
+from quizapp.services import ServiceError, answers, certification, grading
 from quizapp.services import attempts as attempts_service
 from quizapp.services import programme as programme_service
 from quizapp.services import users as users_service
@@ -46,10 +46,10 @@ def take(
         else:
             answer = right or critical
         if answer:
-            attempts_service.store_answer(
+            answers.store_answer(
                 session, attempt, response, key_answer(response.version.type, response.version.spec), when
             )
-    return attempts_service.submit_attempt(session, attempt, when + timedelta(minutes=9))
+    return grading.submit_attempt(session, attempt, when + timedelta(minutes=9))
 
 
 def seed_states(session: Session, team: Team, manager: User | None, now: datetime) -> int:

@@ -21,7 +21,9 @@ from quizapp.models import Role, Team, User
 from quizapp.question_types import choices, key_answer
 from quizapp.services import ServiceError
 from quizapp.services import users as users_service
-from quizapp.services.attempts import start_attempt, store_answer, submit_attempt
+from quizapp.services.answers import store_answer
+from quizapp.services.attempts import start_attempt
+from quizapp.services.grading import submit_attempt
 from quizapp.services.modules import ordered_modules
 
 COHORT_TEAM = "Demo cohort"

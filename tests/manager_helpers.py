@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from quizapp.db import utcnow
 from quizapp.models import Module, Role, Team, User
+from quizapp.services import answers, certification, grading
 from quizapp.services import attempts as attempts_service
-from quizapp.services import certification
 from tests.cert_helpers import attempt, certify, make_modules
 from tests.quiz_helpers import import_quiz, key_answer, wrong_answer
 
@@ -74,7 +74,7 @@ def _fail_on_the_critical_question(db, user: User, module: Module, when: datetim
     for response in taken.responses:
         version = response.version
         answer = wrong_answer(version) if version.critical else key_answer(version)
-        attempts_service.store_answer(db, taken, response, answer, when)
-    attempts_service.submit_attempt(db, taken, when + timedelta(minutes=5))
+        answers.store_answer(db, taken, response, answer, when)
+    grading.submit_attempt(db, taken, when + timedelta(minutes=5))
     db.commit()
     assert taken.passed is False

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from quizapp.models import PracticeAnswer, Question, QuizAttempt, User
+from quizapp.services import answers, grading
 from quizapp.services import attempts as attempts_service
 from tests.quiz_helpers import form_for, key_answer, wrong_answer
 
@@ -19,8 +20,8 @@ def graded_attempt(db, trainee: User, module, when: datetime, *, wrong: set[str]
     for response in attempt.responses:
         version = response.version
         answer = wrong_answer(version) if version.question.key in wrong else key_answer(version)
-        attempts_service.store_answer(db, attempt, response, answer, when)
-    attempts_service.submit_attempt(db, attempt, when)
+        answers.store_answer(db, attempt, response, answer, when)
+    grading.submit_attempt(db, attempt, when)
     db.commit()
     return attempt
 

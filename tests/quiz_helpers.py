@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from quizapp import question_types
 from quizapp.bank_loader import load_banks
 from quizapp.models import Module, QuestionVersion
@@ -23,6 +25,21 @@ def import_quiz(db, path: Path = QUIZ_BANK, **settings: Any) -> Module:
         setattr(module, key, value)
     db.commit()
     return module
+
+
+def import_big_quiz(db, slug: str = "big-quiz", size: int = 60) -> Module:
+    """The test bank again under another slug, with `size` more true/false questions, drawing `size` a quiz."""
+    data = yaml.safe_load(QUIZ_BANK.read_text())
+    data["module"]["slug"] = slug
+    data["module"]["questions_per_attempt"] = size
+    extra = [dict(data["questions"][2], id=f"big-{i}", stem=f"Statement {i}") for i in range(size)]
+    data["questions"] = [dict(q, id=f"{slug}-{q['id']}") for q in data["questions"]] + extra
+    path = QUIZ_BANK.parent / f"{slug}.yaml"
+    try:
+        path.write_text(yaml.safe_dump(data, allow_unicode=True))
+        return import_quiz(db, path)
+    finally:
+        path.unlink()
 
 
 def key_answer(version: QuestionVersion) -> Any:

@@ -9,13 +9,15 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from quizapp.db import new_session
-from quizapp.models import AttemptStatus, QuizAttempt, Role
-from quizapp.services import Forbidden, NotFound, attempt_overview
+from quizapp.models import AttemptStatus, QuizAttempt, Response, Role
+from quizapp.services import Forbidden, NotFound, answers, attempt_overview, attempt_pages, grading
 from quizapp.services import attempts as svc
-from quizapp.services.attempts import AttemptClosed, QuizUnavailable, TooLate
+from quizapp.services.answers import AttemptClosed, TooLate
+from quizapp.services.attempts import QuizUnavailable
 from tests.quiz_helpers import form_for, import_quiz, key_answer, wrong_answer
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -33,7 +35,7 @@ def trainee(make_user):
 
 def answer_all(db, attempt, chooser, now):
     for r in attempt.responses:
-        svc.save_answer(db, attempt, r.position, MultiDict(form_for(r.version, r.shuffle, chooser(r.version))), now)
+        answers.save_answer(db, attempt, r, MultiDict(form_for(r.version, r.shuffle, chooser(r.version))), now)
     db.commit()
 
 
@@ -44,7 +46,7 @@ def test_draw_takes_only_usable_questions_and_honours_minimums(db, module, train
         assert len(keys) == 7 and len(set(keys)) == 7
         assert "tq-practice" not in keys and "tq-draft" not in keys
         assert sum("face" in r.version.question.tags for r in attempt.responses) >= 2
-        svc.submit_attempt(db, attempt, T0 + timedelta(days=seed, minutes=1))
+        grading.submit_attempt(db, attempt, T0 + timedelta(days=seed, minutes=1))
         db.commit()
 
 
@@ -53,7 +55,7 @@ def test_draw_minimum_is_met_even_when_random_fill_would_miss_it(db, trainee):
     for seed in range(15):
         attempt = svc.start_attempt(db, trainee, module, T0 + timedelta(days=seed), random.Random(seed))
         assert any("back" in r.version.question.tags for r in attempt.responses)
-        svc.submit_attempt(db, attempt, T0 + timedelta(days=seed, minutes=1))
+        grading.submit_attempt(db, attempt, T0 + timedelta(days=seed, minutes=1))
         db.commit()
 
 
@@ -94,7 +96,7 @@ def test_only_trainees_take_quizzes(db, module, make_user):
 def test_save_and_grade_full_marks(db, module, trainee):
     attempt = svc.start_attempt(db, trainee, module, T0)
     answer_all(db, attempt, key_answer, T0 + timedelta(minutes=1))
-    svc.submit_attempt(db, attempt, T0 + timedelta(minutes=2))
+    grading.submit_attempt(db, attempt, T0 + timedelta(minutes=2))
     db.commit()
     assert attempt.status == AttemptStatus.SUBMITTED
     assert attempt.passed is True and attempt.percent == Decimal("100.0")
@@ -104,7 +106,7 @@ def test_save_and_grade_full_marks(db, module, trainee):
 def test_all_wrong_fails(db, module, trainee):
     attempt = svc.start_attempt(db, trainee, module, T0)
     answer_all(db, attempt, wrong_answer, T0 + timedelta(minutes=1))
-    svc.submit_attempt(db, attempt, T0 + timedelta(minutes=2))
+    grading.submit_attempt(db, attempt, T0 + timedelta(minutes=2))
     assert attempt.passed is False and attempt.percent < 50
 
 
@@ -112,9 +114,9 @@ def test_critical_question_wrong_fails_whatever_the_total(db, module, trainee):
     attempt = svc.start_attempt(db, trainee, module, T0)
     chooser = lambda v: wrong_answer(v) if v.critical else key_answer(v)  # noqa: E731
     answer_all(db, attempt, chooser, T0 + timedelta(minutes=1))
-    svc.submit_attempt(db, attempt, T0 + timedelta(minutes=2))
+    grading.submit_attempt(db, attempt, T0 + timedelta(minutes=2))
     assert attempt.percent >= 80 and attempt.passed is False
-    assert [r.version.question.key for r in svc.failed_critical(attempt)] == ["tq-single"]
+    assert [r.version.question.key for r in grading.failed_critical(attempt)] == ["tq-single"]
 
 
 def test_pass_mark_compares_exact_fraction(db, module, trainee):
@@ -124,7 +126,7 @@ def test_pass_mark_compares_exact_fraction(db, module, trainee):
     chooser = lambda v: wrong_answer(v) if v.question.key == "tq-single-2" else key_answer(v)  # noqa: E731
     answer_all(db, attempt, chooser, T0)
     attempt.pass_mark = 88
-    svc.submit_attempt(db, attempt, T0 + timedelta(minutes=1))
+    grading.submit_attempt(db, attempt, T0 + timedelta(minutes=1))
     assert attempt.percent == Decimal("87.5") and attempt.passed is False
     assert missed.awarded == 0
 
@@ -142,43 +144,43 @@ def test_pass_mark_compares_exact_fraction(db, module, trainee):
     ],
 )
 def test_percent_rounds_half_up(awarded, possible, shown):
-    assert str(svc.percent_half_up(awarded, possible)) == shown
+    assert str(grading.percent_half_up(awarded, possible)) == shown
 
 
 def test_unanswered_scores_zero(db, module, trainee):
     attempt = svc.start_attempt(db, trainee, module, T0)
-    svc.submit_attempt(db, attempt, T0 + timedelta(minutes=1))
+    grading.submit_attempt(db, attempt, T0 + timedelta(minutes=1))
     assert attempt.percent == Decimal("0.0") and attempt.passed is False
 
 
 def test_malformed_answer_is_rejected_with_message_and_counts_unanswered(db, module, trainee):
     attempt = svc.start_attempt(db, trainee, module, T0)
     numeric = next(r for r in attempt.responses if r.version.type == "numeric")
-    parsed = svc.save_answer(db, attempt, numeric.position, MultiDict({"answer": "1.5 cm"}), T0)
+    parsed = answers.save_answer(db, attempt, numeric, MultiDict({"answer": "1.5 cm"}), T0)
     assert parsed.error and numeric.answer is None
-    parsed = svc.save_answer(db, attempt, numeric.position, MultiDict({"answer": "0,25"}), T0)
+    parsed = answers.save_answer(db, attempt, numeric, MultiDict({"answer": "0,25"}), T0)
     assert parsed.error is None and numeric.answer == "0.25"
     single = next(r for r in attempt.responses if r.version.type == "single")
-    parsed = svc.save_answer(db, attempt, single.position, MultiDict({"answer": "99"}), T0)
+    parsed = answers.save_answer(db, attempt, single, MultiDict({"answer": "99"}), T0)
     assert parsed.error and single.answer is None
 
 
 def test_answers_after_deadline_plus_grace_are_not_saved(db, module, trainee):
     attempt = svc.start_attempt(db, trainee, module, T0)  # 10 minute limit
     r1, r2 = attempt.responses[0], attempt.responses[1]
-    svc.save_answer(
+    answers.save_answer(
         db,
         attempt,
-        1,
+        r1,
         MultiDict(form_for(r1.version, r1.shuffle, key_answer(r1.version))),
         T0 + timedelta(minutes=10, seconds=29),
     )  # inside the grace period
     db.commit()
     with pytest.raises(TooLate):
-        svc.save_answer(
+        answers.save_answer(
             db,
             attempt,
-            2,
+            r2,
             MultiDict(form_for(r2.version, r2.shuffle, key_answer(r2.version))),
             T0 + timedelta(minutes=10, seconds=31),
         )
@@ -192,7 +194,7 @@ def test_overdue_attempt_is_graded_when_anyone_next_looks(db, module, trainee):
     attempt = svc.start_attempt(db, trainee, module, T0)
     answer_all(db, attempt, key_answer, T0 + timedelta(minutes=1))
     later = T0 + timedelta(days=2)
-    seen = svc.get_attempt(db, trainee, attempt.id, later)
+    seen = attempt_pages.get_attempt(db, trainee, attempt.id, later)
     db.commit()
     assert seen.status == AttemptStatus.EXPIRED and seen.passed is True
 
@@ -201,7 +203,7 @@ def test_close_overdue_for_a_scheduler(db, module, make_user):
     a = svc.start_attempt(db, make_user(Role.TRAINEE), module, T0)
     b = svc.start_attempt(db, make_user(Role.TRAINEE), module, T0 + timedelta(minutes=9))
     db.commit()
-    assert svc.close_overdue(db, T0 + timedelta(minutes=11)) == 1
+    assert grading.close_overdue(db, T0 + timedelta(minutes=11)) == 1
     db.commit()
     assert a.status == AttemptStatus.EXPIRED and b.status == AttemptStatus.OPEN
 
@@ -210,27 +212,27 @@ def test_untimed_attempt_never_expires(db, trainee):
     module = import_quiz(db, time_limit_minutes=0)
     attempt = svc.start_attempt(db, trainee, module, T0)
     assert attempt.deadline is None
-    assert svc.get_attempt(db, trainee, attempt.id, T0 + timedelta(days=30)).is_open
+    assert attempt_pages.get_attempt(db, trainee, attempt.id, T0 + timedelta(days=30)).is_open
 
 
 def test_submit_twice_grades_once(db, module, trainee):
     attempt = svc.start_attempt(db, trainee, module, T0)
     answer_all(db, attempt, key_answer, T0)
-    svc.submit_attempt(db, attempt, T0 + timedelta(minutes=1))
+    grading.submit_attempt(db, attempt, T0 + timedelta(minutes=1))
     db.commit()
     first = (attempt.finished_at, attempt.percent)
-    svc.submit_attempt(db, attempt, T0 + timedelta(minutes=5))
+    grading.submit_attempt(db, attempt, T0 + timedelta(minutes=5))
     db.commit()
     assert (attempt.finished_at, attempt.percent) == first
 
 
 def test_no_saving_into_a_submitted_attempt(db, module, trainee):
     attempt = svc.start_attempt(db, trainee, module, T0)
-    svc.submit_attempt(db, attempt, T0 + timedelta(minutes=1))
+    grading.submit_attempt(db, attempt, T0 + timedelta(minutes=1))
     db.commit()
     r = attempt.responses[0]
     with pytest.raises(AttemptClosed):
-        svc.save_answer(db, attempt, 1, MultiDict(form_for(r.version, r.shuffle, key_answer(r.version))), T0)
+        answers.save_answer(db, attempt, r, MultiDict(form_for(r.version, r.shuffle, key_answer(r.version))), T0)
 
 
 def test_attempt_of_another_trainee_is_not_found(db, module, make_user):
@@ -238,13 +240,13 @@ def test_attempt_of_another_trainee_is_not_found(db, module, make_user):
     attempt = svc.start_attempt(db, owner, module, T0)
     db.commit()
     with pytest.raises(NotFound):
-        svc.get_attempt(db, other, attempt.id, T0)
+        attempt_pages.get_attempt(db, other, attempt.id, T0)
 
 
 def test_attempts_per_day_rolling_window(db, module, trainee):
     for i in range(3):
         attempt = svc.start_attempt(db, trainee, module, T0 + timedelta(hours=i))
-        svc.submit_attempt(db, attempt, T0 + timedelta(hours=i, minutes=1))
+        grading.submit_attempt(db, attempt, T0 + timedelta(hours=i, minutes=1))
         db.commit()
     avail = svc.availability(db, trainee, module, T0 + timedelta(hours=5))
     assert not avail.can_start and avail.next_at == T0 + timedelta(hours=24)
@@ -256,7 +258,7 @@ def test_attempts_per_day_rolling_window(db, module, trainee):
 def test_cooldown_after_a_fail(db, trainee):
     module = import_quiz(db, cooldown_minutes=30)
     attempt = svc.start_attempt(db, trainee, module, T0)
-    svc.submit_attempt(db, attempt, T0 + timedelta(minutes=1))
+    grading.submit_attempt(db, attempt, T0 + timedelta(minutes=1))
     db.commit()
     with pytest.raises(QuizUnavailable, match="review the lesson"):
         svc.start_attempt(db, trainee, module, T0 + timedelta(minutes=20))
@@ -266,12 +268,12 @@ def test_cooldown_after_a_fail(db, trainee):
 def test_retake_after_pass_allowed_and_best_counts(db, module, trainee):
     a = svc.start_attempt(db, trainee, module, T0)
     answer_all(db, a, key_answer, T0)
-    svc.submit_attempt(db, a, T0 + timedelta(minutes=1))
+    grading.submit_attempt(db, a, T0 + timedelta(minutes=1))
     db.commit()
     b = svc.start_attempt(db, trainee, module, T0 + timedelta(minutes=5))
-    svc.submit_attempt(db, b, T0 + timedelta(minutes=6))
+    grading.submit_attempt(db, b, T0 + timedelta(minutes=6))
     db.commit()
-    _progress, [card] = attempt_overview.home_cards(db, trainee, T0 + timedelta(minutes=7))
+    [card] = attempt_overview.home_page(db, trainee, T0 + timedelta(minutes=7)).cards
     status = card.progress
     assert status.state == "passed" and status.best.id == a.id and status.last.id == b.id
 
@@ -314,9 +316,9 @@ def test_two_threads_submitting_at_once_grade_once(app, db, module, trainee):
         with app.app_context():
             session = new_session(app)
             try:
-                mine = svc.get_attempt(session, trainee, attempt_id, T0 + timedelta(minutes=1))
+                mine = attempt_pages.get_attempt(session, trainee, attempt_id, T0 + timedelta(minutes=1))
                 barrier.wait()
-                svc.submit_attempt(session, mine, T0 + timedelta(minutes=1))
+                grading.submit_attempt(session, mine, T0 + timedelta(minutes=1))
                 session.commit()
                 outcomes.append("ok")
             except Exception as err:
@@ -370,3 +372,22 @@ def test_concurrent_start_creates_one_open_attempt(app, db, module, trainee):
         other.rollback()
     finally:
         other.close()
+
+
+@pytest.mark.parametrize("written", [False, True])
+@pytest.mark.parametrize(
+    ("answer", "draft"), [(None, None), ("0.25", None), (None, {"answer": "abc"}), (2, {"a": "b"})]
+)
+def test_answered_and_unsaved_agree_in_python_and_sql(db, module, trainee, answer, draft, written):
+    """The navigator's light query reads the same rule as the pages: SQL NULL and JSON null both mean none."""
+    attempt = svc.start_attempt(db, trainee, module, T0)
+    response = attempt.responses[0]
+    if written or answer is not None or draft is not None:  # an ORM write of None stores JSON null
+        response.answer, response.draft = answer, draft
+    db.commit()
+    in_sql = db.execute(select(Response.answered, Response.unsaved).where(Response.id == response.id)).one()
+    assert (response.answered, response.unsaved) == tuple(in_sql) == (answer is not None, draft is not None)
+    navigator = attempt_pages.navigator(db, attempt)
+    assert [i.position for i in navigator.items] == list(range(1, attempt.question_count + 1))
+    assert navigator.answered == ([1] if answer is not None else [])
+    assert navigator.unsaved == ([1] if draft is not None else [])

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from quizapp.db import utcnow
 from quizapp.models import AuditEvent, Question, ReviewStatus, Role
-from quizapp.services.attempts import start_attempt, submit_attempt
+from quizapp.services.attempts import start_attempt
+from quizapp.services.grading import submit_attempt
 from tests.quiz_helpers import QUIZ_BANK, import_quiz
 
 

@@ -11,7 +11,15 @@ from sqlalchemy import func, select
 
 from quizapp.db import new_session
 from quizapp.models import AuditEvent, Certificate, CertificateAttempt, Module, Role, User
-from quizapp.services import NotFound, ServiceError, certificate_codes, certificate_pages, certification
+from quizapp.services import (
+    NotFound,
+    ServiceError,
+    answers,
+    certificate_codes,
+    certificate_pages,
+    certification,
+    grading,
+)
 from quizapp.services import attempts as attempts_service
 from quizapp.services import programme as programme_service
 from quizapp.services import progress as progress_service
@@ -162,11 +170,11 @@ def test_an_overdue_attempt_graded_days_later_dates_the_certificate_from_its_dea
     module = import_quiz(db, required_for_certification=True, time_limit_minutes=10)
     opened = attempts_service.start_attempt(db, trainee, module, NOW - 3 * DAY, random.Random(1))
     for response in opened.responses:
-        attempts_service.store_answer(db, opened, response, key_answer(response.version), NOW - 3 * DAY)
+        answers.store_answer(db, opened, response, key_answer(response.version), NOW - 3 * DAY)
     db.commit()
-    assert attempts_service.finalise_if_overdue(db, opened, NOW)  # nobody looked until now
+    assert grading.finalise_if_overdue(db, opened, NOW)  # nobody looked until now
     db.commit()
-    assert opened.passed and opened.finished_at == NOW - 3 * DAY + timedelta(minutes=10) + attempts_service.GRACE
+    assert opened.passed and opened.finished_at == NOW - 3 * DAY + timedelta(minutes=10) + grading.GRACE
     [cert] = certificates(db, trainee)
     assert cert.issued_at == opened.finished_at
 

@@ -18,6 +18,7 @@ from quizapp.bank_loader import load_banks
 from quizapp.bank_loader.draw import Candidate, choose, shortfall, unit_count
 from quizapp.models import Module, Role
 from quizapp.services import attempts as svc
+from quizapp.services import grading
 from quizapp.services.attempts import QuizUnavailable
 from quizapp.services.banks import import_bank
 
@@ -154,7 +155,7 @@ def test_no_attempt_ever_holds_two_questions_of_one_group(db, make_user, tmp_pat
         assert len(questions) == 4 and len(groups) == len(set(groups))
         assert sum("face" in q.tags for q in questions) >= 2 and any("back" in q.tags for q in questions)
         seen |= {q.key for q in questions}
-        svc.submit_attempt(db, attempt, T0 + timedelta(days=day, minutes=1))
+        grading.submit_attempt(db, attempt, T0 + timedelta(days=day, minutes=1))
         db.commit()
     assert seen == {qid for qid, _, _ in GROUPED}  # every question still gets drawn sometimes
 

@@ -14,8 +14,8 @@ from quizapp.bank_loader import Bank, ModuleSpec, QuestionSpec
 from quizapp.db import utcnow
 from quizapp.models import AttemptStatus, Module, Question, QuizAttempt, Response, ReviewMode
 from quizapp.question_types import get_type
-from quizapp.services.attempts import percent_half_up
 from quizapp.services.banks import import_bank
+from quizapp.services.grading import percent_half_up
 from quizapp.services.item_analysis import (
     ItemStats,
     OptionPicks,

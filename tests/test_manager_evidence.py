@@ -10,7 +10,9 @@ import pypdf
 import pytest
 
 from quizapp.services import NotFound, certification, evidence
-from quizapp.services.attempts import start_attempt, store_answer, submit_attempt
+from quizapp.services.answers import store_answer
+from quizapp.services.attempts import start_attempt
+from quizapp.services.grading import submit_attempt
 from tests.manager_helpers import build_clinic
 from tests.quiz_helpers import key_answer
 

@@ -169,7 +169,8 @@ def test_metrics_refuse_without_the_bearer_token(make_app, header):
 def test_metrics_count_requests_attempts_and_certificates(make_app, make_user, db):
     pytest.importorskip("prometheus_client")
     from quizapp.db import utcnow
-    from quizapp.services.attempts import start_attempt, submit_attempt
+    from quizapp.services.attempts import start_attempt
+    from quizapp.services.grading import submit_attempt
     from tests.quiz_helpers import import_quiz
 
     app = make_app(METRICS_TOKEN=TOKEN)

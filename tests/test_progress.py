@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from quizapp.db import new_session, utcnow
 from quizapp.models import Certificate, Module, QuizAttempt, Role, User
+from quizapp.services import answers, certification, grading
 from quizapp.services import attempts as attempts_service
-from quizapp.services import certification
 from quizapp.services.progress import ModuleState, Why, progress_of
 from tests.cert_helpers import NOW, attempt, certify, make_modules, pass_all
 from tests.quiz_helpers import QUIZ_BANK, import_quiz, key_answer
@@ -39,7 +39,7 @@ def answered_attempt(db, user: User, module: Module) -> QuizAttempt:
     """An open attempt with every question answered right, committed."""
     attempt = attempts_service.start_attempt(db, user, module, utcnow())
     for response in attempt.responses:
-        attempts_service.store_answer(db, attempt, response, key_answer(response.version), utcnow())
+        answers.store_answer(db, attempt, response, key_answer(response.version), utcnow())
     db.commit()
     return attempt
 
@@ -61,7 +61,7 @@ def test_simultaneous_final_submits_never_lose_the_certificate(app, db, make_use
             try:
                 now = utcnow()  # each submit reads its clock before it waits for the other
                 barrier.wait()
-                attempts_service.submit_attempt(session, session.get(QuizAttempt, attempt_id), now)
+                grading.submit_attempt(session, session.get(QuizAttempt, attempt_id), now)
                 session.commit()
             except BaseException as err:  # reported below
                 errors.append(err)
@@ -172,8 +172,8 @@ def test_not_passed_says_why(client, db, make_user, auth):
         answer = key_answer(version)
         if version.critical:
             answer = (answer + 1) % len(version.spec["options"]) if version.type == "single" else not answer
-        attempts_service.store_answer(db, attempt_, response, answer, utcnow())
-    attempts_service.submit_attempt(db, attempt_, utcnow())
+        answers.store_answer(db, attempt_, response, answer, utcnow())
+    grading.submit_attempt(db, attempt_, utcnow())
     db.commit()
     assert attempt_.passed is False and attempt_.percent >= 80
     item = progress_of(db, trainee, utcnow()).modules[0]

@@ -1,4 +1,5 @@
-"""What a trainee's own pages show of their attempts: each module's card on home, history."""
+"""What a trainee's own pages show of their attempts: the home page (a card per module, the certificate
+banner, the practice panel), history."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from quizapp.models import QuizAttempt, User
-from quizapp.services.attempts import Availability, availability, finalise_if_overdue
-from quizapp.services.progress import ModuleProgress, Progress, critical_misses, progress_of
+from quizapp.services import programme as programme_service
+from quizapp.services.attempts import Availability, availability
+from quizapp.services.certificate_pages import Banner, banner
+from quizapp.services.grading import finalise_if_overdue
+from quizapp.services.practice_pages import HomePanel, home_panel
+from quizapp.services.progress import ModuleProgress, Progress, critical_misses, progress_of_many
 
 
 @dataclass(frozen=True)
@@ -21,14 +26,31 @@ class ModuleCard:
     availability: Availability
 
 
-def home_cards(session: Session, user: User, now: datetime) -> tuple[Progress, list[ModuleCard]]:
-    """The trainee's progress and a card per module, in a fixed number of queries."""
-    progress = progress_of(session, user, now)
+@dataclass(frozen=True)
+class HomePage:
+    """The trainee's home page: progress toward the certificate, a card per module, the banner, practice."""
+
+    progress: Progress
+    cards: list[ModuleCard]
+    banner: Banner | None
+    practice: HomePanel
+
+
+def home_page(session: Session, user: User, now: datetime) -> HomePage:
+    """Everything on the home page in a fixed number of queries; the programme settings and the trainee's
+    certificates are read once, for the progress, the banner and the practice panel."""
+    settings = programme_service.get(session)
+    progress, certs = progress_of_many(session, [user], now, settings=settings)[user.id]
     cards = [
         ModuleCard(item, availability(session, user, item.module, now, list(item.attempts)))
         for item in progress.modules
     ]
-    return progress, cards
+    return HomePage(
+        progress,
+        cards,
+        banner(session, user, now, settings=settings, certs=certs),
+        home_panel(session, user, now, settings=settings, certs=certs),
+    )
 
 
 def history(session: Session, user: User, now: datetime) -> tuple[list[QuizAttempt], set[int]]:

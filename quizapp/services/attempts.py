@@ -1,4 +1,5 @@
-"""Quiz attempts: draw, resume, save, deadline, grade, limits. Rules only; views stay thin."""
+"""Quiz attempts: draw, limits, start. Saving answers is in services.answers, grading in services.grading,
+what the quiz pages load in services.attempt_pages."""
 
 from __future__ import annotations
 
@@ -6,34 +7,22 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
-from fractions import Fraction
-from math import floor
-from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from quizapp.bank_loader.draw import Candidate, as_candidate, choose, shortfall
-from quizapp.db import affected_rows
 from quizapp.models import AttemptStatus, Module, Question, QuizAttempt, Response, Role, User
-from quizapp.question_types import FormData, Parsed, get_type
-from quizapp.services import Forbidden, NotFound, ServiceError
+from quizapp.question_types import get_type
+from quizapp.services import Forbidden, ServiceError
+from quizapp.services.grading import finalise_if_overdue
+from quizapp.services.grading import percent_half_up as percent_half_up  # bench/ imports it from here
 
-GRACE = timedelta(seconds=30)  # answers arriving this long after the deadline still count
 DAY = timedelta(hours=24)
 
 
 class QuizUnavailable(ServiceError):
     """The module cannot be started now (limit, cooldown, or too few usable questions)."""
-
-
-class AttemptClosed(ServiceError):
-    """The attempt is already graded; nothing more can be saved."""
-
-
-class TooLate(AttemptClosed):
-    """The answer arrived after the deadline and its grace period."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +128,16 @@ def availability(
     return Availability(True, left)
 
 
-# --- starting and finding ------------------------------------------------------------------------
+def availability_now(session: Session, user: User, module: Module, now: datetime) -> Availability:
+    """Availability after grading an open attempt whose time ran out, from one read of the attempts."""
+    attempts = attempts_of(session, user, module)
+    for attempt in attempts:
+        if attempt.is_open:
+            finalise_if_overdue(session, attempt, now)
+    return availability(session, user, module, now, attempts)
+
+
+# --- starting -------------------------------------------------------------------------------------
 
 
 def start_attempt(
@@ -148,10 +146,7 @@ def start_attempt(
     """Resume the open attempt, or draw a new one. Only flushes."""
     if user.role != Role.TRAINEE:
         raise Forbidden("Only trainees take quizzes; instructors use the preview pages.")
-    for attempt in attempts_of(session, user, module):
-        if attempt.is_open:
-            finalise_if_overdue(session, attempt, now)
-    avail = availability(session, user, module, now)
+    avail = availability_now(session, user, module, now)
     if avail.open_attempt is not None:
         return avail.open_attempt
     if not avail.can_start:
@@ -183,239 +178,9 @@ def start_attempt(
     return attempt
 
 
-def get_attempt(session: Session, user: User, attempt_id: int, now: datetime) -> QuizAttempt:
-    """The user's own attempt with its questions loaded; overdue ones are graded first."""
-    attempt = session.scalar(
-        select(QuizAttempt)
-        .where(QuizAttempt.id == attempt_id)
-        .options(
-            selectinload(QuizAttempt.responses).selectinload(Response.version),
-            selectinload(QuizAttempt.module),
-        )
-    )
-    if attempt is None or attempt.user_id != user.id:
-        raise NotFound("No such attempt.")
-    finalise_if_overdue(session, attempt, now)
-    return attempt
-
-
-def response_at(attempt: QuizAttempt, position: int) -> Response:
-    if not 1 <= position <= len(attempt.responses):
-        raise NotFound("No such question in this attempt.")
-    return attempt.responses[position - 1]
-
-
-def is_overdue(attempt: QuizAttempt, now: datetime) -> bool:
-    return attempt.deadline is not None and now > attempt.deadline + GRACE
-
-
-def seconds_left(attempt: QuizAttempt, now: datetime) -> int | None:
-    if attempt.deadline is None:
-        return None
-    return max(0, int((attempt.deadline - now).total_seconds()))
-
-
-# --- saving --------------------------------------------------------------------------------------
-
-
-DRAFT_FIELDS = 40  # at most this many answer fields are kept of a draft
-DRAFT_CHARS = 200  # and this many characters of each
-
-
-def draft_of(form: FormData, name: str = "answer") -> dict[str, str]:
-    """The answer fields as typed, bounded, to show back until they can be saved."""
-    keys = [k for k in getattr(form, "keys", lambda: [])() if k == name or k.startswith(f"{name}-")]
-    return {k: str(form.get(k) or "")[:DRAFT_CHARS] for k in sorted(keys)[:DRAFT_FIELDS]}
-
-
-def save_answer(
-    session: Session,
-    attempt: QuizAttempt,
-    position: int,
-    form: FormData,
-    now: datetime,
-    *,
-    seq: int | None = None,
-    flagged: bool | None = None,
-) -> Parsed:
-    """Parse and store one answer. Input that does not parse stores nothing as the answer: what was saved
-    before stays (or the question stays unanswered), the input is kept as a draft marked "not saved", and
-    the trainee gets the message. `seq` is the client's sequence number: an older one than the last applied
-    changes nothing (raises StaleAnswer). `flagged` sets the flag for review either way."""
-    if not attempt.is_open:
-        raise AttemptClosed("This attempt has already been submitted.")
-    response = response_at(attempt, position)
-    version = response.version
-    parsed = get_type(version.type).parse(version.spec, response.shuffle, form)
-    values: dict[str, Any]
-    if parsed.error is not None:
-        values = {"draft": draft_of(form)}
-    else:
-        values = {"answer": parsed.answer, "answered_at": now if parsed.answer is not None else None, "draft": None}
-    if flagged is not None:
-        values["flagged"] = flagged
-    _write_response(session, attempt, response, values, now, seq)
-    return parsed
-
-
-class StaleAnswer(ServiceError):
-    """An autosave older than one already applied: the newer answer stays."""
-
-
-def set_flag(session: Session, attempt: QuizAttempt, position: int, flagged: bool, now: datetime) -> None:
-    """Flag a question for review (or clear the flag) without touching its answer."""
-    if not attempt.is_open:
-        raise AttemptClosed("This attempt has already been submitted.")
-    _write_response(session, attempt, response_at(attempt, position), {"flagged": flagged}, now, None)
-
-
-def visit(session: Session, attempt: QuizAttempt, position: int) -> None:
-    """Remember the question the trainee is on, for Resume."""
-    if attempt.is_open and attempt.last_position != position:
-        attempt.last_position = position
-        session.flush()
-
-
-def resume_position(attempt: QuizAttempt) -> int:
-    """Where Resume leads: the first question not answered (or not saved), else the last one visited."""
-    for response in attempt.responses:
-        if not response.answered or response.unsaved:
-            return response.position
-    last = attempt.last_position or 1
-    return last if 1 <= last <= len(attempt.responses) else 1
-
-
 def finalise_overdue_of(session: Session, user: User, module: Module, now: datetime) -> QuizAttempt | None:
     """Grade the trainee's open attempt at this module if its time ran out; return it if so."""
     for attempt in attempts_of(session, user, module):
         if attempt.is_open and finalise_if_overdue(session, attempt, now):
             return attempt
     return None
-
-
-def store_answer(session: Session, attempt: QuizAttempt, response: Response, answer: Any, now: datetime) -> None:
-    """Write one canonical answer if the attempt is still open and in time."""
-    values = {"answer": answer, "answered_at": now if answer is not None else None, "draft": None}
-    _write_response(session, attempt, response, values, now, None)
-
-
-def _write_response(
-    session: Session, attempt: QuizAttempt, response: Response, values: dict[str, Any], now: datetime, seq: int | None
-) -> None:
-    if is_overdue(attempt, now):
-        finalise_if_overdue(session, attempt, now)
-        raise TooLate("Time is up: this answer arrived after the deadline and was not saved.")
-    # Lock the attempt row (PostgreSQL) so a concurrent submit grades before or after this save,
-    # never in the middle; the conditional UPDATE refuses writes to a graded attempt, and (with a
-    # sequence number) writes older than the last one applied.
-    session.execute(select(QuizAttempt.id).where(QuizAttempt.id == attempt.id).with_for_update())
-    conditions = [
-        Response.id == response.id,
-        Response.attempt_id.in_(
-            select(QuizAttempt.id).where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN)
-        ),
-    ]
-    if seq is not None:
-        conditions.append(or_(Response.autosave_seq.is_(None), Response.autosave_seq < seq))
-        values = {**values, "autosave_seq": seq}
-    result = session.execute(
-        update(Response).where(*conditions).values(**values).execution_options(synchronize_session=False)
-    )
-    if affected_rows(result) != 1:
-        session.refresh(attempt)
-        if not attempt.is_open:
-            raise AttemptClosed("This attempt has already been submitted.")
-        raise StaleAnswer("A newer answer to this question was already saved; this older one was ignored.")
-    for key, value in values.items():
-        setattr(response, key, value)
-    session.flush()
-
-
-# --- grading -------------------------------------------------------------------------------------
-
-
-def percent_half_up(awarded: Fraction, possible: int) -> Decimal:
-    """awarded / possible × 100, rounded half up to one decimal."""
-    if possible == 0:
-        return Decimal("0.0")
-    tenths = floor(awarded * 1000 / possible + Fraction(1, 2))
-    return (Decimal(tenths) / 10).quantize(Decimal("0.1"))
-
-
-def finalise_if_overdue(session: Session, attempt: QuizAttempt, now: datetime) -> bool:
-    """Grade an open attempt whose deadline (plus grace) has passed, on what was saved in time."""
-    if attempt.is_open and is_overdue(attempt, now):
-        return _grade(session, attempt, now, AttemptStatus.EXPIRED)
-    return False
-
-
-def submit_attempt(session: Session, attempt: QuizAttempt, now: datetime) -> QuizAttempt:
-    """Grade once. A second (or simultaneous) submit finds it graded and changes nothing."""
-    status = AttemptStatus.EXPIRED if is_overdue(attempt, now) else AttemptStatus.SUBMITTED
-    _grade(session, attempt, now, status)
-    return attempt
-
-
-def _grade(session: Session, attempt: QuizAttempt, now: datetime, status: AttemptStatus) -> bool:
-    # The conditional UPDATE is the first write: it takes the lock, and only one caller wins it.
-    deadline = attempt.deadline
-    finished_at = min(now, deadline + GRACE) if status == AttemptStatus.EXPIRED and deadline is not None else now
-    result = session.execute(
-        update(QuizAttempt)
-        .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN)
-        .values(status=status, finished_at=finished_at)
-        .execution_options(synchronize_session=False)
-    )
-    won = affected_rows(result) == 1
-    if not won:
-        session.refresh(attempt)
-        return False
-    responses = session.scalars(
-        select(Response)
-        .where(Response.attempt_id == attempt.id)
-        .options(selectinload(Response.version))
-        .order_by(Response.position)
-        .execution_options(populate_existing=True)
-    ).all()
-    awarded, possible, critical_missed = Fraction(0), 0, False
-    for response in responses:
-        version = response.version
-        grade = get_type(version.type).grade(version.spec, response.answer, version.points)
-        response.awarded = Decimal(grade.awarded.numerator) / Decimal(grade.awarded.denominator)
-        response.full_marks = grade.full
-        awarded += grade.awarded
-        possible += version.points
-        critical_missed |= version.critical and not grade.full
-    attempt.status, attempt.finished_at = status, finished_at
-    attempt.awarded = Decimal(awarded.numerator) / Decimal(awarded.denominator)
-    attempt.possible = possible
-    attempt.percent = percent_half_up(awarded, possible)
-    attempt.passed = possible > 0 and awarded * 100 >= attempt.pass_mark * possible and not critical_missed
-    session.flush()
-    if attempt.passed:
-        _on_pass(session, attempt, now)
-    return True
-
-
-def _on_pass(session: Session, attempt: QuizAttempt, now: datetime) -> None:
-    """Passing is recorded on the attempt; certification decides whether it completes a certificate."""
-    from quizapp.services import certification
-
-    certification.issue_if_qualified(session, attempt.user, now, earned_at=attempt.finished_at)
-
-
-def failed_critical(attempt: QuizAttempt) -> list[Response]:
-    """The critical questions not fully right (each alone fails the attempt)."""
-    return [r for r in attempt.responses if r.version.critical and r.full_marks is False]
-
-
-def close_overdue(session: Session, now: datetime) -> int:
-    """Grade every open attempt past its deadline (for a scheduler); returns how many."""
-    candidates = session.scalars(
-        select(QuizAttempt).where(
-            QuizAttempt.status == AttemptStatus.OPEN,
-            QuizAttempt.deadline.is_not(None),
-            QuizAttempt.deadline < now - GRACE,
-        )
-    ).all()
-    return sum(1 for attempt in candidates if finalise_if_overdue(session, attempt, now))

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session, selectinload
 from quizapp.db import affected_rows
 from quizapp.models import (
     AttemptStatus,
+    Certificate,
     Module,
     PracticeAnswer,
     PracticeSession,
@@ -60,7 +61,7 @@ from quizapp.services import Forbidden, NotFound, ServiceError
 from quizapp.services import programme as programme_service
 from quizapp.services.certification import CertStatus, certificates_of, status
 from quizapp.services.modules import ordered_modules
-from quizapp.services.progress import ModuleState, progress_of
+from quizapp.services.progress import ModuleState, Progress, progress_of
 
 SESSION_SIZE = 10
 MANAGER_MONTHS = 6
@@ -282,7 +283,12 @@ def due_counts(session: Session, user: User, now: datetime) -> DueCounts:
 
 def not_passed(session: Session, user: User, now: datetime) -> list[int]:
     """Ids of the modules the progress rule does not count as passed."""
-    return [m.module.id for m in progress_of(session, user, now).modules if m.state != ModuleState.PASSED]
+    return not_passed_in(progress_of(session, user, now))
+
+
+def not_passed_in(progress: Progress) -> list[int]:
+    """Ids of the modules not passed, from progress a page already read."""
+    return [m.module.id for m in progress.modules if m.state != ModuleState.PASSED]
 
 
 def plan(
@@ -555,10 +561,19 @@ def card_for(session: Session, user: User, question_id: int) -> ReviewCard | Non
 # --- the recertification offer, the open session -------------------------------------------------
 
 
-def in_renewal_window(session: Session, user: User, now: datetime) -> bool:
-    """The trainee holds a certificate inside its renewal window (status expiring)."""
-    window = programme_service.get(session).renewal_window_days
-    return any(status(c, now, window) == CertStatus.EXPIRING for c in certificates_of(session, user))
+def in_renewal_window(
+    session: Session,
+    user: User,
+    now: datetime,
+    *,
+    settings: programme_service.Programme | None = None,
+    certs: list[Certificate] | None = None,
+) -> bool:
+    """The trainee holds a certificate inside its renewal window (status expiring). Pages that read the
+    programme settings and the trainee's certificates already pass them in."""
+    window = (settings or programme_service.get(session)).renewal_window_days
+    certs = certificates_of(session, user) if certs is None else certs
+    return any(status(c, now, window) == CertStatus.EXPIRING for c in certs)
 
 
 def open_session_of(session: Session, user: User) -> PracticeSession | None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from quizapp.models import (
     AttemptStatus,
+    Certificate,
     Module,
     PracticeAnswer,
     PracticeSession,
@@ -24,7 +25,9 @@ from quizapp.models import (
     User,
 )
 from quizapp.services import practice
-from quizapp.services.modules import ordered_modules
+from quizapp.services import programme as programme_service
+from quizapp.services.programme import Programme
+from quizapp.services.progress import progress_of_many
 
 MOST_MISSED = 5
 RETENTION_WEEKS = 8
@@ -37,13 +40,16 @@ class HomePanel:
     recert: bool
 
 
-def home_panel(session: Session, user: User, now: datetime) -> HomePanel:
-    """What the home page shows of practice, in a fixed number of queries."""
+def home_panel(
+    session: Session, user: User, now: datetime, *, settings: Programme, certs: list[Certificate]
+) -> HomePanel:
+    """What the home page shows of practice, in a fixed number of queries; the home page passes in the
+    programme settings and the trainee's certificates it read."""
     practice.sync_cards(session, user, now)
     return HomePanel(
         due=practice.due_counts(session, user, now).total,
         open_session=practice.open_session_of(session, user),
-        recert=practice.in_renewal_window(session, user, now),
+        recert=practice.in_renewal_window(session, user, now, settings=settings, certs=certs),
     )
 
 
@@ -155,11 +161,13 @@ def most_missed(session: Session, user: User, limit: int = MOST_MISSED) -> list[
 def overview(session: Session, user: User, now: datetime) -> Overview:
     """Everything the trainee's practice page shows, in a fixed number of queries."""
     practice.sync_cards(session, user, now)
-    unpassed = practice.not_passed(session, user, now)
+    settings = programme_service.get(session)
+    progress, certs = progress_of_many(session, [user], now, settings=settings)[user.id]
     due = practice.due_counts(session, user, now)
-    new = practice.new_counts(session, user, unpassed)
+    new = practice.new_counts(session, user, practice.not_passed_in(progress))
     modules = [
-        ModuleRow(m, due.of(m.id), new.get(m.id, 0), m.review == ReviewMode.FULL) for m in ordered_modules(session)
+        ModuleRow(m, due.of(m.id), new.get(m.id, 0), m.review == ReviewMode.FULL)
+        for m in (item.module for item in progress.modules)
     ]
     return Overview(
         modules=modules,
@@ -167,5 +175,5 @@ def overview(session: Session, user: User, now: datetime) -> Overview:
         weeks=retention(session, user, now),
         most_missed=most_missed(session, user),
         open_session=practice.open_session_of(session, user),
-        recert=practice.in_renewal_window(session, user, now),
+        recert=practice.in_renewal_window(session, user, now, settings=settings, certs=certs),
     )

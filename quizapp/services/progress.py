@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from quizapp.models import Certificate, Module, QuestionVersion, QuizAttempt, Response, User
 from quizapp.services import certification
 from quizapp.services import programme as programme_service
-from quizapp.services.attempts import finalise_if_overdue
 from quizapp.services.certification import SinceReason, best_pass, counting_from, counts
+from quizapp.services.grading import finalise_if_overdue
 from quizapp.services.modules import ordered_modules
 from quizapp.services.programme import Programme
 

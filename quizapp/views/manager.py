@@ -31,8 +31,8 @@ from quizapp.models import Role
 from quizapp.presentation import module_state_text, status_label
 from quizapp.security import role_required
 from quizapp.services import NotFound, ServiceError, certification, dashboard, evidence, onboarding, oversight, reports
-from quizapp.services import attempts as attempts_service
 from quizapp.services.certificate_codes import format_code
+from quizapp.services.grading import failed_critical
 from quizapp.services.modules import ordered_modules
 from quizapp.services.progress import ModuleState
 from quizapp.services.sources import source_label
@@ -248,7 +248,7 @@ def attempt(attempt_id: int):
         attempt=taken,
         items=items,
         sources=sources,
-        failed_critical=attempts_service.failed_critical(taken),
+        failed_critical=failed_critical(taken),
     )
 
 

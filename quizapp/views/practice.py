@@ -1,5 +1,5 @@
 """Practice pages: the trainee's practice overview, sessions one question a screen with feedback, and the
-small panels other pages include (home: questions due; manager: sessions per month)."""
+small panel the manager's trainee page includes (sessions per month)."""
 
 from __future__ import annotations
 
@@ -32,14 +32,6 @@ REASONS = {
     Reason.NEW: "New",
     Reason.WEAK: "Weak spot",
 }
-
-
-@bp.app_template_global("practice_panel")
-def practice_panel() -> practice_pages.HomePanel | None:
-    """For templates/practice/_due.html on the trainee's home page (None for other roles)."""
-    if not current_user.is_authenticated or current_user.role != Role.TRAINEE:
-        return None
-    return practice_pages.home_panel(get_session(), current_user, utcnow())
 
 
 @bp.app_template_global("practice_activity")

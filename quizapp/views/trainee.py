@@ -14,13 +14,15 @@ from werkzeug.datastructures import MultiDict
 from quizapp.db import get_session, utcnow
 from quizapp.forms import ConfirmForm
 from quizapp.markdown import render_lesson
-from quizapp.models import Module, Role
+from quizapp.models import Module, Response, Role
 from quizapp.question_types import get_type
 from quizapp.question_types.base import form_position
 from quizapp.security import role_required
-from quizapp.services import Forbidden, NotFound, attempt_overview, certificate_pages, time_zones
+from quizapp.services import Forbidden, NotFound, answers, attempt_overview, attempt_pages, grading, time_zones
 from quizapp.services import attempts as attempts_service
-from quizapp.services.attempts import AttemptClosed, QuizUnavailable, StaleAnswer
+from quizapp.services.answers import AttemptClosed, StaleAnswer
+from quizapp.services.attempt_pages import AttemptPage, Navigator
+from quizapp.services.attempts import QuizUnavailable
 from quizapp.services.sources import LEGEND, source_label
 from quizapp.services.time_zones import UnknownTimeZone
 
@@ -36,9 +38,9 @@ def _module_or_404(slug: str) -> Module:
     return module
 
 
-def _attempt_or_404(attempt_id: int):
+def _page_or_404(attempt_id: int, position: int | None = None) -> AttemptPage:
     try:
-        return attempts_service.get_attempt(get_session(), current_user, attempt_id, utcnow())
+        return attempt_pages.attempt_page(get_session(), current_user, attempt_id, utcnow(), position)
     except NotFound:
         abort(404)
 
@@ -48,15 +50,15 @@ def _attempt_or_404(attempt_id: int):
 def home():
     if current_user.role in ROLE_HOME:
         return redirect(url_for(ROLE_HOME[current_user.role]))
-    session = get_session()
     now = utcnow()
-    progress, cards = attempt_overview.home_cards(session, current_user, now)
+    page = attempt_overview.home_page(get_session(), current_user, now)
     return render_template(
         "trainee/home.html",
-        progress=progress,
-        cards=cards,
+        progress=page.progress,
+        cards=page.cards,
         now=now,
-        banner=certificate_pages.banner(session, current_user, now),
+        banner=page.banner,
+        practice=page.practice,
     )
 
 
@@ -68,8 +70,7 @@ def module(slug: str):
     now = utcnow()
     avail = problem = None
     if current_user.role == Role.TRAINEE:
-        attempts_service.finalise_overdue_of(session, current_user, module, now)
-        avail = attempts_service.availability(session, current_user, module, now)
+        avail = attempts_service.availability_now(session, current_user, module, now)
         problem = attempts_service.draw_problem(module, attempts_service.usable_tags(session, module))
     return render_template(
         "trainee/module.html",
@@ -105,19 +106,18 @@ def start(slug: str):
     return redirect(url_for("trainee.question", attempt_id=attempt.id, n=first_open))
 
 
-def _nav_target(attempt, n: int) -> str:
-    """Where the buttons of the question form lead after saving."""
-    total = len(attempt.responses)
+def _nav_target(n: int, total: int) -> int | None:
+    """The question the buttons of the question form lead to after saving, or None for the submit page."""
     action = request.form.get("nav", "next")
     if action == "prev":
-        return url_for("trainee.question", attempt_id=attempt.id, n=max(1, n - 1))
+        return max(1, n - 1)
     if action == "finish" or (action == "next" and n >= total):
-        return url_for("trainee.submit", attempt_id=attempt.id)
+        return None
     if re.fullmatch(r"goto-[0-9]{1,6}", action) and 1 <= int(action[5:]) <= total:
-        return url_for("trainee.question", attempt_id=attempt.id, n=int(action[5:]))
+        return int(action[5:])
     if action == "next":
-        return url_for("trainee.question", attempt_id=attempt.id, n=n + 1)
-    return url_for("trainee.question", attempt_id=attempt.id, n=n)
+        return n + 1
+    return n
 
 
 def _seq(form) -> int | None:
@@ -130,20 +130,33 @@ def _seq(form) -> int | None:
 @role_required(Role.TRAINEE)
 def question(attempt_id: int, n: int):
     session = get_session()
-    attempt = _attempt_or_404(attempt_id)
+    page = _page_or_404(attempt_id, n)
+    attempt, response = page.attempt, page.response
     if not attempt.is_open:
         flash("This attempt is finished; here is your result.", "info")
         return redirect(url_for("trainee.result", attempt_id=attempt.id))
-    if not 1 <= n <= len(attempt.responses):
+    if response is None:
         abort(404)
     status = 200
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
-        target = _nav_target(attempt, n)
+        goes_to = _nav_target(n, page.total)
+        target = (
+            url_for("trainee.submit", attempt_id=attempt.id)
+            if goes_to is None
+            else url_for("trainee.question", attempt_id=attempt.id, n=goes_to)
+        )
         try:
-            parsed = attempts_service.save_answer(
-                session, attempt, n, request.form, utcnow(), seq=_seq(request.form), flagged="flag" in request.form
+            parsed = answers.save_answer(
+                session,
+                attempt,
+                response,
+                request.form,
+                utcnow(),
+                seq=_seq(request.form),
+                flagged="flag" in request.form,
+                visiting=n if goes_to is None else goes_to,
             )
         except AttemptClosed as err:
             flash(str(err), "warning")
@@ -153,12 +166,12 @@ def question(attempt_id: int, n: int):
         if parsed.error is None:
             return redirect(target)
         # Moving away always works: the input stays as a draft, marked "not saved", and nothing invalid is stored.
-        if target != url_for("trainee.question", attempt_id=attempt.id, n=n):
+        if goes_to != n:
             flash(f"Question {n} is not saved: {parsed.error} What you entered is kept there.", "warning")
             return redirect(target)
         status = 400
-    attempts_service.visit(session, attempt, n)
-    return render_template("trainee/question.html", **_question_context(attempt, n)), status
+    context = _question_context(page, response, attempt_pages.navigator(session, attempt))
+    return render_template("trainee/question.html", **context), status
 
 
 def _draft_context(version, qp: dict, draft: dict[str, str]) -> tuple[object, set[int]]:
@@ -173,8 +186,7 @@ def _draft_context(version, qp: dict, draft: dict[str, str]) -> tuple[object, se
     return None, set()
 
 
-def _question_context(attempt, n: int) -> dict:
-    response = attempt.responses[n - 1]
+def _question_context(page: AttemptPage, response: Response, navigator: Navigator) -> dict:
     version = response.version
     qtype = get_type(version.type)
     qp = qtype.present(version.spec, response.shuffle)
@@ -186,9 +198,9 @@ def _question_context(attempt, n: int) -> dict:
         if error is not None:
             current, clashing = _draft_context(version, qp, response.draft)
     return {
-        "attempt": attempt,
-        "n": n,
-        "total": len(attempt.responses),
+        "attempt": page.attempt,
+        "n": response.position,
+        "total": page.total,
         "response": response,
         "qtype": qtype,
         "qp": qp,
@@ -197,8 +209,8 @@ def _question_context(attempt, n: int) -> dict:
         "clashing": clashing,
         "stem": version.stem,
         "points": version.points,
-        "seconds_left": attempts_service.seconds_left(attempt, utcnow()),
-        "responses": attempt.responses,
+        "seconds_left": attempt_pages.seconds_left(page.attempt, utcnow()),
+        "navigator": navigator.items,
         "form": ConfirmForm(),
     }
 
@@ -206,11 +218,12 @@ def _question_context(attempt, n: int) -> dict:
 @bp.route("/attempts/<int:attempt_id>/resume")
 @role_required(Role.TRAINEE)
 def resume(attempt_id: int):
-    """Back into an attempt: the first question not answered, or the last one visited."""
-    attempt = _attempt_or_404(attempt_id)
+    """Back into an attempt: the first question not answered, or the last one saved or moved to."""
+    attempt = _page_or_404(attempt_id).attempt
     if not attempt.is_open:
         return redirect(url_for("trainee.result", attempt_id=attempt.id))
-    return redirect(url_for("trainee.question", attempt_id=attempt.id, n=attempts_service.resume_position(attempt)))
+    back = attempt_pages.navigator(get_session(), attempt).resume_position(attempt.last_position)
+    return redirect(url_for("trainee.question", attempt_id=attempt.id, n=back))
 
 
 def _json_error(message: str, status: int, **extra):
@@ -225,33 +238,37 @@ def autosave(attempt_id: int):
     if current_user.role != Role.TRAINEE:
         return _json_error("Only trainees take quizzes.", 403)
     session = get_session()
+    field = request.form.get("position", "")
+    position = int(field) if re.fullmatch(r"[0-9]{1,6}", field) else None
     try:
-        attempt = attempts_service.get_attempt(session, current_user, attempt_id, utcnow())
+        page = attempt_pages.attempt_page(session, current_user, attempt_id, utcnow(), position)
     except NotFound:
         return _json_error("No such attempt.", 404)
-    position = request.form.get("position", "")
-    if not re.fullmatch(r"[0-9]{1,6}", position) or not 1 <= int(position) <= len(attempt.responses):
+    attempt, response = page.attempt, page.response
+    if response is None:
         return _json_error("Unknown question.", 400)
     try:
-        parsed = attempts_service.save_answer(
+        parsed = answers.save_answer(
             session,
             attempt,
-            int(position),
+            response,
             request.form,
             utcnow(),
             seq=_seq(request.form),
             flagged="flag" in request.form,
+            visiting=response.position,
         )
     except AttemptClosed as err:
         return _json_error(str(err), 409, closed=True, result=url_for("trainee.result", attempt_id=attempt.id))
     except StaleAnswer as err:
         return jsonify(saved=False, stale=True, error=str(err)), 200
+    navigator = attempt_pages.navigator(session, attempt)
     return jsonify(
         saved=parsed.error is None,
         error=parsed.error,
-        answered=[r.position for r in attempt.responses if r.answered],
-        unsaved=[r.position for r in attempt.responses if r.unsaved],
-        flagged=[r.position for r in attempt.responses if r.flagged],
+        answered=navigator.answered,
+        unsaved=navigator.unsaved,
+        flagged=navigator.flagged,
     ), 200 if parsed.error is None else 400
 
 
@@ -290,32 +307,37 @@ def _login_again(view_args: dict) -> str:
 @role_required(Role.TRAINEE)
 def submit(attempt_id: int):
     session = get_session()
-    attempt = _attempt_or_404(attempt_id)
+    page = _page_or_404(attempt_id)
+    attempt = page.attempt
     form = ConfirmForm()
     if attempt.is_open and request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        attempts_service.submit_attempt(session, attempt, utcnow())
+        grading.submit_attempt(session, attempt, utcnow())
         return redirect(url_for("trainee.result", attempt_id=attempt.id))
     if not attempt.is_open:
         return redirect(url_for("trainee.result", attempt_id=attempt.id))
-    unanswered = [r.position for r in attempt.responses if not r.answered and not r.unsaved]
+    navigator = attempt_pages.navigator(session, attempt)
     return render_template(
         "trainee/submit.html",
         attempt=attempt,
-        unanswered=unanswered,
-        unsaved=[r.position for r in attempt.responses if r.unsaved],
-        flagged=[r.position for r in attempt.responses if r.flagged],
-        back=attempts_service.resume_position(attempt),
+        total=page.total,
+        unanswered=navigator.unanswered,
+        unsaved=navigator.unsaved,
+        flagged=navigator.flagged,
+        back=navigator.resume_position(attempt.last_position),
         form=form,
-        seconds_left=attempts_service.seconds_left(attempt, utcnow()),
+        seconds_left=attempt_pages.seconds_left(attempt, utcnow()),
     )
 
 
 @bp.route("/attempts/<int:attempt_id>/result")
 @role_required(Role.TRAINEE)
 def result(attempt_id: int):
-    attempt = _attempt_or_404(attempt_id)
+    try:
+        attempt = attempt_pages.get_attempt(get_session(), current_user, attempt_id, utcnow())
+    except NotFound:
+        abort(404)
     if attempt.is_open:
         return redirect(url_for("trainee.resume", attempt_id=attempt.id))
     reviews = []
@@ -336,7 +358,7 @@ def result(attempt_id: int):
         "trainee/result.html",
         attempt=attempt,
         reviews=reviews,
-        failed_critical=attempts_service.failed_critical(attempt),
+        failed_critical=grading.failed_critical(attempt),
         not_answered=[r.position for r in attempt.responses if not r.answered],
         source_legend=LEGEND,
     )

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from quizapp.db import new_session, utcnow
 from quizapp.models import Certificate, Module, QuizAttempt, Role
 from quizapp.services import attempts as attempts_service
-from quizapp.services import certificate_codes, certification
+from quizapp.services import certificate_codes, certification, grading
 from quizapp.services import users as users_service
 from tests.cert_helpers import pass_all
 from tests.e2e.pages import TRAINEE_PASSWORD, login
@@ -52,7 +52,7 @@ def tour(live_server) -> dict[str, list[tuple[str, str]]]:
         )
         if failed is None:
             failed = attempts_service.start_attempt(session, learner, by_slug["aftercare"], now)
-            attempts_service.submit_attempt(session, failed, now)
+            grading.submit_attempt(session, failed, now)
         taking = attempts_service.start_attempt(session, learner, by_slug["procedure-steps"], now)
         ordering = next(r.position for r in taking.responses if r.version.type == "ordering")
         session.commit()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from quizapp.db import new_session, utcnow
 from quizapp.models import Module, User
+from quizapp.services import answers, grading
 from quizapp.services import attempts as attempts_service
 from tests.e2e.pages import TRAINEE_PASSWORD, click_and_wait, login
 from tests.quiz_helpers import key_answer, wrong_answer
@@ -37,8 +38,8 @@ def fail_quizzes(live_server, email: str) -> None:
             for response in attempt.responses:
                 version = response.version
                 answer = wrong_answer(version) if response.position % 2 else key_answer(version)
-                attempts_service.store_answer(session, attempt, response, answer, when)
-            attempts_service.submit_attempt(session, attempt, when)
+                answers.store_answer(session, attempt, response, answer, when)
+            grading.submit_attempt(session, attempt, when)
             assert not attempt.passed
         session.commit()
 
