@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 from sqlalchemy import distinct, func, select, update
 from sqlalchemy.orm import Session
@@ -40,6 +41,23 @@ class CertStatus(StrEnum):
 CURRENT = (CertStatus.VALID, CertStatus.EXPIRING)
 
 
+class CertDates(Protocol):
+    """What the status rule reads of a certificate: a Certificate, or a light tuple of its columns (the
+    dashboard reads 10,000 trainees' certificates without loading ORM objects)."""
+
+    @property
+    def issued_at(self) -> datetime: ...
+    @property
+    def expires_at(self) -> datetime: ...
+    @property
+    def revoked_at(self) -> datetime | None: ...
+    @property
+    def superseded_at(self) -> datetime | None: ...
+
+
+C = TypeVar("C", bound=CertDates)
+
+
 def add_months(when: datetime, months: int) -> datetime:
     """Calendar months later (or earlier); the day is clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
     index = when.year * 12 + when.month - 1 + months
@@ -48,12 +66,12 @@ def add_months(when: datetime, months: int) -> datetime:
     return when.replace(year=year, month=month + 1, day=day)
 
 
-def window_opens(cert: Certificate, window_days: int) -> datetime:
+def window_opens(cert: CertDates, window_days: int) -> datetime:
     """When recertification opens: the renewal window before expiry, never before the issue."""
     return max(cert.expires_at - timedelta(days=window_days), cert.issued_at)
 
 
-def status(cert: Certificate, now: datetime, window_days: int) -> CertStatus:
+def status(cert: CertDates, now: datetime, window_days: int) -> CertStatus:
     """valid | expiring | expired | revoked | superseded, at `now`."""
     if cert.revoked_at is not None:
         return CertStatus.REVOKED
@@ -66,14 +84,14 @@ def status(cert: Certificate, now: datetime, window_days: int) -> CertStatus:
     return CertStatus.VALID
 
 
-def days_left(cert: Certificate, now: datetime) -> int:
+def days_left(cert: CertDates, now: datetime) -> int:
     """Whole days until expiry, rounded up (0 once expired)."""
     return max(0, math.ceil((cert.expires_at - now).total_seconds() / 86400))
 
 
 def shown_certificate(
-    certs: list[Certificate], now: datetime, window_days: int
-) -> tuple[Certificate, CertStatus] | tuple[None, None]:
+    certs: list[C], now: datetime, window_days: int
+) -> tuple[C, CertStatus] | tuple[None, None]:
     """The certificate a page shows for a trainee (newest first in `certs`): the current one, else the latest."""
     statuses = [(c, status(c, now, window_days)) for c in certs]
     return next(((c, s) for c, s in statuses if s in CURRENT), statuses[0] if statuses else (None, None))
