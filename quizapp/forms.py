@@ -153,7 +153,11 @@ class TraineeTableForm(FlaskForm):
         "Only",
         default="",
         validate_choice=True,
-        choices=[SelectChoice("", "Everyone"), SelectChoice("stuck", "Stuck"), SelectChoice("never_started", "Never started")],
+        choices=[
+            SelectChoice("", "Everyone"),
+            SelectChoice("stuck", "Stuck"),
+            SelectChoice("never_started", "Never started"),
+        ],
     )
     sort = SelectField("Sort by", default="status", validate_choice=True)
     order = SelectField(

@@ -19,6 +19,7 @@ from quizapp.db import affected_rows
 from quizapp.models import AttemptStatus, Module, Question, QuizAttempt, Response, Role, User
 from quizapp.question_types import FormData, Parsed, get_type
 from quizapp.services import Forbidden, NotFound, ServiceError
+from quizapp.services.facts import Taken
 
 GRACE = timedelta(seconds=30)  # answers arriving this long after the deadline still count
 DAY = timedelta(hours=24)
@@ -44,7 +45,7 @@ class Availability:
     attempts_left: int
     next_at: datetime | None = None
     reason: str | None = None
-    open_attempt: QuizAttempt | None = None
+    open_attempt: Taken | None = None
 
 
 # --- drawing -------------------------------------------------------------------------------------
@@ -114,10 +115,15 @@ def attempts_of(session: Session, user: User, module: Module) -> list[QuizAttemp
 
 
 def availability(
-    session: Session, user: User, module: Module, now: datetime, attempts: list[QuizAttempt] | None = None
+    session: Session, user: User, module: Module, now: datetime, attempts: Sequence[Taken] | None = None
 ) -> Availability:
-    """Attempts left in the rolling 24 hours, cooldown after a fail, the open attempt if any."""
-    attempts = attempts_of(session, user, module) if attempts is None else attempts
+    """Attempts left in the rolling 24 hours, cooldown after a fail, the open attempt if any (of the
+    attempts given; read when not given)."""
+    return availability_of(module, now, attempts_of(session, user, module) if attempts is None else attempts)
+
+
+def availability_of(module: Module, now: datetime, attempts: Sequence[Taken]) -> Availability:
+    """availability() from the trainee's attempts at the module: ORM objects or facts.AttemptFacts (pure)."""
     open_attempt = next((a for a in attempts if a.is_open), None)
     recent = [a for a in attempts if a.started_at > now - DAY]
     left = max(0, module.attempts_per_day - len(recent))
@@ -148,12 +154,14 @@ def start_attempt(
     """Resume the open attempt, or draw a new one. Only flushes."""
     if user.role != Role.TRAINEE:
         raise Forbidden("Only trainees take quizzes; instructors use the preview pages.")
-    for attempt in attempts_of(session, user, module):
+    mine = attempts_of(session, user, module)
+    for attempt in mine:
         if attempt.is_open:
             finalise_if_overdue(session, attempt, now)
-    avail = availability(session, user, module, now)
-    if avail.open_attempt is not None:
-        return avail.open_attempt
+    open_attempt = next((a for a in mine if a.is_open), None)
+    if open_attempt is not None:
+        return open_attempt
+    avail = availability(session, user, module, now, mine)
     if not avail.can_start:
         raise QuizUnavailable(avail.reason or "This quiz cannot be started now.")
     rng = rng or random.SystemRandom()
@@ -205,7 +213,7 @@ def response_at(attempt: QuizAttempt, position: int) -> Response:
     return attempt.responses[position - 1]
 
 
-def is_overdue(attempt: QuizAttempt, now: datetime) -> bool:
+def is_overdue(attempt: Taken, now: datetime) -> bool:
     return attempt.deadline is not None and now > attempt.deadline + GRACE
 
 

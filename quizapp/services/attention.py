@@ -14,8 +14,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-from quizapp.models import Module, QuizAttempt
+from quizapp.models import Module
 from quizapp.services.certification import CURRENT, CertStatus
+from quizapp.services.facts import Taken
 from quizapp.services.progress import ModuleState, Why
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class Item:
     module: Module | None = None
 
 
-def _fails_since_last_pass(attempts: Sequence[QuizAttempt]) -> int:
+def _fails_since_last_pass(attempts: Sequence[Taken]) -> int:
     """Failed finished attempts after the last pass (attempts oldest first)."""
     count = 0
     for attempt in attempts:
@@ -127,7 +128,13 @@ ORDER = list(Reason)
 
 def _key(reason: Reason, entry: CertificateFacts, module: Module | None) -> tuple[int, int, str, int, int]:
     """The list's order: most urgent reason first, then fewest days left, then by name."""
-    return (ORDER.index(reason), entry.days_left or 0, entry.name.casefold(), entry.trainee_id, module.id if module else 0)
+    return (
+        ORDER.index(reason),
+        entry.days_left or 0,
+        entry.name.casefold(),
+        entry.trainee_id,
+        module.id if module else 0,
+    )
 
 
 def needs_attention(rows: Sequence[Row], now: datetime) -> list[Item]:

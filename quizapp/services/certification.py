@@ -6,7 +6,7 @@ from __future__ import annotations
 import calendar
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol, TypeVar
@@ -20,6 +20,7 @@ from quizapp.services import ServiceError
 from quizapp.services import programme as programme_service
 from quizapp.services.audit import record
 from quizapp.services.certificate_codes import format_code, unique_code
+from quizapp.services.facts import Taken
 from quizapp.services.modules import ordered_modules
 from quizapp.services.scope import ensure_can_oversee
 from quizapp.services.text import required_text
@@ -56,6 +57,7 @@ class CertDates(Protocol):
 
 
 C = TypeVar("C", bound=CertDates)
+A = TypeVar("A", bound=Taken)
 
 
 def add_months(when: datetime, months: int) -> datetime:
@@ -89,9 +91,7 @@ def days_left(cert: CertDates, now: datetime) -> int:
     return max(0, math.ceil((cert.expires_at - now).total_seconds() / 86400))
 
 
-def shown_certificate(
-    certs: list[C], now: datetime, window_days: int
-) -> tuple[C, CertStatus] | tuple[None, None]:
+def shown_certificate(certs: list[C], now: datetime, window_days: int) -> tuple[C, CertStatus] | tuple[None, None]:
     """The certificate a page shows for a trainee (newest first in `certs`): the current one, else the latest."""
     statuses = [(c, status(c, now, window_days)) for c in certs]
     return next(((c, s) for c, s in statuses if s in CURRENT), statuses[0] if statuses else (None, None))
@@ -132,7 +132,7 @@ class SinceReason(StrEnum):
 
 
 def counting_from(
-    certs: list[Certificate], now: datetime, window_days: int
+    certs: Sequence[CertDates], now: datetime, window_days: int
 ) -> tuple[datetime | None, SinceReason | None, bool]:
     """(passes must finish after this, why, a valid certificate outside its window blocks a new one);
     `certs` newest first."""
@@ -148,7 +148,7 @@ def counting_from(
     return window_opens(latest, window_days), SinceReason.RENEWAL, False
 
 
-def counts(attempt: QuizAttempt, now: datetime, validity_months: int, since: datetime | None) -> bool:
+def counts(attempt: Taken, now: datetime, validity_months: int, since: datetime | None) -> bool:
     """The one rule for a pass that counts toward a certificate: passed, finished inside the validity
     period before `now`, and after `since`. There is no upper bound: a pass committed by a concurrent
     submit whose clock read a moment later still counts."""
@@ -167,7 +167,7 @@ def finished_at(attempt: QuizAttempt) -> datetime:
     return attempt.finished_at
 
 
-def best_pass(passes: Iterable[QuizAttempt]) -> QuizAttempt | None:
+def best_pass(passes: Iterable[A]) -> A | None:
     """The pass a page shows and a certificate rests on: highest score, then the latest."""
     return max(passes, key=lambda a: (a.percent, a.finished_at), default=None)
 

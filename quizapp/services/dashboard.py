@@ -22,6 +22,7 @@ from quizapp.models import AttemptStatus, Module, QuizAttempt, User
 from quizapp.services import attention, reports, roster
 from quizapp.services import programme as programme_service
 from quizapp.services.certification import CertStatus
+from quizapp.services.facts import Taken
 from quizapp.services.modules import ordered_modules
 from quizapp.services.oversight import NO_CERTIFICATE, scope_ids
 
@@ -75,7 +76,7 @@ def _statuses(entries: Sequence[attention.CertificateFacts]) -> list[tuple[str, 
 
 def from_rows(modules: list[Module], rows: list[reports.Row], now: datetime) -> Dashboard:
     """The dashboard computed from every trainee's full row (the reference; slow for thousands)."""
-    attempts: list[QuizAttempt] = [a for r in rows for m in r.progress.modules for a in m.attempts]
+    attempts: list[Taken] = [a for r in rows for m in r.progress.modules for a in m.attempts]
     found = []
     for module in modules:
         done = [a for a in attempts if a.module_id == module.id and a.finished_at is not None and not a.is_open]

@@ -39,7 +39,7 @@ def teams_in_scope(session: Session, viewer: User) -> list[Team]:
     return sorted(viewer.managed_teams, key=lambda t: t.name)
 
 
-def scope_ids(session: Session, viewer: User, team_id: int | None = None) -> Select[tuple[int]]:
+def scope_ids(session: Session, viewer: User, team_id: int | None = None) -> Select[Any]:
     """The ids of the trainees the viewer oversees (admins: all trainees), optionally of one team (another
     team is NotFound), never the viewer: a subquery, so 10,000 ids never travel as parameters."""
     query = select(User.id).where(User.role == Role.TRAINEE, User.id != viewer.id)

@@ -16,17 +16,18 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from quizapp.models import Certificate, Module, Team, User
-from quizapp.services import ServiceError, attention, roster
+from quizapp.services import ServiceError, attention, facts, roster
 from quizapp.services import programme as programme_service
-from quizapp.services.attempts import availability
+from quizapp.services.attempts import availability_of
 from quizapp.services.certification import CURRENT, CertStatus
+from quizapp.services.facts import CertFacts, Person
 from quizapp.services.modules import ordered_modules
-from quizapp.services.oversight import NO_CERTIFICATE, scope_ids, teams_in_scope, trainees_in_scope
+from quizapp.services.oversight import NO_CERTIFICATE, scope_ids, teams_in_scope
 from quizapp.services.programme import Programme
-from quizapp.services.progress import ModuleProgress, ModuleState, Progress, progress_of_many
+from quizapp.services.progress import ModuleProgress, ModuleState, Progress, progress_facts
 
 PER_PAGE = 50
 MAX_EXPIRING_DAYS = 3650
@@ -71,12 +72,13 @@ class ModuleCell:
 
 @dataclass(frozen=True)
 class Row:
-    trainee: User
+    trainee: Person
     progress: Progress
-    certificate: Certificate | None  # the current one, else the latest
+    certificate: CertFacts | Certificate | None  # the current one, else the latest
     status: str  # a CertStatus value or "none"
     days_left: int | None  # days to expiry of a valid or expiring certificate
     cells: list[ModuleCell]
+    team_names: str = ""  # the trainee's teams by name, comma-separated
 
     @property
     def trainee_id(self) -> int:
@@ -97,10 +99,6 @@ class Row:
     @property
     def certified(self) -> bool:
         return self.status in CURRENT
-
-    @property
-    def team_names(self) -> str:
-        return ", ".join(t.name for t in self.trainee.teams)
 
     @property
     def started(self) -> bool:
@@ -163,11 +161,9 @@ class Filters:
             cells = [c for c in row.cells if self.module_id is None or c.progress.module.id == self.module_id]
             if not any(c.state == self.state for c in cells):
                 return False
-        if self.only == "stuck" and not attention.is_stuck(row):
-            return False
-        if self.only == "never_started" and row.started:
-            return False
-        return True
+        if self.only == "stuck":
+            return attention.is_stuck(row)
+        return not (self.only == "never_started" and row.started)
 
     def matches(self, row: Row) -> bool:
         return self.matches_entry(row) and self.matches_progress(row)
@@ -199,33 +195,34 @@ def sort_keys(modules: Sequence[Module]) -> list[str]:
 def build_rows(session: Session, viewer: User, now: datetime, team_id: int | None = None) -> list[Row]:
     """Every trainee in scope (of one team if given: another team is NotFound), unfiltered, by name: the
     full computation, which the fast paths must agree with."""
-    return _rows(session, trainees_in_scope(session, viewer, team_id), now, programme_service.get(session))
+    ids = list(session.scalars(select(User.id).where(User.id.in_(scope_ids(session, viewer, team_id)))))
+    people = facts.people(session, ids)
+    ordered = sorted(ids, key=lambda i: (people[i].name, i))
+    return [row for chunk in chunks(ordered) for row in rows_of(session, chunk, now, programme_service.get(session))]
 
 
 def rows_of(session: Session, ids: Sequence[int], now: datetime, settings: Programme) -> list[Row]:
-    """The rows of these trainees, in this order (ids from the viewer's scope: the caller checked it)."""
-    users = {
-        u.id: u for u in session.scalars(select(User).where(User.id.in_(list(ids))).options(selectinload(User.teams)))
-    }
-    return _rows(session, [users[i] for i in ids if i in users], now, settings)
-
-
-def _rows(session: Session, trainees: list[User], now: datetime, settings: Programme) -> list[Row]:
-    found = progress_of_many(session, trainees, now, settings=settings)
+    """The rows of these trainees (of the viewer's scope: the caller checked it), in this order, from
+    column values (progress_facts): a fixed number of queries."""
+    people = facts.people(session, ids)
+    teams = roster.team_names(session, list(ids))
+    found = progress_facts(session, ids, now, settings=settings)
     rows = []
-    for trainee in trainees:
-        progress, certs = found[trainee.id]
-        cert, status, days = roster.shown(certs, now, settings.renewal_window_days)
-        cells = [ModuleCell(m, _next_attempt(session, trainee, m, now)) for m in progress.modules]
-        rows.append(Row(trainee, progress, cert, status, days, cells))
+    for user_id in ids:
+        if user_id not in people:
+            continue
+        progress, certs = found[user_id]
+        cert, status, days = roster.shown(list(certs), now, settings.renewal_window_days)
+        cells = [ModuleCell(m, _next_attempt(m, now)) for m in progress.modules]
+        rows.append(Row(people[user_id], progress, cert, status, days, cells, teams.get(user_id, "")))
     return rows
 
 
-def _next_attempt(session: Session, trainee: User, item: ModuleProgress, now: datetime) -> datetime | None:
+def _next_attempt(item: ModuleProgress, now: datetime) -> datetime | None:
     """When a trainee who may not start the module now can start it again (limit or cooldown)."""
     if item.state in (ModuleState.PASSED, ModuleState.NOT_STARTED) or item.open_attempt is not None:
         return None
-    found = availability(session, trainee, item.module, now, list(item.attempts))  # the attempts given: no query
+    found = availability_of(item.module, now, item.attempts)
     return None if found.can_start else found.next_at
 
 
@@ -266,7 +263,7 @@ def _candidates(session: Session, scope: roster.Scope, filters: Filters) -> set[
     found: set[int] | None = None
     for query in queries:
         if query is not None:
-            ids = set(session.scalars(query))
+            ids: set[int] = set(session.scalars(query))
             found = ids if found is None else found & ids
     return found
 

@@ -17,23 +17,12 @@ from sqlalchemy.orm import Session, aliased
 
 from quizapp.models import AttemptStatus, Certificate, Module, QuestionVersion, QuizAttempt, Response, Team, User
 from quizapp.models import team_members as members
-from quizapp.services import certification
+from quizapp.services import certification, facts
 from quizapp.services.attempts import DAY
 from quizapp.services.oversight import NO_CERTIFICATE
 from quizapp.services.progress import ModuleState
 
-Scope = Select[tuple[int]]  # the ids of the trainees in view: oversight.scope_ids
-
-
-@dataclass(frozen=True)
-class CertDates:
-    """A certificate's dates as column values (what certification.status reads)."""
-
-    id: int
-    issued_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
-    superseded_at: datetime | None
+Scope = Select[Any]  # the ids of the trainees in view: oversight.scope_ids
 
 
 def shown(certs: list[Any], now: datetime, window_days: int) -> tuple[Any, str, int | None]:
@@ -60,14 +49,14 @@ class Summary:
     team_names: str = ""
 
 
-def team_names(session: Session, scope: Scope) -> dict[int, str]:
-    """Each trainee's teams by name, joined as Row.team_names joins them (one query)."""
+def team_names(session: Session, scope: Scope | list[int]) -> dict[int, str]:
+    """Each trainee's teams by name, comma-separated (one query)."""
     found: dict[int, list[str]] = defaultdict(list)
     query = (
         select(members.c.user_id, Team.name)
         .join(Team, Team.id == members.c.team_id)
         .where(members.c.user_id.in_(scope))
-        .order_by(Team.name)
+        .order_by(Team.name, Team.id)
     )
     for user_id, name in session.execute(query):
         found[user_id].append(name)
@@ -81,20 +70,7 @@ def summaries(
     people = session.execute(
         select(User.id, User.name, User.email, User.created_at).where(User.id.in_(scope)).order_by(User.name, User.id)
     ).all()
-    certs: dict[int, list[CertDates]] = defaultdict(list)
-    for row in session.execute(
-        select(
-            Certificate.user_id,
-            Certificate.id,
-            Certificate.issued_at,
-            Certificate.expires_at,
-            Certificate.revoked_at,
-            Certificate.superseded_at,
-        )
-        .where(Certificate.user_id.in_(scope))
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-    ):
-        certs[row[0]].append(CertDates(*row[1:]))
+    certs = facts.certificates_where(session, Certificate.user_id.in_(scope))
     teams = team_names(session, scope) if with_teams else {}
     found = []
     for user_id, name, email, created_at in people:
