@@ -86,11 +86,11 @@ def viewer_zone() -> ZoneInfo:
     return zone_of(getattr(current_user, "time_zone", None))
 
 
-def format_when(value: datetime | None) -> str:
-    """A datetime in the viewer's time zone, the zone named: 15 Jan 2026, 14:05 CET."""
+def format_when(value: datetime | None, zone: ZoneInfo | None = None) -> str:
+    """A datetime in the viewer's time zone (or the one given), the zone named: 15 Jan 2026, 14:05 CET."""
     if not value:
         return "—"
-    local = value.astimezone(viewer_zone())
+    local = value.astimezone(zone or viewer_zone())
     return local.strftime("%d %b %Y, %H:%M ") + (local.tzname() or "UTC")
 
 

@@ -92,26 +92,34 @@ def never_started(scope: Scope) -> Scope:
     return select(User.id).where(User.id.in_(scope), ~exists().where(QuizAttempt.user_id == User.id))
 
 
+def _last_passes() -> Any:
+    """Per trainee and module, when the latest passed attempt started (a derived table)."""
+    return (
+        select(QuizAttempt.user_id, QuizAttempt.module_id, func.max(QuizAttempt.started_at).label("started_at"))
+        .where(QuizAttempt.passed.is_(True))
+        .group_by(QuizAttempt.user_id, QuizAttempt.module_id)
+        .subquery()
+    )
+
+
+def _with_last_pass(query: Select[Any]) -> tuple[Select[Any], Any]:
+    last = _last_passes()
+    joined = query.outerjoin(
+        last, (last.c.user_id == QuizAttempt.user_id) & (last.c.module_id == QuizAttempt.module_id)
+    )
+    return joined, last
+
+
 def repeated_fails(scope: Scope, fails: int) -> Scope:
     """Trainees with `fails` or more finished, failed attempts at one module started no earlier than their
     last pass of it (attention counts fails after the last pass, of modules not passed)."""
-    passed = aliased(QuizAttempt)
-    last_pass = (
-        select(func.max(passed.started_at))
-        .where(
-            passed.user_id == QuizAttempt.user_id,
-            passed.module_id == QuizAttempt.module_id,
-            passed.passed.is_(True),
-        )
-        .scalar_subquery()
-    )
+    query, last = _with_last_pass(select(QuizAttempt.user_id))
     return (
-        select(QuizAttempt.user_id)
-        .where(
+        query.where(
             QuizAttempt.user_id.in_(scope),
             _finished(),
             QuizAttempt.passed.is_not(True),
-            or_(last_pass.is_(None), QuizAttempt.started_at >= last_pass),
+            or_(last.c.started_at.is_(None), QuizAttempt.started_at >= last.c.started_at),
         )
         .group_by(QuizAttempt.user_id, QuizAttempt.module_id)
         .having(func.count() >= fails)

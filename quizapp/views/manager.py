@@ -27,7 +27,7 @@ from quizapp.db import get_session, stream_body, utcnow
 from quizapp.evidence_pack import evidence_zip
 from quizapp.forms import ConfirmForm, OnboardCsvForm, OnboardForm, ReasonForm, TraineeTableForm
 from quizapp.models import Role
-from quizapp.presentation import module_state_text, status_label
+from quizapp.presentation import module_state_text, status_label, viewer_zone
 from quizapp.security import role_required
 from quizapp.services import NotFound, ServiceError, certification, dashboard, evidence, onboarding, oversight, reports
 from quizapp.services import attempts as attempts_service
@@ -264,7 +264,7 @@ def evidence_pack(user_id: int):
         abort(404)
     name = f"evidence-{data['trainee']['email']}-{utcnow():%Y-%m-%d}.zip"
     return Response(
-        evidence_zip(data),
+        evidence_zip(data, viewer_zone()),
         mimetype="application/zip",
         headers={"Content-Disposition": content_disposition(name)},
     )
