@@ -268,7 +268,8 @@ def _candidates(session: Session, scope: roster.Scope, filters: Filters) -> set[
     return found
 
 
-def chunks(items: Sequence[Any], size: int = SLICE) -> Iterator[Sequence[Any]]:
+def chunks(items: Sequence[Any], size: int | None = None) -> Iterator[Sequence[Any]]:
+    size = size or SLICE
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
