@@ -1,7 +1,8 @@
 """Light stand-ins for the rows the progress and certificate rules read: plain column values instead of ORM
 objects, for pages over thousands of trainees (loading 100,000 attempts as ORM objects takes seconds; as
 tuples, a fraction of that). The rules are the same functions either way: they read only these
-attributes (the Protocols), which a QuizAttempt or a Certificate offers too."""
+attributes (the Protocols), which a QuizAttempt or a Certificate offers too. The queries run on the
+session's connection (Core: no ORM bookkeeping for plain columns) in the session's transaction."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ def attempts_where(session: Session, where: ColumnElement[bool]) -> dict[int, li
         QuizAttempt.passed,
     ).where(where)
     found: dict[int, list[AttemptFacts]] = defaultdict(list)
-    for row in session.execute(query):
+    for row in session.connection().execute(query):
         found[row[1]].append(AttemptFacts(*row))
     return found
 
@@ -114,7 +115,7 @@ def certificates_where(session: Session, where: ColumnElement[bool]) -> dict[int
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     )
     found: dict[int, list[CertFacts]] = defaultdict(list)
-    for row in session.execute(query):
+    for row in session.connection().execute(query):
         found[row[1]].append(CertFacts(*row))
     return found
 
@@ -122,4 +123,4 @@ def certificates_where(session: Session, where: ColumnElement[bool]) -> dict[int
 def people(session: Session, ids: Iterable[int]) -> dict[int, Person]:
     """These users as Persons (one query)."""
     query = select(User.id, User.name, User.email, User.created_at).where(User.id.in_(list(ids)))
-    return {row[0]: Person(*row) for row in session.execute(query)}
+    return {row[0]: Person(*row) for row in session.connection().execute(query)}

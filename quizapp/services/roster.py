@@ -58,7 +58,7 @@ def team_names(session: Session, scope: Scope | list[int]) -> dict[int, str]:
         .where(members.c.user_id.in_(scope))
         .order_by(Team.name, Team.id)
     )
-    for user_id, name in session.execute(query):
+    for user_id, name in session.connection().execute(query):
         found[user_id].append(name)
     return {k: ", ".join(v) for k, v in found.items()}
 
@@ -67,9 +67,15 @@ def summaries(
     session: Session, scope: Scope, now: datetime, window_days: int, *, with_teams: bool = False
 ) -> list[Summary]:
     """Every trainee in scope, by name (two queries, three with the team names)."""
-    people = session.execute(
-        select(User.id, User.name, User.email, User.created_at).where(User.id.in_(scope)).order_by(User.name, User.id)
-    ).all()
+    people = (
+        session.connection()
+        .execute(
+            select(User.id, User.name, User.email, User.created_at)
+            .where(User.id.in_(scope))
+            .order_by(User.name, User.id)
+        )
+        .all()
+    )
     certs = facts.certificates_where(session, Certificate.user_id.in_(scope))
     teams = team_names(session, scope) if with_teams else {}
     found = []
