@@ -2,6 +2,8 @@
 
     return Response(stream_with_context(csv_lines(header, rows)), mimetype=CSV_MIMETYPE, headers=...)
 
+(or, when computing the rows reads the database, `db.stream_body(session, csv_chunks(header, groups))`).
+
 Text cells that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return)
 get a leading apostrophe (OWASP "CSV injection"). Numbers (int, float, Decimal) are written as numbers: they
 come from our code, not from a user, and -3 must stay a number.
@@ -40,21 +42,38 @@ def cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def _writer() -> tuple[io.StringIO, Any]:
+    buffer = io.StringIO()
+    return buffer, csv.writer(buffer, lineterminator="\r\n")
+
+
+def _take(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     """The CSV one line at a time (the first starts with the BOM); rows are read only as lines are asked for."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-
-    def line(values: Sequence[Any]) -> str:
-        writer.writerow([cell(v) for v in values])
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    yield BOM + line(header)
+    buffer, writer = _writer()
+    writer.writerow([cell(v) for v in header])
+    yield BOM + _take(buffer)
     for row in rows:
-        yield line(row)
+        writer.writerow([cell(v) for v in row])
+        yield _take(buffer)
+
+
+def csv_chunks(header: Sequence[str], groups: Iterable[Iterable[Sequence[Any]]]) -> Iterator[str]:
+    """The CSV as one piece for the header (with the BOM) and one per group of rows; each group is read
+    only when its piece is asked for."""
+    buffer, writer = _writer()
+    writer.writerow([cell(v) for v in header])
+    yield BOM + _take(buffer)
+    for rows in groups:
+        for row in rows:
+            writer.writerow([cell(v) for v in row])
+        yield _take(buffer)
 
 
 def content_disposition(filename: str) -> str:

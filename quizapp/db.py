@@ -5,15 +5,17 @@ or a redirect (status below 400), and rolled back otherwise; CLI commands commit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from flask import Flask, Response, current_app, g
 from sqlalchemy import CursorResult, DateTime, Engine, MetaData, Result, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -121,6 +123,32 @@ def end_request(response: Response) -> Response:
     return response
 
 
+def stream_body(session: Session, pieces: Iterable[T]) -> Iterator[T]:
+    """The body of a streamed response whose pieces read (and may repair: progress grades overdue attempts
+    and issues missed certificates) the database, such as a CSV built slice by slice.
+
+    Flask sends the body after the request is over: end_request has committed and teardown has closed
+    the request's session before the first piece is asked for. So the body works in that session anew
+    (a closed session opens a new transaction when used; `get_session()` is not called again, and
+    `stream_with_context` is not needed): each piece's work is committed once the piece is built, before
+    it is sent, so a repair shown in the file is kept; when the body ends, fails or the client goes away,
+    whatever is unfinished is rolled back and the session closed, so no connection is left open."""
+    try:
+        for piece in pieces:
+            session.commit()
+            yield piece
+    finally:
+        close_session_quietly(session)
+
+
+def close_session_quietly(session: Session) -> None:
+    """Close a session (rolling back what is not committed); a connection already gone is no error."""
+    try:
+        session.close()
+    except Exception:  # the connection may already be gone; nothing is left to undo
+        pass
+
+
 def rollback_quietly(session: Session) -> None:
     """Undo the session's work; if the connection is gone there is nothing to undo."""
     try:
@@ -133,10 +161,7 @@ def close_session(_exc: BaseException | None = None) -> None:
     """Close the session at the end of the app context; anything not committed is rolled back."""
     session = g.pop("db_session", None)
     if session is not None:
-        try:
-            session.close()
-        except Exception:  # the connection may already be gone; nothing is left to undo
-            pass
+        close_session_quietly(session)
 
 
 @contextmanager

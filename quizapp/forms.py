@@ -149,6 +149,16 @@ class TraineeTableForm(FlaskForm):
     module = SelectField("Module", default="", validate_choice=True)
     state = SelectField("Module state", default="", validate_choice=True)
     q = StringField("Name or email contains", validators=[Optional(), Length(max=100)])
+    only = SelectField(
+        "Only",
+        default="",
+        validate_choice=True,
+        choices=[
+            SelectChoice("", "Everyone"),
+            SelectChoice("stuck", "Stuck"),
+            SelectChoice("never_started", "Never started"),
+        ],
+    )
     sort = SelectField("Sort by", default="status", validate_choice=True)
     order = SelectField(
         "Order", default="asc", choices=[SelectChoice("asc", "Ascending"), SelectChoice("desc", "Descending")]

@@ -86,12 +86,14 @@ def viewer_zone() -> ZoneInfo:
     return zone_of(getattr(current_user, "time_zone", None))
 
 
-def _zone(zone: str | None) -> ZoneInfo:
-    """A named zone (a certificate's holder's, say), else the viewer's."""
+def _zone(zone: str | ZoneInfo | None) -> ZoneInfo:
+    """A zone given by name (a certificate's holder's, say) or as a ZoneInfo, else the viewer's."""
+    if isinstance(zone, ZoneInfo):
+        return zone
     return zone_of(zone) if zone is not None else viewer_zone()
 
 
-def format_when(value: datetime | None, zone: str | None = None) -> str:
+def format_when(value: datetime | None, zone: str | ZoneInfo | None = None) -> str:
     """A datetime in the viewer's time zone (or the one named), the zone named: 15 Jan 2026, 14:05 CET."""
     if not value:
         return "—"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
@@ -107,3 +109,20 @@ def test_another_teams_pack_is_404(client, auth, db, clinic):
     assert client.get(f"/manager/trainees/{clinic.people['south'].id}/evidence.zip").status_code == 404
     with pytest.raises(NotFound):
         evidence.evidence_pack(db, clinic.manager, clinic.people["south"].id, clinic.now)
+
+
+def test_pdf_times_are_in_the_downloaders_zone_and_json_in_utc(client, auth, db, clinic):
+    clinic.manager.time_zone = "America/New_York"
+    db.commit()
+    archive = download(client, auth, clinic, "certified")
+    data = json.loads(archive.read("evidence.json"))
+    schema = json.loads(archive.read("schema.json"))
+    assert "UTC" in schema["$defs"]["attempt"]["properties"]["started_at"]["description"]
+    [cert] = data["certificates"]
+    issued = datetime.fromisoformat(cert["issued_at"])
+    assert cert["issued_at"].endswith("Z") and issued.utcoffset() == timedelta(0)
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(archive.read("evidence.pdf"))).pages)
+    local = issued.astimezone(ZoneInfo("America/New_York"))
+    assert "Times are in America/New_York" in text
+    assert f"Issued {local:%d %b %Y, %H:%M} {local.tzname()}" in " ".join(text.split())
+    assert cert["issued_at"] not in text  # no unnamed UTC time left in the PDF

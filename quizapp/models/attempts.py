@@ -60,9 +60,9 @@ class QuizAttempt(Base):
         Enum(AttemptStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
         default=AttemptStatus.OPEN,
     )
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # the module settings the attempt ran under
     pass_mark: Mapped[int] = mapped_column(Integer)
     time_limit_minutes: Mapped[int] = mapped_column(Integer)

@@ -15,6 +15,7 @@ from quizapp.bank_loader.draw import Candidate, as_candidate, choose, shortfall
 from quizapp.models import AttemptStatus, Module, Question, QuizAttempt, Response, Role, User
 from quizapp.question_types import get_type
 from quizapp.services import Forbidden, ServiceError
+from quizapp.services.facts import Taken
 from quizapp.services.grading import finalise_if_overdue
 from quizapp.services.grading import percent_half_up as percent_half_up  # bench/ imports it from here
 
@@ -33,7 +34,7 @@ class Availability:
     attempts_left: int
     next_at: datetime | None = None
     reason: str | None = None
-    open_attempt: QuizAttempt | None = None
+    open_attempt: Taken | None = None
 
 
 # --- drawing -------------------------------------------------------------------------------------
@@ -103,10 +104,15 @@ def attempts_of(session: Session, user: User, module: Module) -> list[QuizAttemp
 
 
 def availability(
-    session: Session, user: User, module: Module, now: datetime, attempts: list[QuizAttempt] | None = None
+    session: Session, user: User, module: Module, now: datetime, attempts: Sequence[Taken] | None = None
 ) -> Availability:
-    """Attempts left in the rolling 24 hours, cooldown after a fail, the open attempt if any."""
-    attempts = attempts_of(session, user, module) if attempts is None else attempts
+    """Attempts left in the rolling 24 hours, cooldown after a fail, the open attempt if any (of the
+    attempts given; read when not given)."""
+    return availability_of(module, now, attempts_of(session, user, module) if attempts is None else attempts)
+
+
+def availability_of(module: Module, now: datetime, attempts: Sequence[Taken]) -> Availability:
+    """availability() from the trainee's attempts at the module: ORM objects or facts.AttemptFacts (pure)."""
     open_attempt = next((a for a in attempts if a.is_open), None)
     recent = [a for a in attempts if a.started_at > now - DAY]
     left = max(0, module.attempts_per_day - len(recent))
@@ -148,6 +154,7 @@ def start_attempt(
         raise Forbidden("Only trainees take quizzes; instructors use the preview pages.")
     avail = availability_now(session, user, module, now)
     if avail.open_attempt is not None:
+        assert isinstance(avail.open_attempt, QuizAttempt)  # availability_now reads ORM attempts
         return avail.open_attempt
     if not avail.can_start:
         raise QuizUnavailable(avail.reason or "This quiz cannot be started now.")

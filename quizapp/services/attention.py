@@ -1,17 +1,26 @@
 """Who needs a manager's attention, and why: the one definition of each reason and of "stuck", with
-its thresholds, read from the rows the trainee table already built (pure: no query)."""
+its thresholds, read from the rows the trainee table built (pure: no query).
+
+At 10,000 trainees the dashboard does not build a row for everyone: the certificate reasons and tiles
+read light facts (roster.Summary: the same status and days left), and the progress reasons are read from
+the rows of the candidates SQL found (roster.needing_attention, a superset); `first_items` puts the two
+together in the one order of `needs_attention`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
 
-from quizapp.models import Module, QuizAttempt
-from quizapp.services.certification import CertStatus
+from quizapp.models import Module
+from quizapp.services.certification import CURRENT, CertStatus
+from quizapp.services.facts import Taken
 from quizapp.services.progress import ModuleState, Why
-from quizapp.services.reports import Row
+
+if TYPE_CHECKING:
+    from quizapp.services.reports import Row
 
 EXPIRING_WITHIN_DAYS = 30  # a current certificate this close to expiry needs renewing now
 REPEATED_FAILS = 2  # failed the same module this often, without passing it since: stuck
@@ -37,7 +46,7 @@ class Item:
     module: Module | None = None
 
 
-def _fails_since_last_pass(attempts: Sequence[QuizAttempt]) -> int:
+def _fails_since_last_pass(attempts: Sequence[Taken]) -> int:
     """Failed finished attempts after the last pass (attempts oldest first)."""
     count = 0
     for attempt in attempts:
@@ -47,14 +56,36 @@ def _fails_since_last_pass(attempts: Sequence[QuizAttempt]) -> int:
     return count
 
 
-def reasons(row: Row, now: datetime) -> list[Item]:
-    """Every reason this trainee needs attention (empty when none)."""
+class CertificateFacts(Protocol):
+    """What the certificate reasons and tiles read: a Row, or a light roster.Summary."""
+
+    @property
+    def trainee_id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def days_left(self) -> int | None: ...
+    @property
+    def expires_at(self) -> datetime | None: ...
+
+
+def certificate_reasons(entry: CertificateFacts) -> list[tuple[Reason, str]]:
+    """The reasons a trainee's certificate needs attention, in words."""
+    found: list[tuple[Reason, str]] = []
+    if entry.days_left is not None and entry.days_left <= EXPIRING_WITHIN_DAYS:
+        days = entry.days_left
+        found.append((Reason.EXPIRING, f"Certificate expires in {days} day{'' if days == 1 else 's'}"))
+    if entry.status == CertStatus.EXPIRED and entry.expires_at is not None:
+        found.append((Reason.EXPIRED, f"Certificate expired on {entry.expires_at:%d %b %Y}"))
+    return found
+
+
+def progress_reasons(row: Row, now: datetime) -> list[Item]:
+    """The reasons from the trainee's progress: repeated fails, a missed safety-critical question, no
+    attempt open until later, never started."""
     found: list[Item] = []
-    if row.days_left is not None and row.days_left <= EXPIRING_WITHIN_DAYS:
-        days = row.days_left
-        found.append(Item(row, Reason.EXPIRING, f"Certificate expires in {days} day{'' if days == 1 else 's'}"))
-    if row.status == CertStatus.EXPIRED and row.certificate is not None:
-        found.append(Item(row, Reason.EXPIRED, f"Certificate expired on {row.certificate.expires_at:%d %b %Y}"))
     for cell in row.cells:
         item, module = cell.progress, cell.progress.module
         if item.state == ModuleState.PASSED:
@@ -79,6 +110,11 @@ def reasons(row: Row, now: datetime) -> list[Item]:
     return found
 
 
+def reasons(row: Row, now: datetime) -> list[Item]:
+    """Every reason this trainee needs attention (empty when none)."""
+    return [Item(row, reason, text) for reason, text in certificate_reasons(row)] + progress_reasons(row, now)
+
+
 def is_stuck(row: Row) -> bool:
     """Stuck: failed a module REPEATED_FAILS times or more without passing it since."""
     return any(
@@ -87,12 +123,53 @@ def is_stuck(row: Row) -> bool:
     )
 
 
+ORDER = list(Reason)
+
+
+def _key(reason: Reason, entry: CertificateFacts, module: Module | None) -> tuple[int, int, str, int, int]:
+    """The list's order: most urgent reason first, then fewest days left, then by name."""
+    return (
+        ORDER.index(reason),
+        entry.days_left or 0,
+        entry.name.casefold(),
+        entry.trainee_id,
+        module.id if module else 0,
+    )
+
+
 def needs_attention(rows: Sequence[Row], now: datetime) -> list[Item]:
     """Every reason of every trainee, most urgent reason first, then by name."""
-    order = list(Reason)
     items = [item for row in rows for item in reasons(row, now)]
-    items.sort(key=lambda i: (order.index(i.reason), i.row.days_left or 0, i.row.trainee.name.casefold()))
+    items.sort(key=lambda i: _key(i.reason, i.row, i.module))
     return items
+
+
+def first_items(
+    entries: Iterable[CertificateFacts],
+    rows: Sequence[Row],
+    now: datetime,
+    limit: int,
+    rows_for: Callable[[list[int]], Sequence[Row]],
+) -> tuple[list[Item], int]:
+    """The first `limit` items of needs_attention over every trainee, and how many there are in all, from
+    light facts of everyone (`entries`: the certificate reasons) and the rows of every trainee a progress
+    reason may concern (`rows`, a superset); `rows_for` builds the rows of the others shown."""
+    built = {r.trainee_id: r for r in rows}
+    keys: list[tuple[tuple[int, int, str, int, int], int]] = []
+    for entry in entries:
+        if entry.trainee_id not in built:
+            keys += [(_key(reason, entry, None), entry.trainee_id) for reason, _text in certificate_reasons(entry)]
+    for row in rows:
+        keys += [(_key(i.reason, row, i.module), row.trainee_id) for i in reasons(row, now)]
+    keys.sort()
+    shown = keys[:limit]
+    missing = list(dict.fromkeys(t for _k, t in shown if t not in built))
+    built.update((r.trainee_id, r) for r in rows_for(missing))
+    wanted = {k for k, _t in shown}
+    items = [i for t in dict.fromkeys(t for _k, t in shown) for i in reasons(built[t], now)]
+    items = [i for i in items if _key(i.reason, i.row, i.module) in wanted]
+    items.sort(key=lambda i: _key(i.reason, i.row, i.module))
+    return items, len(keys)
 
 
 @dataclass(frozen=True)
@@ -106,13 +183,16 @@ class Tiles:
     stuck: int
 
 
-def tiles(rows: Sequence[Row]) -> Tiles:
+def tiles(entries: Sequence[CertificateFacts], rows: Sequence[Row] | None = None) -> Tiles:
+    """The counts over every trainee (`entries`); never started and stuck from `rows`, the rows of every
+    trainee who may be either (all of them when not given: then entries must be rows)."""
+    progress_rows: Sequence[Row] = rows if rows is not None else entries  # type: ignore[assignment]
     return Tiles(
-        trainees=len(rows),
-        certified=sum(1 for r in rows if r.certified),
-        expiring=sum(1 for r in rows if r.days_left is not None and r.days_left <= EXPIRING_WITHIN_DAYS),
-        expired=sum(1 for r in rows if r.status == CertStatus.EXPIRED),
-        revoked=sum(1 for r in rows if r.status == CertStatus.REVOKED),
-        never_started=sum(1 for r in rows if not r.started),
-        stuck=sum(1 for r in rows if is_stuck(r)),
+        trainees=len(entries),
+        certified=sum(1 for e in entries if e.status in CURRENT),
+        expiring=sum(1 for e in entries if e.days_left is not None and e.days_left <= EXPIRING_WITHIN_DAYS),
+        expired=sum(1 for e in entries if e.status == CertStatus.EXPIRED),
+        revoked=sum(1 for e in entries if e.status == CertStatus.REVOKED),
+        never_started=sum(1 for r in progress_rows if not r.started),
+        stuck=sum(1 for r in progress_rows if is_stuck(r)),
     )

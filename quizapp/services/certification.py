@@ -6,9 +6,10 @@ from __future__ import annotations
 import calendar
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 from sqlalchemy import distinct, func, select, update
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from quizapp.services import ServiceError
 from quizapp.services import programme as programme_service
 from quizapp.services.audit import record
 from quizapp.services.certificate_codes import format_code, unique_code
+from quizapp.services.facts import Taken
 from quizapp.services.modules import ordered_modules
 from quizapp.services.scope import ensure_can_oversee
 from quizapp.services.text import required_text
@@ -40,6 +42,24 @@ class CertStatus(StrEnum):
 CURRENT = (CertStatus.VALID, CertStatus.EXPIRING)
 
 
+class CertDates(Protocol):
+    """What the status rule reads of a certificate: a Certificate, or a light tuple of its columns (the
+    dashboard reads 10,000 trainees' certificates without loading ORM objects)."""
+
+    @property
+    def issued_at(self) -> datetime: ...
+    @property
+    def expires_at(self) -> datetime: ...
+    @property
+    def revoked_at(self) -> datetime | None: ...
+    @property
+    def superseded_at(self) -> datetime | None: ...
+
+
+C = TypeVar("C", bound=CertDates)
+A = TypeVar("A", bound=Taken)
+
+
 def add_months(when: datetime, months: int) -> datetime:
     """Calendar months later (or earlier); the day is clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
     index = when.year * 12 + when.month - 1 + months
@@ -48,12 +68,12 @@ def add_months(when: datetime, months: int) -> datetime:
     return when.replace(year=year, month=month + 1, day=day)
 
 
-def window_opens(cert: Certificate, window_days: int) -> datetime:
+def window_opens(cert: CertDates, window_days: int) -> datetime:
     """When recertification opens: the renewal window before expiry, never before the issue."""
     return max(cert.expires_at - timedelta(days=window_days), cert.issued_at)
 
 
-def status(cert: Certificate, now: datetime, window_days: int) -> CertStatus:
+def status(cert: CertDates, now: datetime, window_days: int) -> CertStatus:
     """valid | expiring | expired | revoked | superseded, at `now`."""
     if cert.revoked_at is not None:
         return CertStatus.REVOKED
@@ -66,14 +86,12 @@ def status(cert: Certificate, now: datetime, window_days: int) -> CertStatus:
     return CertStatus.VALID
 
 
-def days_left(cert: Certificate, now: datetime) -> int:
+def days_left(cert: CertDates, now: datetime) -> int:
     """Whole days until expiry, rounded up (0 once expired)."""
     return max(0, math.ceil((cert.expires_at - now).total_seconds() / 86400))
 
 
-def shown_certificate(
-    certs: list[Certificate], now: datetime, window_days: int
-) -> tuple[Certificate, CertStatus] | tuple[None, None]:
+def shown_certificate(certs: list[C], now: datetime, window_days: int) -> tuple[C, CertStatus] | tuple[None, None]:
     """The certificate a page shows for a trainee (newest first in `certs`): the current one, else the latest."""
     statuses = [(c, status(c, now, window_days)) for c in certs]
     return next(((c, s) for c, s in statuses if s in CURRENT), statuses[0] if statuses else (None, None))
@@ -114,7 +132,7 @@ class SinceReason(StrEnum):
 
 
 def counting_from(
-    certs: list[Certificate], now: datetime, window_days: int
+    certs: Sequence[CertDates], now: datetime, window_days: int
 ) -> tuple[datetime | None, SinceReason | None, bool]:
     """(passes must finish after this, why, a valid certificate outside its window blocks a new one);
     `certs` newest first."""
@@ -130,7 +148,7 @@ def counting_from(
     return window_opens(latest, window_days), SinceReason.RENEWAL, False
 
 
-def counts(attempt: QuizAttempt, now: datetime, validity_months: int, since: datetime | None) -> bool:
+def counts(attempt: Taken, now: datetime, validity_months: int, since: datetime | None) -> bool:
     """The one rule for a pass that counts toward a certificate: passed, finished inside the validity
     period before `now`, and after `since`. There is no upper bound: a pass committed by a concurrent
     submit whose clock read a moment later still counts."""
@@ -149,7 +167,7 @@ def finished_at(attempt: QuizAttempt) -> datetime:
     return attempt.finished_at
 
 
-def best_pass(passes: Iterable[QuizAttempt]) -> QuizAttempt | None:
+def best_pass(passes: Iterable[A]) -> A | None:
     """The pass a page shows and a certificate rests on: highest score, then the latest."""
     return max(passes, key=lambda a: (a.percent, a.finished_at), default=None)
 

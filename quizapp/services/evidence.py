@@ -24,12 +24,18 @@ from quizapp.services.progress import progress_of_many
 
 FORMAT = "quizapp-evidence-pack/1"
 
-_TIME = {"type": ["string", "null"], "format": "date-time", "description": "ISO 8601, UTC"}
+_TIME = {
+    "type": ["string", "null"],
+    "format": "date-time",
+    "description": "ISO 8601 date and time in UTC, the offset written as Z: 2026-01-15T13:05:00Z",
+}
 _NUMBER = {"type": ["string", "null"], "description": "a decimal number as text (exact)"}
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": FORMAT,
     "title": "Evidence pack of one trainee",
+    "description": "Every time is in UTC (ISO 8601 with the offset Z); the PDF beside it shows the same times "
+    "in the time zone of whoever downloaded the pack, the zone named.",
     "type": "object",
     "required": ["format", "generated_at", "generated_by", "programme", "trainee", "certificates", "audit"],
     "properties": {

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session, selectinload
 from quizapp.db import affected_rows
 from quizapp.models import AttemptStatus, QuizAttempt, Response
 from quizapp.question_types import get_type
+from quizapp.services.facts import Taken
 
 GRACE = timedelta(seconds=30)  # answers arriving this long after the deadline still count
 
 
-def is_overdue(attempt: QuizAttempt, now: datetime) -> bool:
+def is_overdue(attempt: Taken, now: datetime) -> bool:
     return attempt.deadline is not None and now > attempt.deadline + GRACE
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from quizapp.models import (
@@ -39,9 +39,10 @@ def teams_in_scope(session: Session, viewer: User) -> list[Team]:
     return sorted(viewer.managed_teams, key=lambda t: t.name)
 
 
-def trainees_in_scope(session: Session, viewer: User, team_id: int | None = None) -> list[User]:
-    """Trainees the viewer oversees (admins: all trainees), optionally of one team; never the viewer."""
-    query = select(User).where(User.role == Role.TRAINEE, User.id != viewer.id).options(selectinload(User.teams))
+def scope_ids(session: Session, viewer: User, team_id: int | None = None) -> Select[Any]:
+    """The ids of the trainees the viewer oversees (admins: all trainees), optionally of one team (another
+    team is NotFound), never the viewer: a subquery, so 10,000 ids never travel as parameters."""
+    query = select(User.id).where(User.role == Role.TRAINEE, User.id != viewer.id)
     if viewer.role != Role.ADMIN or team_id is not None:
         team_ids = {t.id for t in teams_in_scope(session, viewer)}
         if team_id is not None:
@@ -50,6 +51,12 @@ def trainees_in_scope(session: Session, viewer: User, team_id: int | None = None
             team_ids = {team_id}
         members = select(team_members.c.user_id).where(team_members.c.team_id.in_(team_ids))
         query = query.where(User.id.in_(members))
+    return query
+
+
+def trainees_in_scope(session: Session, viewer: User, team_id: int | None = None) -> list[User]:
+    """Trainees the viewer oversees (see scope_ids), by name, with their teams."""
+    query = select(User).where(User.id.in_(scope_ids(session, viewer, team_id))).options(selectinload(User.teams))
     return list(session.scalars(query.order_by(User.name, User.id)))
 
 

@@ -9,7 +9,7 @@ queries (`progress_of_many`)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -18,10 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quizapp.models import Certificate, Module, QuestionVersion, QuizAttempt, Response, User
-from quizapp.services import certification
+from quizapp.services import certification, facts
 from quizapp.services import programme as programme_service
-from quizapp.services.certification import SinceReason, best_pass, counting_from, counts
-from quizapp.services.grading import finalise_if_overdue
+from quizapp.services.certification import CertDates, SinceReason, best_pass, counting_from, counts
+from quizapp.services.facts import CertFacts, Taken
+from quizapp.services.grading import finalise_if_overdue, is_overdue
 from quizapp.services.modules import ordered_modules
 from quizapp.services.programme import Programme
 
@@ -49,10 +50,11 @@ class ModuleProgress:
     module: Module
     state: ModuleState
     why: Why | None
-    best: QuizAttempt | None  # the best counting pass (PASSED), or the best earlier pass (LAPSED)
-    last: QuizAttempt | None  # the latest finished attempt
-    open_attempt: QuizAttempt | None  # an attempt being taken, whatever the state
-    attempts: tuple[QuizAttempt, ...]  # every attempt at the module, oldest first
+    # attempts are QuizAttempt objects, or facts.AttemptFacts on pages over many trainees
+    best: Taken | None  # the best counting pass (PASSED), or the best earlier pass (LAPSED)
+    last: Taken | None  # the latest finished attempt
+    open_attempt: Taken | None  # an attempt being taken, whatever the state
+    attempts: tuple[Taken, ...]  # every attempt at the module, oldest first
 
     @property
     def attempts_used(self) -> int:
@@ -95,7 +97,7 @@ class Progress:
 
 def module_progress(
     module: Module,
-    attempts: list[QuizAttempt],
+    attempts: Sequence[Taken],
     now: datetime,
     settings: Programme,
     since: datetime | None,
@@ -130,8 +132,8 @@ def module_progress(
 
 def build(
     modules: list[Module],
-    attempts: Iterable[QuizAttempt],
-    certs: list[Certificate],
+    attempts: Iterable[Taken],
+    certs: Sequence[CertDates],
     now: datetime,
     settings: Programme,
     critical_missed: set[int],
@@ -140,7 +142,7 @@ def build(
     since, reason, blocked = counting_from(certs, now, settings.renewal_window_days)
     if blocked:  # certified and not yet in the window: show what earned it
         since, reason = None, None
-    by_module: dict[int, list[QuizAttempt]] = defaultdict(list)
+    by_module: dict[int, list[Taken]] = defaultdict(list)
     for attempt in attempts:
         by_module[attempt.module_id].append(attempt)
     items = [module_progress(m, by_module[m.id], now, settings, since, reason, critical_missed) for m in modules]
@@ -178,7 +180,7 @@ def _finalise_overdue(session: Session, attempts: Iterable[QuizAttempt], now: da
             finalise_if_overdue(session, attempt, now)
 
 
-def _failed_ids(attempts: Iterable[QuizAttempt]) -> list[int]:
+def _failed_ids(attempts: Iterable[Taken]) -> list[int]:
     return [a.id for a in attempts if a.finished_at is not None and not a.passed]
 
 
@@ -225,9 +227,42 @@ def progress_of_many(
     return result
 
 
-def _needs_certificate(progress: Progress, certs: list[Certificate], now: datetime, settings: Programme) -> bool:
+def _needs_certificate(progress: Progress, certs: Sequence[CertDates], now: datetime, settings: Programme) -> bool:
     """Qualified, yet no valid or expiring certificate: an issue was missed."""
     if not progress.complete:
         return False
     window = settings.renewal_window_days
     return not any(certification.status(c, now, window) in certification.CURRENT for c in certs)
+
+
+def progress_facts(
+    session: Session, ids: Sequence[int], now: datetime, *, settings: Programme
+) -> dict[int, tuple[Progress, Sequence[CertDates]]]:
+    """What progress_of_many gives, from column values instead of ORM objects (pages over thousands of
+    trainees), in a fixed number of queries per IN_SLICE trainees. A trainee whose progress needs a repair
+    (an overdue attempt to grade, a missed certificate to issue) goes through progress_of_many, which
+    repairs it; the others' attempts are AttemptFacts and their certificates CertFacts."""
+    attempts: dict[int, list[facts.AttemptFacts]] = {}
+    certs: dict[int, list[CertFacts]] = {}
+    for chunk in _slices(list(ids)):
+        attempts.update(facts.attempts_where(session, QuizAttempt.user_id.in_(chunk)))
+        certs.update(facts.certificates_where(session, Certificate.user_id.in_(chunk)))
+    modules = ordered_modules(session)
+    missed = critical_misses(session, [i for a in attempts.values() for i in _failed_ids(a)])
+    result: dict[int, tuple[Progress, Sequence[CertDates]]] = {}
+    repair = []
+    for user_id in ids:
+        taken, held = attempts.get(user_id, []), certs.get(user_id, [])
+        if any(a.is_open and is_overdue(a, now) for a in taken):
+            repair.append(user_id)
+            continue
+        progress = build(modules, taken, held, now, settings, missed)
+        if _needs_certificate(progress, held, now, settings):
+            repair.append(user_id)
+            continue
+        result[user_id] = (progress, held)
+    if repair:
+        users = list(session.scalars(select(User).where(User.id.in_(repair))))
+        for user_id, found in progress_of_many(session, users, now, settings=settings).items():
+            result[user_id] = found
+    return result

@@ -16,19 +16,18 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from quizapp.charts import Bar, BarChart, bar_chart
-from quizapp.csv_export import CSV_MIMETYPE, content_disposition, csv_lines
-from quizapp.db import get_session, utcnow
+from quizapp.csv_export import CSV_MIMETYPE, content_disposition, csv_chunks
+from quizapp.db import get_session, stream_body, utcnow
 from quizapp.evidence_pack import evidence_zip
 from quizapp.forms import ConfirmForm, OnboardCsvForm, OnboardForm, ReasonForm, TraineeTableForm
 from quizapp.models import Role
-from quizapp.presentation import module_state_text, status_label
+from quizapp.presentation import module_state_text, status_label, viewer_zone
 from quizapp.security import role_required
 from quizapp.services import NotFound, ServiceError, certification, dashboard, evidence, onboarding, oversight, reports
 from quizapp.services.certificate_codes import format_code
@@ -135,6 +134,7 @@ def _filters(form: TraineeTableForm) -> reports.Filters:
         module_id=int(form.module.data) if form.module.data else None,
         state=form.state.data or None,
         search=(form.q.data or "").strip(),
+        only=form.only.data or None,
         sort=form.sort.data or "status",
         descending=form.order.data == "desc",
     )
@@ -166,6 +166,8 @@ def table_args(filters: reports.Filters, **changes) -> dict[str, str | int]:
         args["state"] = filters.state
     if filters.search:
         args["q"] = filters.search
+    if filters.only:
+        args["only"] = filters.only
     args["sort"] = filters.sort
     args["order"] = "desc" if filters.descending else "asc"
     args.update(changes)
@@ -190,20 +192,21 @@ def trainees():
 
 @bp.route("/trainees.csv")
 def export():
+    """The filtered rows as CSV, streamed: rows are built SLICE trainees at a time while the body is sent."""
     session = get_session()
     form, filters = _parsed_table_form()
     if filters is None:
         return render_error(400, "; ".join(f"{form[k].label.text}: {' '.join(v)}" for k, v in form.errors.items()))
     try:
-        modules, rows = reports.select_rows(session, current_user, utcnow(), filters)
+        modules, slices = reports.export_rows(session, current_user, utcnow(), filters)
     except NotFound:
         abort(404)
     except ServiceError as err:
         return render_error(400, str(err))
-    lines = csv_lines(reports.csv_header(modules), reports.csv_rows(rows, module_state_text, status_label))
+    groups = (reports.csv_rows(rows, module_state_text, status_label) for rows in slices)
     name = f"trainees-{utcnow():%Y-%m-%d}.csv"
     return Response(
-        stream_with_context(lines),
+        stream_body(session, csv_chunks(reports.csv_header(modules), groups)),
         mimetype=CSV_MIMETYPE,
         headers={"Content-Disposition": content_disposition(name)},
     )
@@ -261,7 +264,7 @@ def evidence_pack(user_id: int):
         abort(404)
     name = f"evidence-{data['trainee']['email']}-{utcnow():%Y-%m-%d}.zip"
     return Response(
-        evidence_zip(data),
+        evidence_zip(data, viewer_zone()),
         mimetype="application/zip",
         headers={"Content-Disposition": content_disposition(name)},
     )

@@ -1,0 +1,126 @@
+"""Light stand-ins for the rows the progress and certificate rules read: plain column values instead of ORM
+objects, for pages over thousands of trainees (loading 100,000 attempts as ORM objects takes seconds; as
+tuples, a fraction of that). The rules are the same functions either way: they read only these
+attributes (the Protocols), which a QuizAttempt or a Certificate offers too. The queries run on the
+session's connection (Core: no ORM bookkeeping for plain columns) in the session's transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from quizapp.models import AttemptStatus, Certificate, QuizAttempt, User
+
+
+class Taken(Protocol):
+    """What the progress, pass and limit rules read of an attempt."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def module_id(self) -> int: ...
+    @property
+    def started_at(self) -> datetime: ...
+    @property
+    def deadline(self) -> datetime | None: ...
+    @property
+    def finished_at(self) -> datetime | None: ...
+    @property
+    def percent(self) -> Decimal | None: ...
+    @property
+    def passed(self) -> bool | None: ...
+    @property
+    def is_open(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptFacts:
+    id: int
+    user_id: int
+    module_id: int
+    status: AttemptStatus
+    started_at: datetime
+    deadline: datetime | None
+    finished_at: datetime | None
+    percent: Decimal | None
+    passed: bool | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AttemptStatus.OPEN
+
+
+@dataclass(frozen=True, slots=True)
+class CertFacts:
+    """A certificate's columns that pages over many trainees show (status comes from the dates)."""
+
+    id: int
+    user_id: int
+    code: str
+    issued_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    superseded_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A trainee as a list shows them."""
+
+    id: int
+    name: str
+    email: str
+    created_at: datetime
+
+
+def attempts_where(session: Session, where: ColumnElement[bool]) -> dict[int, list[AttemptFacts]]:
+    """The attempts matching `where`, by trainee (one query)."""
+    query = select(
+        QuizAttempt.id,
+        QuizAttempt.user_id,
+        QuizAttempt.module_id,
+        QuizAttempt.status,
+        QuizAttempt.started_at,
+        QuizAttempt.deadline,
+        QuizAttempt.finished_at,
+        QuizAttempt.percent,
+        QuizAttempt.passed,
+    ).where(where)
+    found: dict[int, list[AttemptFacts]] = defaultdict(list)
+    for row in session.connection().execute(query):
+        found[row[1]].append(AttemptFacts(*row))
+    return found
+
+
+def certificates_where(session: Session, where: ColumnElement[bool]) -> dict[int, list[CertFacts]]:
+    """The certificates matching `where`, by trainee, newest first (one query)."""
+    query = (
+        select(
+            Certificate.id,
+            Certificate.user_id,
+            Certificate.code,
+            Certificate.issued_at,
+            Certificate.expires_at,
+            Certificate.revoked_at,
+            Certificate.superseded_at,
+        )
+        .where(where)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    )
+    found: dict[int, list[CertFacts]] = defaultdict(list)
+    for row in session.connection().execute(query):
+        found[row[1]].append(CertFacts(*row))
+    return found
+
+
+def people(session: Session, ids: Iterable[int]) -> dict[int, Person]:
+    """These users as Persons (one query)."""
+    query = select(User.id, User.name, User.email, User.created_at).where(User.id.in_(list(ids)))
+    return {row[0]: Person(*row) for row in session.connection().execute(query)}
