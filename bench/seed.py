@@ -4,7 +4,8 @@ Usage: .venv/bin/python bench/seed.py DATABASE_URL [--size small|full] [--reset]
 
 Full size: 10,000 trainees in 200 teams, the four shipped modules topped up with generated questions to
 1,000, ~100,000 submitted attempts with their responses, certificates in every state (valid, expiring,
-expired, revoked, superseded), managers and an admin. The schema comes from the real migrations and the
+expired, revoked, superseded), practice sittings with their FSRS review cards for trainees who missed
+questions, managers, an instructor and an admin. The schema comes from the real migrations and the
 questions from a real bank import; answers are graded with the real question types (each distinct answer
 once, then reused), so scores, pass/fail and certificates agree with the rules. Attempts, responses and
 certificates go in with SQLAlchemy Core inserts of many rows at a time (COPY on PostgreSQL).
@@ -19,7 +20,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from fsrs import Card, Rating, State
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,21 +44,28 @@ from quizapp.models import (  # noqa: E402
     Certificate,
     CertificateAttempt,
     Module,
+    PracticeAnswer,
+    PracticeSession,
+    Question,
     QuestionVersion,
     QuizAttempt,
     Response,
+    ReviewCard,
     Team,
     User,
     team_managers,
     team_members,
 )
 from quizapp.question_types import get_type  # noqa: E402
+from quizapp.question_types.base import Grade  # noqa: E402
 from quizapp.question_types.numeric import canonical  # noqa: E402
 from quizapp.services import programme as programme_service  # noqa: E402
 from quizapp.services.attempts import draw_questions, percent_half_up, usable_questions  # noqa: E402
 from quizapp.services.banks import import_bank  # noqa: E402
 from quizapp.services.certificate_codes import generate_code  # noqa: E402
 from quizapp.services.certification import add_months  # noqa: E402
+from quizapp.services.practice import SCHEDULER, SESSION_SIZE, Kind, Reason, as_fsrs, rating_for, utc  # noqa: E402
+from quizapp.services.practice import _practisable as practisable_rule  # noqa: E402
 from quizapp.services.users import hash_password  # noqa: E402
 from tests.quiz_helpers import key_answer, wrong_answer  # noqa: E402
 
@@ -64,6 +73,7 @@ PASSWORD = "bench-pass-2026"  # every seeded account; for the load generator onl
 ADMIN_EMAIL = "bench-admin@example.com"
 MANAGER_EMAIL = "bench-manager@example.com"  # manages the first MANAGER_TEAMS teams
 MANAGER_TEAMS = 3
+INSTRUCTOR_EMAIL = "bench-instructor@example.com"
 LOAD_TRAINEES = 64  # the first trainees: certified, with a full history, for the page scenarios
 QUESTIONS_TOTAL = 1000
 DAY = timedelta(days=1)
@@ -258,14 +268,16 @@ def answer_options(version: QuestionVersion) -> tuple[Option, list[Option]]:
     return options[0], [o for o in options[1:] if not o.full]
 
 
-@dataclass
+@dataclass(eq=False)
 class VersionPool:
     id: int
+    question_id: int
     critical: bool
     points: int
     right: Option
     wrong: list[Option]
-    shuffles: list[str]  # as JSON
+    shuffles: list[Any]
+    shuffles_json: list[str]
 
 
 # --- trainees' histories -------------------------------------------------------------------------
@@ -366,14 +378,21 @@ def seed(url: str, size: str = "full", reset: bool = False, seed_value: int = 15
         session = new_session(app)
         modules = list(session.scalars(select(Module).order_by(Module.order, Module.slug)))
         draws: dict[int, list[list[VersionPool]]] = {}
+        pool_of_version: dict[int, VersionPool] = {}
+        practisable = set(
+            session.scalars(select(Question.id).join(Module, Question.module_id == Module.id).where(practisable_rule()))
+        )
         for module in modules:
             questions = usable_questions(session, module)
             pools = {}
             for q in questions:
                 v = q.current
                 right, wrong = answer_options(v)
-                shuffles = [json.dumps(get_type(v.type).make_shuffle(v.spec, rng)) for _ in range(4)]
-                pools[q.id] = VersionPool(v.id, v.critical, v.points, right, wrong, shuffles)
+                shuffles = [get_type(v.type).make_shuffle(v.spec, rng) for _ in range(4)]
+                pools[q.id] = VersionPool(
+                    v.id, q.id, v.critical, v.points, right, wrong, shuffles, [json.dumps(x) for x in shuffles]
+                )
+                pool_of_version[v.id] = pools[q.id]
             # real draws (tag minimums honoured), 400 of them per module, reused across attempts
             draws[module.id] = [[pools[q.id] for q in draw_questions(module, questions, rng)] for _ in range(400)]
         session.close()
@@ -388,12 +407,15 @@ def seed(url: str, size: str = "full", reset: bool = False, seed_value: int = 15
         names = [a for a, _ in ARCHETYPES]
         weights = [w for _, w in ARCHETYPES]
         archetype_counts: dict[str, int] = defaultdict(int)
+        practice_rng = random.Random(seed_value + 1)  # its own stream: the graded data stays as it was
+        practised = PracticeRows()
         window = programme.renewal_window_days
         for n, trainee in enumerate(trainees):
             archetype = "valid" if n < LOAD_TRAINEES else rng.choices(names, weights)[0]
             archetype_counts[archetype] += 1
             plan = plan_trainee(rng, archetype, len(modules), now, window)
             pass_ids: dict[tuple[int, int], int] = {}  # (round, module index) -> the pass's attempt id
+            misses: list[tuple[datetime, list[VersionPool]]] = []  # per graded attempt: the questions missed
             for m, start, intend_pass, rnd in sorted(plan.attempts, key=lambda a: a[1]):
                 module = modules[m]
                 row, rows = graded_attempt(
@@ -401,6 +423,8 @@ def seed(url: str, size: str = "full", reset: bool = False, seed_value: int = 15
                 )
                 attempts.append(row)
                 responses.extend(rows)
+                missed = [pool_of_version[r[3]] for r in rows if not r[5].full]
+                misses.append((row["finished_at"], [p for p in missed if p.question_id in practisable]))
                 if intend_pass:
                     pass_ids[(rnd, m)] = attempt_id
                 attempt_id += 1
@@ -429,6 +453,8 @@ def seed(url: str, size: str = "full", reset: bool = False, seed_value: int = 15
                     {"certificate_id": cert_id, "attempt_id": pass_ids[(cert["round"], m)]} for m in range(len(modules))
                 ]
                 cert_id += 1
+            if any(pools for _, pools in misses) and (n < LOAD_TRAINEES or practice_rng.random() < PRACTISING):
+                practise(practice_rng, practised, trainee["id"], sorted(misses, key=lambda m: m[0]), now)
         report.archetypes = dict(archetype_counts)
 
     with Timer(report, "insert"), engine.begin() as conn:
@@ -443,13 +469,16 @@ def seed(url: str, size: str = "full", reset: bool = False, seed_value: int = 15
             (QuizAttempt, attempts),
             (Certificate, certs),
             (CertificateAttempt, evidence),
+            (PracticeSession, practised.sessions),
+            (PracticeAnswer, practised.answers),
+            (ReviewCard, practised.cards),
         ]:
             with Timer(report, f"insert_{getattr(table, '__tablename__', getattr(table, 'name', ''))}"):
                 bulk_insert(conn, table, rows)
         with Timer(report, "insert_responses"):
             insert_responses(conn, responses)
         if conn.dialect.name == "postgresql":
-            for model in (Team, User, QuizAttempt, Response, Certificate):
+            for model in (Team, User, QuizAttempt, Response, Certificate, PracticeSession, PracticeAnswer, ReviewCard):
                 tbl = model.__table__.name
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{tbl}', 'id'), (SELECT max(id) FROM {tbl}))"))
     with Timer(report, "analyze"), engine.begin() as conn:
@@ -462,9 +491,11 @@ def seed(url: str, size: str = "full", reset: bool = False, seed_value: int = 15
         attempts=len(attempts),
         responses=len(responses),
         certificates=len(certs),
+        practice_sessions=len(practised.sessions),
+        practice_answers=len(practised.answers),
+        review_cards=len(practised.cards),
     )
     report.seconds["total"] = round(time.perf_counter() - started, 2)
-    report.notes.append("practice cards: not built yet in the app, so none were generated")
     return report
 
 
@@ -500,6 +531,7 @@ def build_people(
     for n in range(dims.trainees):
         row = user(trainee_email(n + 1), f"{rng.choice(first_names)} {rng.choice(last_names)} {n + 1}", "trainee")
         memberships.append({"team_id": teams[n * dims.teams // dims.trainees]["id"], "user_id": row["id"]})
+    user(INSTRUCTOR_EMAIL, "Bench Instructor", "instructor")
     return users, teams, memberships, managed
 
 
@@ -557,7 +589,7 @@ def graded_attempt(
             attempt_id,
             position,
             pool.id,
-            rng.choice(pool.shuffles),
+            rng.choice(pool.shuffles_json),
             option,
             start + step * position if option.answer is not None else None,
         )
@@ -566,8 +598,129 @@ def graded_attempt(
     return attempt, rows
 
 
+# --- practice ------------------------------------------------------------------------------------
+
+PRACTISING = 0.4  # the share of trainees with a missed question who practise (the load trainees all do)
+SITTINGS = (1, 8)  # practice sittings per practising trainee
+SITTING_GAP_DAYS = (1, 21)
+P_RIGHT = {State.Review: 0.8}  # a learnt card is mostly recalled; a new or relearning one about half the time
+P_RIGHT_OTHER = 0.55
+P_SURE = 0.3  # right answers ticked "I was sure" (rated Easy)
+
+
+@dataclass
+class PracticeRows:
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    cards: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class CardState:
+    pool: VersionPool
+    card: Card
+    created: datetime
+    reps: int = 0
+    lapses: int = 0
+
+
+def practise(
+    rng: random.Random,
+    rows: PracticeRows,
+    user_id: int,
+    misses: list[tuple[datetime, list[VersionPool]]],
+    now: datetime,
+) -> None:
+    """A trainee's practice sittings from shortly after their first graded attempt, as services.practice runs
+    them: each sitting takes the due cards (earliest first), then the questions missed in attempts graded
+    before it that have no card yet (most missed first), up to SESSION_SIZE. Each answer is one of the seed's
+    really graded options, rated by practice.rating_for and scheduled by practice's FSRS scheduler; a card's
+    reps and lapses count as practice.answer counts them. The card is at the question's current version (the
+    seed has one version per question)."""
+    cards: dict[int, CardState] = {}
+    when = misses[0][0] + DAY * rng.uniform(0.2, 3)
+    for _ in range(rng.randint(*SITTINGS)):
+        if when >= now - timedelta(hours=1):
+            break
+        due = sorted((c for c in cards.values() if c.card.due <= when), key=lambda c: c.card.due)
+        chosen = [(c.pool, Reason.DUE) for c in due[:SESSION_SIZE]]
+        missed = Counter(
+            p for finished, pools in misses if finished < when for p in pools if p.question_id not in cards
+        )
+        chosen += [(p, Reason.MISSED) for p, _ in missed.most_common(SESSION_SIZE - len(chosen))]
+        if chosen:
+            session_id = len(rows.sessions) + 1
+            at = when
+            for position, (pool, reason) in enumerate(chosen, start=1):
+                at = when + timedelta(seconds=45 * position)
+                state = cards.get(pool.question_id)
+                learnt = state is not None and state.card.state == State.Review
+                right = rng.random() < (P_RIGHT.get(state.card.state, P_RIGHT_OTHER) if state else P_RIGHT_OTHER)
+                option = pool.right if right or not pool.wrong else rng.choice(pool.wrong)
+                sure = option.full and rng.random() < P_SURE
+                rating = rating_for(Grade(option.awarded, Fraction(pool.points), option.full), sure)
+                if state is None:
+                    state = cards[pool.question_id] = CardState(pool, as_fsrs(None, at), at)
+                seen_before = state.reps > 0
+                state.card, _log = SCHEDULER.review_card(state.card, rating, utc(at))
+                state.reps += 1
+                state.lapses += learnt and seen_before and rating == Rating.Again
+                rows.answers.append(
+                    {
+                        "id": len(rows.answers) + 1,
+                        "session_id": session_id,
+                        "position": position,
+                        "question_id": pool.question_id,
+                        "question_version_id": pool.id,
+                        "reason": reason.value,
+                        "shuffle": rng.choice(pool.shuffles),
+                        "answer": option.answer,
+                        "answered_at": at,
+                        "awarded": option.awarded_decimal,
+                        "full_marks": option.full,
+                        "rating": int(rating),
+                        "seen_before": seen_before,
+                    }
+                )
+            rows.sessions.append(
+                {
+                    "id": session_id,
+                    "user_id": user_id,
+                    "module_id": None,
+                    "kind": Kind.REVIEW.value,
+                    "started_at": when,
+                    "finished_at": at,
+                }
+            )
+        when += DAY * rng.randint(*SITTING_GAP_DAYS)
+    for state in cards.values():
+        card = state.card
+        rows.cards.append(
+            {
+                "id": len(rows.cards) + 1,
+                "user_id": user_id,
+                "question_id": state.pool.question_id,
+                "version_id": state.pool.id,
+                "state": int(card.state),
+                "step": card.step,
+                "stability": card.stability,
+                "difficulty": card.difficulty,
+                "due": card.due,
+                "last_review": card.last_review,
+                "reps": state.reps,
+                "lapses": state.lapses,
+                "created_at": state.created,
+            }
+        )
+
+
 RESPONSE_COLUMNS = ("id", "attempt_id", "position", "question_version_id", "shuffle", "answer", "answered_at")
 RESPONSE_COLUMNS += ("awarded", "full_marks")
+
+
+def copy_text(value: str) -> str:
+    """A value in PostgreSQL's COPY text format."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def insert_responses(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
@@ -577,11 +730,23 @@ def insert_responses(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     raw = conn.connection.driver_connection
     names = ", ".join(RESPONSE_COLUMNS)
     if conn.dialect.name == "postgresql":
+        # COPY's text format written directly: each shared value (a shuffle, an answer option) escaped once,
+        # the rows joined in large chunks (psycopg's write_row adapts every value on its own: ~5 times slower)
+        shuffles: dict[str, str] = {}
+        options: dict[int, tuple[str, str]] = {}
         with raw.cursor() as cur, cur.copy(f"COPY responses ({names}) FROM STDIN") as copy:
-            for rid, aid, pos, vid, shuffle, option, answered in rows:
-                copy.write_row(
-                    (rid, aid, pos, vid, shuffle, option.answer_json, answered, option.awarded_decimal, option.full)
-                )
+            for start in range(0, len(rows), 50_000):
+                lines = []
+                for rid, aid, pos, vid, shuffle, option, answered in rows[start : start + 50_000]:
+                    if shuffle not in shuffles:
+                        shuffles[shuffle] = copy_text(shuffle)
+                    if id(option) not in options:
+                        answer = r"\N" if option.answer_json is None else copy_text(option.answer_json)
+                        options[id(option)] = (answer, f"{option.awarded_decimal}\t{'t' if option.full else 'f'}")
+                    answer, graded = options[id(option)]
+                    when = r"\N" if answered is None else answered.isoformat()
+                    lines.append(f"{rid}\t{aid}\t{pos}\t{vid}\t{shuffles[shuffle]}\t{answer}\t{when}\t{graded}\n")
+                copy.write("".join(lines))
         return
     texts: dict[int, tuple[str | None, float]] = {}
 
@@ -615,7 +780,10 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(report.as_dict(), indent=2, default=str))
     for note in report.notes:
         print(f"note: {note}")
-    print(f"logins: {ADMIN_EMAIL}, {MANAGER_EMAIL}, {trainee_email(1)}… all with password {PASSWORD!r}")
+    print(
+        f"logins: {ADMIN_EMAIL}, {MANAGER_EMAIL}, {INSTRUCTOR_EMAIL}, {trainee_email(1)}…",
+        f"all with password {PASSWORD!r}",
+    )
     return 0
 
 
