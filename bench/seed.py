@@ -14,7 +14,9 @@ certificates go in with SQLAlchemy Core inserts of many rows at a time (COPY on 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import pickle
 import random
 import shutil
 import sys
@@ -77,6 +79,8 @@ INSTRUCTOR_EMAIL = "bench-instructor@example.com"
 LOAD_TRAINEES = 64  # the first trainees: certified, with a full history, for the page scenarios
 QUESTIONS_TOTAL = 1000
 DAY = timedelta(days=1)
+CACHE_DIR = Path(tempfile.gettempdir()) / "quizapp-bench-seed"
+CACHE_MAX_AGE_S = 3600
 
 
 @dataclass(frozen=True)
@@ -349,11 +353,165 @@ def plan_trainee(rng: random.Random, archetype: str, n_modules: int, now: dateti
 # --- the seed ------------------------------------------------------------------------------------
 
 
-def seed(url: str, size: str = "full", reset: bool = False, seed_value: int = 15) -> SeedReport:
-    """Fill a fresh database; returns counts and the time each step took."""
+@dataclass
+class Dataset:
+    """Everything the seed inserts, as rows (generated once, then cached for the next database)."""
+
+    now: datetime
+    teams: list[dict[str, Any]]
+    users: list[dict[str, Any]]
+    memberships: list[dict[str, Any]]
+    managed: list[dict[str, Any]]
+    attempts: list[dict[str, Any]]
+    responses: list[tuple[Any, ...]]
+    certs: list[dict[str, Any]]
+    evidence: list[dict[str, Any]]
+    practised: PracticeRows
+    archetypes: dict[str, int]
+
+
+def generate(app: Any, dims: Size, seed_value: int) -> Dataset:
+    """Plan every trainee's history and grade it with the real question types, from the imported questions."""
+    rng = random.Random(seed_value)
+    with new_session(app) as session:
+        password_hash = hash_password(session, PASSWORD)  # one real hash (the configured method) for everyone
+        programme = programme_service.defaults(session)
+    now = utcnow().replace(microsecond=0)
+    session = new_session(app)
+    modules = list(session.scalars(select(Module).order_by(Module.order, Module.slug)))
+    draws: dict[int, list[list[VersionPool]]] = {}
+    pool_of_version: dict[int, VersionPool] = {}
+    practisable = set(
+        session.scalars(select(Question.id).join(Module, Question.module_id == Module.id).where(practisable_rule()))
+    )
+    for module in modules:
+        questions = usable_questions(session, module)
+        pools = {}
+        for q in questions:
+            v = q.current
+            right, wrong = answer_options(v)
+            shuffles = [get_type(v.type).make_shuffle(v.spec, rng) for _ in range(4)]
+            pools[q.id] = VersionPool(
+                v.id, q.id, v.critical, v.points, right, wrong, shuffles, [json.dumps(x) for x in shuffles]
+            )
+            pool_of_version[v.id] = pools[q.id]
+        # real draws (tag minimums honoured), 400 of them per module, reused across attempts
+        draws[module.id] = [[pools[q.id] for q in draw_questions(module, questions, rng)] for _ in range(400)]
+    session.close()
+
+    users, teams, memberships, managed = build_people(dims, password_hash, now, rng)
+    user_ids = {u["email"]: u["id"] for u in users}
+    admin_id = user_ids[ADMIN_EMAIL]
+    attempts, responses, certs, evidence = [], [], [], []
+    attempt_id, response_id, cert_id = 1, 1, 1
+    codes: set[str] = set()
+    trainees = [u for u in users if u["role"] == "trainee"]
+    names = [a for a, _ in ARCHETYPES]
+    weights = [w for _, w in ARCHETYPES]
+    archetype_counts: dict[str, int] = defaultdict(int)
+    practice_rng = random.Random(seed_value + 1)  # its own stream: the graded data stays as it was
+    practised = PracticeRows()
+    window = programme.renewal_window_days
+    for n, trainee in enumerate(trainees):
+        archetype = "valid" if n < LOAD_TRAINEES else rng.choices(names, weights)[0]
+        archetype_counts[archetype] += 1
+        plan = plan_trainee(rng, archetype, len(modules), now, window)
+        pass_ids: dict[tuple[int, int], int] = {}  # (round, module index) -> the pass's attempt id
+        misses: list[tuple[datetime, list[VersionPool]]] = []  # per graded attempt: the questions missed
+        for m, start, intend_pass, rnd in sorted(plan.attempts, key=lambda a: a[1]):
+            module = modules[m]
+            row, rows = graded_attempt(rng, attempt_id, response_id, trainee["id"], module, draws, start, intend_pass)
+            attempts.append(row)
+            responses.extend(rows)
+            missed = [pool_of_version[r[3]] for r in rows if not r[5].full]
+            misses.append((row["finished_at"], [p for p in missed if p.question_id in practisable]))
+            if intend_pass:
+                pass_ids[(rnd, m)] = attempt_id
+            attempt_id += 1
+            response_id += len(rows)
+        for cert in plan.certs:
+            code = generate_code(rng.getrandbits)
+            while code in codes:
+                code = generate_code(rng.getrandbits)
+            codes.add(code)
+            revoked = cert["revoked"]
+            certs.append(
+                {
+                    "id": cert_id,
+                    "user_id": trainee["id"],
+                    "code": code,
+                    "programme": programme.name,
+                    "issued_at": cert["completed"],
+                    "expires_at": add_months(cert["completed"], programme.validity_months),
+                    "revoked_at": revoked,
+                    "revoked_reason": "Bench data: protocol breach reported by the clinic" if revoked else None,
+                    "revoked_by_id": admin_id if revoked else None,
+                    "superseded_at": cert["superseded_at"],
+                }
+            )
+            evidence += [
+                {"certificate_id": cert_id, "attempt_id": pass_ids[(cert["round"], m)]} for m in range(len(modules))
+            ]
+            cert_id += 1
+        if any(pools for _, pools in misses) and (n < LOAD_TRAINEES or practice_rng.random() < PRACTISING):
+            practise(practice_rng, practised, trainee["id"], sorted(misses, key=lambda m: m[0]), now)
+    return Dataset(
+        now,
+        teams,
+        users,
+        memberships,
+        managed,
+        attempts,
+        responses,
+        certs,
+        evidence,
+        practised,
+        dict(archetype_counts),
+    )
+
+
+def cache_key(app: Any, size: str, seed_value: int) -> str:
+    """What the generated data depends on: this file, the size and seed, and the imported questions and
+    modules as stored (their ids included; timestamps left out)."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(f"{size} {seed_value} {app.config.get('PASSWORD_HASH_METHOD')}".encode())
+    with new_session(app) as session:
+        digest.update(repr(programme_service.defaults(session)).encode())
+        for model in (Module, Question, QuestionVersion):
+            table = model.__table__
+            for row in session.execute(select(table).order_by(table.c.id)):
+                digest.update(repr([v for v in row if not isinstance(v, datetime)]).encode())
+    return digest.hexdigest()[:24]
+
+
+def read_cache(cache: Path, key: str, size: str) -> Dataset | None:
+    path = cache / f"{size}-{key}.pickle"
+    if not path.exists() or time.time() - path.stat().st_mtime > CACHE_MAX_AGE_S:
+        return None
+    with open(path, "rb") as fh:
+        return pickle.load(fh)
+
+
+def write_cache(cache: Path, key: str, size: str, data: Dataset) -> None:
+    """Keep this one dataset only (written whole, then renamed into place)."""
+    cache.mkdir(parents=True, exist_ok=True)
+    for old in cache.glob(f"{size}-*.pickle"):
+        old.unlink(missing_ok=True)
+    path = cache / f"{size}-{key}.pickle"
+    partial = path.with_suffix(".partial")
+    with open(partial, "wb") as fh:
+        pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    partial.replace(path)
+
+
+def seed(
+    url: str, size: str = "full", reset: bool = False, seed_value: int = 15, cache: Path | None = None
+) -> SeedReport:
+    """Fill a fresh database; returns counts and the time each step took. With `cache` (a directory), the
+    generated rows are kept there for an hour and reused while the questions and this file are unchanged:
+    `make bench` generates once for SQLite and PostgreSQL."""
     report = SeedReport(database=make_url(url).get_backend_name(), size=size)
     dims = SIZES[size]
-    rng = random.Random(seed_value)
     started = time.perf_counter()
     reset_database(url, reset)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-seed", "RATELIMIT_ENABLED": False})
@@ -369,93 +527,28 @@ def seed(url: str, size: str = "full", reset: bool = False, seed_value: int = 15
         session.close()
     report.notes.append(f"bank import: {bank_report}")
 
-    with new_session(app) as session:
-        password_hash = hash_password(session, PASSWORD)  # one real hash (the configured method) for everyone
-        programme = programme_service.defaults(session)
-    now = utcnow().replace(microsecond=0)
-
     with Timer(report, "plan_and_grade"):
-        session = new_session(app)
-        modules = list(session.scalars(select(Module).order_by(Module.order, Module.slug)))
-        draws: dict[int, list[list[VersionPool]]] = {}
-        pool_of_version: dict[int, VersionPool] = {}
-        practisable = set(
-            session.scalars(select(Question.id).join(Module, Question.module_id == Module.id).where(practisable_rule()))
-        )
-        for module in modules:
-            questions = usable_questions(session, module)
-            pools = {}
-            for q in questions:
-                v = q.current
-                right, wrong = answer_options(v)
-                shuffles = [get_type(v.type).make_shuffle(v.spec, rng) for _ in range(4)]
-                pools[q.id] = VersionPool(
-                    v.id, q.id, v.critical, v.points, right, wrong, shuffles, [json.dumps(x) for x in shuffles]
-                )
-                pool_of_version[v.id] = pools[q.id]
-            # real draws (tag minimums honoured), 400 of them per module, reused across attempts
-            draws[module.id] = [[pools[q.id] for q in draw_questions(module, questions, rng)] for _ in range(400)]
-        session.close()
-
-        users, teams, memberships, managed = build_people(dims, password_hash, now, rng)
-        user_ids = {u["email"]: u["id"] for u in users}
-        admin_id = user_ids[ADMIN_EMAIL]
-        attempts, responses, certs, evidence = [], [], [], []
-        attempt_id, response_id, cert_id = 1, 1, 1
-        codes: set[str] = set()
-        trainees = [u for u in users if u["role"] == "trainee"]
-        names = [a for a, _ in ARCHETYPES]
-        weights = [w for _, w in ARCHETYPES]
-        archetype_counts: dict[str, int] = defaultdict(int)
-        practice_rng = random.Random(seed_value + 1)  # its own stream: the graded data stays as it was
-        practised = PracticeRows()
-        window = programme.renewal_window_days
-        for n, trainee in enumerate(trainees):
-            archetype = "valid" if n < LOAD_TRAINEES else rng.choices(names, weights)[0]
-            archetype_counts[archetype] += 1
-            plan = plan_trainee(rng, archetype, len(modules), now, window)
-            pass_ids: dict[tuple[int, int], int] = {}  # (round, module index) -> the pass's attempt id
-            misses: list[tuple[datetime, list[VersionPool]]] = []  # per graded attempt: the questions missed
-            for m, start, intend_pass, rnd in sorted(plan.attempts, key=lambda a: a[1]):
-                module = modules[m]
-                row, rows = graded_attempt(
-                    rng, attempt_id, response_id, trainee["id"], module, draws, start, intend_pass
-                )
-                attempts.append(row)
-                responses.extend(rows)
-                missed = [pool_of_version[r[3]] for r in rows if not r[5].full]
-                misses.append((row["finished_at"], [p for p in missed if p.question_id in practisable]))
-                if intend_pass:
-                    pass_ids[(rnd, m)] = attempt_id
-                attempt_id += 1
-                response_id += len(rows)
-            for cert in plan.certs:
-                code = generate_code(rng.getrandbits)
-                while code in codes:
-                    code = generate_code(rng.getrandbits)
-                codes.add(code)
-                revoked = cert["revoked"]
-                certs.append(
-                    {
-                        "id": cert_id,
-                        "user_id": trainee["id"],
-                        "code": code,
-                        "programme": programme.name,
-                        "issued_at": cert["completed"],
-                        "expires_at": add_months(cert["completed"], programme.validity_months),
-                        "revoked_at": revoked,
-                        "revoked_reason": "Bench data: protocol breach reported by the clinic" if revoked else None,
-                        "revoked_by_id": admin_id if revoked else None,
-                        "superseded_at": cert["superseded_at"],
-                    }
-                )
-                evidence += [
-                    {"certificate_id": cert_id, "attempt_id": pass_ids[(cert["round"], m)]} for m in range(len(modules))
-                ]
-                cert_id += 1
-            if any(pools for _, pools in misses) and (n < LOAD_TRAINEES or practice_rng.random() < PRACTISING):
-                practise(practice_rng, practised, trainee["id"], sorted(misses, key=lambda m: m[0]), now)
-        report.archetypes = dict(archetype_counts)
+        key = cache_key(app, size, seed_value) if cache else ""
+        data = read_cache(cache, key, size) if cache else None
+        if data is None:
+            data = generate(app, dims, seed_value)
+            if cache:
+                with Timer(report, "write_cache"):
+                    write_cache(cache, key, size, data)
+            report.notes.append("data: generated" + (f" (cached in {cache} for an hour)" if cache else ""))
+        else:
+            age = (utcnow() - data.now).total_seconds() / 60
+            report.notes.append(f"data: from the cache in {cache}, generated {age:.0f} min ago")
+    report.archetypes = data.archetypes
+    teams, users, memberships, managed = data.teams, data.users, data.memberships, data.managed
+    attempts, responses, certs, evidence, practised = (
+        data.attempts,
+        data.responses,
+        data.certs,
+        data.evidence,
+        data.practised,
+    )
+    trainees = [u for u in users if u["role"] == "trainee"]
 
     with Timer(report, "insert"), engine.begin() as conn:
         if conn.dialect.name == "sqlite":  # a bulk load into a new file: a big page cache, no fsync
