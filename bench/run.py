@@ -1,18 +1,25 @@
 """quizapp under gunicorn, measured with wrk against a bare Flask baseline served the same way, in one run.
 
 Usage: .venv/bin/python bench/run.py [--database sqlite|postgresql] [--size small|full] [--duration S]
-                                     [--connections N] [--profile]      (`make bench` runs both databases)
+                                     [--connections N] [--only TEXT] [--profile] [--no-seed-cache]
+                                     (`make bench` runs both databases)
 
 1. Seeds a fresh database with bench/seed.py (PostgreSQL: BENCH_DATABASE_URL, default the database `bench`
-   on 127.0.0.1:5432, created when missing and emptied).
+   on 127.0.0.1:5432, created when missing and emptied). The generated rows are cached for an hour, so the
+   second database of `make bench` loads the same data without generating it again.
 2. Starts `gunicorn wsgi:app` and `bench/baseline.py` with the same settings (BENCH_WORKERS sync workers,
-   default 2) on free ports, and logs in over real HTTP (login form, CSRF token, post) as several trainees,
-   the demo manager and the admin.
-3. Runs wrk (bench/wrk/scenario.lua, one connection per wrk thread) for each scenario for a fixed time,
-   then once more at 32 connections to check that nothing fails.
-4. Prints a Markdown table (req/s, p50/p95/p99, errors, ratio to the baseline's template route) and writes
-   everything to bench/results/<timestamp>-<database>.json. --profile adds where the time goes in the hot
-   pages (bench/profile_pages.py).
+   default 2) on free ports, and logs in over real HTTP (login form, CSRF token, post) as 32 trainees (four
+   at a time), the demo manager, the admin and the instructor.
+3. Runs wrk (bench/wrk/scenario.lua, one connection per wrk thread) for each scenario for a fixed time: the
+   hot trainee pages for --duration seconds (the flow twice that), each after the template baseline again
+   for a paired ratio; secondary pages (manager, instructor, verify, the 32-connection checks) for half of
+   it; managers' and the instructor's pages with 4 connections (they are few). Pages of all 10,000 trainees
+   that take seconds (the admin's dashboard and filtered table, the CSV export, checked once for a 200 with
+   a header and one line per trainee) are timed one request after another.
+4. Prints a Markdown table (req/s, p50/p95/p99, errors, ratio to the baseline's template route), where the
+   run's time went (seed, log-ins, drain, scenarios, profile), and writes everything to
+   bench/results/<timestamp>-<database>.json. --profile adds where the time goes in the hot pages
+   (bench/profile_pages.py).
 """
 
 from __future__ import annotations
