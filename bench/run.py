@@ -736,7 +736,8 @@ def main(argv: list[str] | None = None) -> int:
             drained = drain(app.port)
             mark = phase("drain", mark)
             if scenario.sequential:
-                result = run_sequential(scenario, ports[scenario.server], budget_s=args.duration)
+                # up to `sequential` requests within half the duration (at least one, however long it takes)
+                result = run_sequential(scenario, ports[scenario.server], budget_s=max(2, args.duration // 2))
                 result["target"] = scenario.target
                 results.append(result)
                 mark = phase("scenarios", mark)
@@ -773,7 +774,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             import profile_pages  # bench/profile_pages.py
 
-            profile_text = profile_pages.profile_pages(url, requests=60)
+            profile_text = profile_pages.profile_pages(url, requests=40)
             mark = phase("profile", mark)
     finally:
         for server in servers:
