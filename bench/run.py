@@ -39,6 +39,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -305,6 +306,42 @@ def run_sequential(scenario: Scenario, port: int, budget_s: float) -> dict[str, 
         "note": "one request at a time",
         "check": problem or ("passed" if scenario.check else None),
     }
+
+
+def rss_mb(pids: list[int]) -> float:
+    """The largest resident set of these processes, in MB (Linux /proc; 0 where unreadable)."""
+    largest = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"^VmRSS:\s+([0-9]+) kB", status, re.M)
+        largest = max(largest, int(match.group(1)) if match else 0)
+    return round(largest / 1024, 1)
+
+
+class RssPeak:
+    """The largest worker resident set while a scenario runs, sampled every 50 ms: a page that held
+    all its rows in memory at once shows as a jump over the size before."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids, self.before, self.peak = pids, rss_mb(pids), 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss_mb(self.pids))
+            self._stop.wait(0.05)
+
+    def __enter__(self) -> RssPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def drain(port: int, limit_s: float = 180) -> float:
@@ -625,6 +662,8 @@ def markdown_table(results: list[dict[str, Any]], baseline_rps: float) -> str:
     for r in results:
         if r.get("note"):
             check = f"; check: {r['check']}" if r.get("check") else ""
+            if r.get("worker_rss_mb"):
+                check += f"; worker memory {r['worker_rss_mb']['before']:.0f} → {r['worker_rss_mb']['peak']:.0f} MB"
             lines.append(
                 f"| {r['scenario']} ({r['note']}, {r['requests']} requests{check}) | 1 | {r['rps']:.2f} | "
                 f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {r['errors']} | | "
@@ -737,13 +776,16 @@ def main(argv: list[str] | None = None) -> int:
             mark = phase("drain", mark)
             if scenario.sequential:
                 # up to `sequential` requests within half the duration (at least one, however long it takes)
-                result = run_sequential(scenario, ports[scenario.server], budget_s=max(2, args.duration // 2))
+                with RssPeak(app.pids()) as memory:
+                    result = run_sequential(scenario, ports[scenario.server], budget_s=max(2, args.duration // 2))
+                result["worker_rss_mb"] = {"before": memory.before, "peak": memory.peak}
                 result["target"] = scenario.target
                 results.append(result)
                 mark = phase("scenarios", mark)
                 check = f", check {result['check']}" if result.get("check") else ""
                 print(
-                    f"-- {scenario.name}: p50 {result['p50_ms']} ms one at a time, errors {result['errors']}{check}",
+                    f"-- {scenario.name}: p50 {result['p50_ms']} ms one at a time, errors {result['errors']}{check}, "
+                    f"worker memory {memory.before} MB before, {memory.peak} MB at most",
                     flush=True,
                 )
                 continue
