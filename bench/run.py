@@ -816,7 +816,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             import profile_pages  # bench/profile_pages.py
 
-            profile_text = profile_pages.profile_pages(url, requests=40)
+            try:  # a failed profile must not lose the measurements above
+                profile_text = profile_pages.profile_pages(url, requests=40)
+            except Exception as err:
+                profile_text = (
+                    f"## Where the time goes\n\nThe profile failed: {err!r} (bench/install installs pyinstrument)."
+                )
             mark = phase("profile", mark)
     finally:
         for server in servers:

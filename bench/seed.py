@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import pickle
 import random
 import shutil
@@ -507,16 +508,32 @@ def read_cache(cache: Path, key: str, size: str) -> Dataset | None:
         return pickle.load(fh)
 
 
-def write_cache(cache: Path, key: str, size: str, data: Dataset) -> None:
-    """Keep this one dataset only (written whole, then renamed into place)."""
+def write_cache(cache: Path, key: str, size: str, data: Dataset) -> int | None:
+    """Keep this one dataset only (written whole, then renamed into place). Where the system can fork, a
+    child process writes it while this one inserts the rows: returns the child's pid, to wait for."""
     cache.mkdir(parents=True, exist_ok=True)
     for old in cache.glob(f"{size}-*.pickle"):
         old.unlink(missing_ok=True)
     path = cache / f"{size}-{key}.pickle"
-    partial = path.with_suffix(".partial")
-    with open(partial, "wb") as fh:
-        pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    partial.replace(path)
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+
+    def write() -> None:
+        with open(partial, "wb") as fh:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(path)
+
+    if not hasattr(os, "fork"):
+        write()
+        return None
+    child = os.fork()
+    if child:
+        return child
+    try:  # the child: writes, then ends without running anything else of this process
+        write()
+    except BaseException as err:
+        print(f"seed: the cache was not written ({err}); the next run generates the data again", file=sys.stderr)
+    finally:
+        os._exit(0)
 
 
 def seed(
@@ -542,14 +559,14 @@ def seed(
         session.close()
     report.notes.append(f"bank import: {bank_report}")
 
+    writer = None
     with Timer(report, "plan_and_grade"):
         key = cache_key(app, size, seed_value) if cache else ""
         data = read_cache(cache, key, size) if cache else None
         if data is None:
             data = generate(app, dims, seed_value)
             if cache:
-                with Timer(report, "write_cache"):
-                    write_cache(cache, key, size, data)
+                writer = write_cache(cache, key, size, data)
             report.notes.append("data: generated" + (f" (cached in {cache} for an hour)" if cache else ""))
         else:
             age = (utcnow() - data.now).total_seconds() / 60
@@ -588,6 +605,9 @@ def seed(
                 tbl = model.__table__.name
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{tbl}', 'id'), (SELECT max(id) FROM {tbl}))"))
         conn.commit()
+    if writer:
+        with Timer(report, "wait_for_cache_writer"):
+            os.waitpid(writer, 0)
     with Timer(report, "analyze"), engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     engine.dispose()
