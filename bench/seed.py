@@ -250,11 +250,21 @@ def generated_banks(target: Path, total: int) -> int:
 # --- answers -------------------------------------------------------------------------------------
 
 
+SCALE = 720_720  # lcm(1..16): every partial credit in whole units, summed as integers (Fractions are slow)
+
+
 @dataclass(frozen=True)
 class Option:
     answer: Any
     awarded: Fraction
     full: bool
+
+    @property
+    def scaled(self) -> int:
+        units = self.awarded * SCALE
+        if units.denominator != 1:
+            raise AssertionError(f"a partial credit of {self.awarded} is not a whole number of 1/{SCALE}")
+        return int(units)
 
     @property
     def answer_json(self) -> str | None:
@@ -298,6 +308,10 @@ class VersionPool:
     wrong: list[Option]
     shuffles: list[Any]
     shuffles_json: list[str]
+    scaled: dict[int, int] = field(default_factory=dict)  # id(option) -> its awarded points in 1/SCALE
+
+    def __post_init__(self) -> None:
+        self.scaled = {id(o): o.scaled for o in [self.right, *self.wrong]}
 
 
 # --- trainees' histories -------------------------------------------------------------------------
@@ -411,8 +425,8 @@ def generate(app: Any, dims: Size, seed_value: int) -> Dataset:
                 v.id, q.id, v.critical, v.points, right, wrong, shuffles, [json.dumps(x) for x in shuffles]
             )
             pool_of_version[v.id] = pools[q.id]
-        # real draws (tag minimums honoured), 400 of them per module, reused across attempts
-        draws[module.id] = [[pools[q.id] for q in draw_questions(module, questions, rng)] for _ in range(400)]
+        # real draws (tag minimums honoured), 200 of them per module, reused across attempts
+        draws[module.id] = [[pools[q.id] for q in draw_questions(module, questions, rng)] for _ in range(200)]
     session.close()
 
     users, teams, memberships, managed = build_people(dims, password_hash, now, rng)
@@ -677,21 +691,25 @@ def graded_attempt(
     p_right = 0.95 if intend_pass else 0.55
     minutes = module.time_limit_minutes or 30
     finished = start + timedelta(minutes=rng.uniform(2, minutes - 0.5))
+    possible = sum(pool.points for pool in drawn)
     for _ in range(50):
         picks = []
+        units = 0  # the points awarded, in 1/SCALE
         for pool in drawn:
             right = (pool.critical and intend_pass) or rng.random() < p_right
-            picks.append(pool.right if right else rng.choice(pool.wrong))
-        awarded = sum((o.awarded for o in picks), Fraction(0))
-        possible = sum(pool.points for pool in drawn)
+            option = pool.right if right else rng.choice(pool.wrong)
+            picks.append(option)
+            units += pool.scaled[id(option)]
         critical_missed = any(pool.critical and not o.full for pool, o in zip(drawn, picks, strict=True))
-        passed = possible > 0 and awarded * 100 >= module.pass_mark * possible and not critical_missed
+        # the grading rule (services.attempts._grade) with the points counted in whole units
+        passed = possible > 0 and units * 100 >= module.pass_mark * possible * SCALE and not critical_missed
         if passed == intend_pass:
             break
         if not intend_pass:
             p_right = max(0.0, p_right - 0.1)
     else:
         raise AssertionError("could not reach the intended outcome")
+    awarded = Fraction(units, SCALE)
     attempt = {
         "id": attempt_id,
         "user_id": user_id,
