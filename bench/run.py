@@ -665,7 +665,8 @@ def markdown_table(results: list[dict[str, Any]], baseline_rps: float) -> str:
             if r.get("worker_rss_mb"):
                 check += f"; worker memory {r['worker_rss_mb']['before']:.0f} → {r['worker_rss_mb']['peak']:.0f} MB"
             lines.append(
-                f"| {r['scenario']} ({r['note']}, {r['requests']} requests{check}) | 1 | {r['rps']:.2f} | "
+                f"| {r['scenario']} ({r['note']}, {r['requests']} request{'s' if r['requests'] != 1 else ''}{check}) "
+                f"| 1 | {r['rps']:.2f} | "
                 f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {r['errors']} | | "
                 f"{r.get('target') or ''} |"
             )
