@@ -25,6 +25,7 @@ Usage: .venv/bin/python bench/run.py [--database sqlite|postgresql] [--size smal
 from __future__ import annotations
 
 import argparse
+import atexit
 import csv
 import http.client
 import io
@@ -727,6 +728,7 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="quizapp-bench-"))
+    atexit.register(shutil.rmtree, workdir, True)  # the SQLite file and logs go, however the run ends
     url = database_url(args.database, workdir)
     total_start = time.perf_counter()
     load_at_start = [round(x, 2) for x in os.getloadavg()]
