@@ -1,24 +1,34 @@
 """quizapp under gunicorn, measured with wrk against a bare Flask baseline served the same way, in one run.
 
 Usage: .venv/bin/python bench/run.py [--database sqlite|postgresql] [--size small|full] [--duration S]
-                                     [--connections N] [--profile]      (`make bench` runs both databases)
+                                     [--connections N] [--only TEXT] [--profile] [--no-seed-cache]
+                                     (`make bench` runs both databases)
 
 1. Seeds a fresh database with bench/seed.py (PostgreSQL: BENCH_DATABASE_URL, default the database `bench`
-   on 127.0.0.1:5432, created when missing and emptied).
+   on 127.0.0.1:5432, created when missing and emptied). The generated rows are cached for an hour, so the
+   second database of `make bench` loads the same data without generating it again.
 2. Starts `gunicorn wsgi:app` and `bench/baseline.py` with the same settings (BENCH_WORKERS sync workers,
-   default 2) on free ports, and logs in over real HTTP (login form, CSRF token, post) as several trainees,
-   the demo manager and the admin.
-3. Runs wrk (bench/wrk/scenario.lua, one connection per wrk thread) for each scenario for a fixed time,
-   then once more at 32 connections to check that nothing fails.
-4. Prints a Markdown table (req/s, p50/p95/p99, errors, ratio to the baseline's template route) and writes
-   everything to bench/results/<timestamp>-<database>.json. --profile adds where the time goes in the hot
-   pages (bench/profile_pages.py).
+   default 2) on free ports, and logs in over real HTTP (login form, CSRF token, post) as 32 trainees (four
+   at a time), the demo manager, the admin and the instructor.
+3. Runs wrk (bench/wrk/scenario.lua, one connection per wrk thread) for each scenario for a fixed time: the
+   hot trainee pages for --duration seconds (the flow twice that), each after the template baseline again
+   for a paired ratio; secondary pages (manager, instructor, verify, the 32-connection checks) for half of
+   it; managers' and the instructor's pages with 4 connections (they are few). Pages of all 10,000 trainees
+   that take seconds (the admin's dashboard and filtered table, the CSV export, checked once for a 200 with
+   a header and one line per trainee) are timed one request after another.
+4. Prints a Markdown table (req/s, p50/p95/p99, errors, ratio to the baseline's template route), where the
+   run's time went (seed, log-ins, drain, scenarios, profile), and writes everything to
+   bench/results/<timestamp>-<database>.json. --profile adds where the time goes in the hot pages
+   (bench/profile_pages.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
+import csv
 import http.client
+import io
 import json
 import os
 import platform
@@ -30,8 +40,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +61,9 @@ LUA = ROOT / "bench" / "wrk" / "scenario.lua"
 VENV_BIN = Path(sys.executable).parent
 USER_AGENT = "quizapp-bench"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
+# Managers and instructors are few: their pages are measured with a few at once, so that p95 is the page's
+# time with some queueing, not 16 users' queue in front of a page that takes a second.
+STAFF_CONNECTIONS = 4
 SLUG = "depth-selection"  # the module the trainee scenarios take (no cooldown after a fail)
 CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 
@@ -202,10 +218,11 @@ class Scenario:
     random_ip: bool = False
     flow: dict[str, Any] | None = None
     connections: int | None = None
-    missing: str | None = None  # why it cannot run yet
     target: str | None = None  # what the issue asks of it
     paired: bool = False  # measure the template baseline again just before, for a ratio robust to drift
     sequential: int = 0  # a page too slow for a load test: time this many requests one after another
+    secondary: bool = False  # not a hot page: half the scenario duration is enough for a stable figure
+    check: Callable[[str], str | None] | None = None  # sequential: checks the first body, returns a problem
 
 
 def run_wrk(scenario: Scenario, port: int, duration: int, connections: int, workdir: Path) -> dict[str, Any]:
@@ -259,7 +276,7 @@ def run_sequential(scenario: Scenario, port: int, budget_s: float) -> dict[str, 
     session = scenario.sessions[0]
     browser = Browser(port, session["ip"])
     browser.cookies = dict(pair.split("=", 1) for pair in session["cookie"].split("; ") if "=" in pair)
-    times, errors, size = [], 0, 0
+    times, errors, size, problem = [], 0, 0, None
     started = time.perf_counter()
     while len(times) < scenario.sequential and (not times or time.perf_counter() - started < budget_s):
         t0 = time.perf_counter()
@@ -267,6 +284,9 @@ def run_sequential(scenario: Scenario, port: int, budget_s: float) -> dict[str, 
         times.append(time.perf_counter() - t0)
         errors += status != scenario.expect
         size = len(body.encode())
+        if len(times) == 1 and scenario.check and status == scenario.expect:
+            problem = scenario.check(body)
+            errors += problem is not None
     ordered = sorted(times)
 
     def pct(p: float) -> float:
@@ -284,8 +304,45 @@ def run_sequential(scenario: Scenario, port: int, budget_s: float) -> dict[str, 
         "max_ms": round(1000 * ordered[-1], 2),
         "errors": errors,
         "bytes_per_response": size,
-        "note": "one request at a time (too slow for a load test)",
+        "note": "one request at a time",
+        "check": problem or ("passed" if scenario.check else None),
     }
+
+
+def rss_mb(pids: list[int]) -> float:
+    """The largest resident set of these processes, in MB (Linux /proc; 0 where unreadable)."""
+    largest = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"^VmRSS:\s+([0-9]+) kB", status, re.M)
+        largest = max(largest, int(match.group(1)) if match else 0)
+    return round(largest / 1024, 1)
+
+
+class RssPeak:
+    """The largest worker resident set while a scenario runs, sampled every 50 ms: a page that held
+    all its rows in memory at once shows as a jump over the size before."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids, self.before, self.peak = pids, rss_mb(pids), 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss_mb(self.pids))
+            self._stop.wait(0.05)
+
+    def __enter__(self) -> RssPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def drain(port: int, limit_s: float = 180) -> float:
@@ -349,20 +406,8 @@ def ensure_pg_database(url: str) -> None:
         engine.dispose()
 
 
-def app_rules() -> set[str]:
-    """The app's endpoints, to list scenarios whose pages do not exist yet."""
-    from quizapp import create_app
-
-    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": "sqlite://", "TESTING": True})
-    return {rule.endpoint for rule in app.url_map.iter_rules()}
-
-
-def find_endpoint(endpoints: set[str], pattern: str) -> str | None:
-    return next((e for e in sorted(endpoints) if re.search(pattern, e)), None)
-
-
-def autosave_target(url: str, attempt_id: int) -> tuple[int, str]:
-    """A position of the attempt and an answer its question type accepts."""
+def autosave_targets(url: str, attempt_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """Per attempt: a position and an answer its question type accepts (one query for all)."""
     from sqlalchemy import create_engine, select
 
     from quizapp.models import QuestionVersion, Response
@@ -371,18 +416,22 @@ def autosave_target(url: str, attempt_id: int) -> tuple[int, str]:
     try:
         with engine.connect() as conn:
             rows = conn.execute(
-                select(Response.position, QuestionVersion.type)
+                select(Response.attempt_id, Response.position, QuestionVersion.type)
                 .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
-                .where(Response.attempt_id == attempt_id)
-                .order_by(Response.position)
+                .where(Response.attempt_id.in_(attempt_ids))
+                .order_by(Response.attempt_id, Response.position)
             ).all()
     finally:
         engine.dispose()
     answers = {"single": "0", "true_false": "true", "numeric": "1", "multiple": "0"}
-    for position, qtype in rows:
-        if qtype in answers:
-            return position, answers[qtype]
-    raise SystemExit(f"attempt {attempt_id} has no question the autosave scenario can answer")
+    targets: dict[int, tuple[int, str]] = {}
+    for attempt_id, position, qtype in rows:
+        if qtype in answers and attempt_id not in targets:
+            targets[attempt_id] = (position, answers[qtype])
+    missing = [a for a in attempt_ids if a not in targets]
+    if missing:
+        raise SystemExit(f"attempts {missing} have no question the autosave scenario can answer")
+    return targets
 
 
 def item_statistics_seconds(url: str) -> tuple[float, int]:
@@ -407,24 +456,51 @@ def item_statistics_seconds(url: str) -> tuple[float, int]:
         engine.dispose()
 
 
-def build_scenarios(
-    port: int, url: str, endpoints: set[str], connections: int, size: str
-) -> tuple[list[Scenario], dict[str, Any]]:
+def start_trainee(port: int, n: int) -> dict[str, Any]:
+    """Log trainee n in over HTTP and start (or resume) an attempt at SLUG."""
+    ip = f"127.0.1.{n}"
+    b = Browser(port, ip).login(seeder.trainee_email(n), seeder.PASSWORD)
+    token = b.csrf(f"/modules/{SLUG}")
+    status, headers, _ = b.request("POST", f"/modules/{SLUG}/start", {"csrf_token": token})
+    match = re.search(r"/attempts/([0-9]+)/q/", headers.get("location", ""))
+    if status != 302 or not match:
+        raise SystemExit(f"trainee {n} could not start {SLUG} (status {status})")
+    attempt_id = int(match.group(1))
+    return {"b": b, "ip": ip, "attempt": attempt_id, "csrf": b.csrf(f"/attempts/{attempt_id}/q/1")}
+
+
+def csv_check(trainees: int) -> Callable[[str], str | None]:
+    """The export holds a header and one record per trainee."""
+
+    def check(body: str) -> str | None:
+        records = sum(1 for _ in csv.reader(io.StringIO(body)))
+        lines = body.count("\n")
+        if records != trainees + 1 or lines != trainees + 1:
+            return f"expected {trainees + 1:,} lines, got {lines:,} lines and {records:,} records"
+        return None
+
+    return check
+
+
+def build_scenarios(port: int, url: str, connections: int, size: str) -> tuple[list[Scenario], dict[str, Any]]:
     """Log in as the users the scenarios need and describe each scenario."""
     password = seeder.PASSWORD
-    sessions = []
-    for n in range(1, max(connections, 32) + 1):
-        ip = f"127.0.1.{n}"
-        b = Browser(port, ip).login(seeder.trainee_email(n), password)
-        token = b.csrf(f"/modules/{SLUG}")
-        status, headers, _ = b.request("POST", f"/modules/{SLUG}/start", {"csrf_token": token})
-        match = re.search(r"/attempts/([0-9]+)/q/", headers.get("location", ""))
-        if status != 302 or not match:
-            raise SystemExit(f"trainee {n} could not start {SLUG} (status {status})")
-        attempt_id = int(match.group(1))
-        csrf = b.csrf(f"/attempts/{attempt_id}/q/1")
-        position, answer = autosave_target(url, attempt_id)
-        sessions.append({"b": b, "ip": ip, "attempt": attempt_id, "csrf": csrf, "position": position, "answer": answer})
+    # as many at once as the app has workers and a little more: the logins hash passwords, the starts draw
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        sessions = list(pool.map(lambda n: start_trainee(port, n), range(1, max(connections, 32) + 1)))
+        staff = list(
+            pool.map(
+                lambda a: Browser(port, a[1]).login(a[0], password),
+                [
+                    (seeder.MANAGER_EMAIL, "127.0.2.1"),
+                    (seeder.ADMIN_EMAIL, "127.0.2.2"),
+                    (seeder.INSTRUCTOR_EMAIL, "127.0.2.3"),
+                ],
+            )
+        )
+    targets = autosave_targets(url, [s["attempt"] for s in sessions])
+    for s in sessions:
+        s["position"], s["answer"] = targets[s["attempt"]]
     question_size = len(sessions[0]["b"].request("GET", f"/attempts/{sessions[0]['attempt']}/q/1")[2].encode())
 
     def trainee(paths_of, limit: int | None = None, **extra) -> list[dict[str, Any]]:
@@ -433,17 +509,17 @@ def build_scenarios(
             for s in sessions[: limit or len(sessions)]
         ]
 
-    manager = Browser(port, "127.0.2.1").login(seeder.MANAGER_EMAIL, password)
-    admin = Browser(port, "127.0.2.2").login(seeder.ADMIN_EMAIL, password)
-    as_manager = [{"cookie": manager.cookie_header, "ip": manager.ip, "paths": ["/manager/"]}]
-    as_admin = [{"cookie": admin.cookie_header, "ip": admin.ip, "paths": ["/manager/"]}]
-    filtered = [{"cookie": manager.cookie_header, "ip": manager.ip, "paths": ["/manager/?team=1&certificate=expiring"]}]
+    manager, admin, instructor = staff
+
+    def as_user(browser: Browser, path: str) -> list[dict[str, Any]]:
+        return [{"cookie": browser.cookie_header, "ip": browser.ip, "paths": [path]}]
+
+    # the dashboard's own link "Expiring within 60 days" (reports.Filters.expiring_within)
+    expiring = "/manager/trainees?expiring=60"
     codes = verify_codes(url)
     first_flow = max(connections, 32) + 1
     trainees = seeder.SIZES[size].trainees
     stride = max(1, (trainees - first_flow) // max(connections, 1))
-    csv = find_endpoint(endpoints, r"(export|csv)")
-    items = find_endpoint(endpoints, r"item")
     question_paths = lambda s: [f"/attempts/{s['attempt']}/q/{n}" for n in range(1, 11)]  # noqa: E731
     autosave = dict(
         mode="post",
@@ -459,7 +535,12 @@ def build_scenarios(
         ],
     )
     scenarios = [
-        Scenario("baseline: constant route", "baseline", sessions=[{"cookie": "", "ip": "127.0.0.1", "paths": ["/"]}]),
+        Scenario(
+            "baseline: constant route",
+            "baseline",
+            sessions=[{"cookie": "", "ip": "127.0.0.1", "paths": ["/"]}],
+            secondary=True,
+        ),
         Scenario(
             "baseline: template page (question-page size)",
             "baseline",
@@ -486,37 +567,74 @@ def build_scenarios(
             target="submit ≥ 25 % of the template route",
             paired=True,
         ),
-        Scenario("manager dashboard page 1 (manager, 3 teams)", "app", sessions=as_manager, target="p95 < 150 ms"),
         Scenario(
-            f"manager dashboard page 1 (admin, all {trainees:,} trainees)",
+            "manager dashboard (manager, 3 teams)",
             "app",
-            sessions=as_admin,
+            sessions=as_user(manager, "/manager/"),
+            target="p95 < 150 ms",
+            secondary=True,
+            connections=STAFF_CONNECTIONS,
+        ),
+        Scenario(
+            f"manager dashboard (admin, all {trainees:,} trainees)",
+            "app",
+            sessions=as_user(admin, "/manager/"),
             target="p95 < 150 ms",
             sequential=3,
         ),
-        Scenario("manager dashboard filtered (team, expiring)", "app", sessions=filtered),
         Scenario(
-            f"CSV export ({trainees:,} rows)",
+            "manager table page 1 (manager, 3 teams)",
             "app",
-            missing=None if csv else "not built yet",
-            sessions=as_admin,
+            sessions=as_user(manager, "/manager/trainees"),
+            target="p95 < 150 ms",
+            secondary=True,
+            connections=STAFF_CONNECTIONS,
+        ),
+        Scenario(
+            "manager table filtered: expiring within 60 days (manager)",
+            "app",
+            sessions=as_user(manager, expiring),
+            secondary=True,
+            connections=STAFF_CONNECTIONS,
+        ),
+        Scenario(
+            f"manager table filtered: expiring within 60 days (admin, all {trainees:,} trainees)",
+            "app",
+            sessions=as_user(admin, expiring),
+            target="p95 < 150 ms",
+            sequential=3,
+        ),
+        Scenario(
+            f"CSV export ({trainees:,} rows, admin)",
+            "app",
+            sessions=as_user(admin, "/manager/trainees.csv"),
             target="< 2 s",
+            sequential=3,
+            check=csv_check(trainees),
         ),
         Scenario(
             "verify page",
             "app",
             random_ip=True,
             sessions=[{"cookie": "", "ip": "", "paths": [f"/verify/{c}" for c in codes]}],
+            secondary=True,
         ),
-        Scenario("instructor item analysis (one module)", "app", missing=None if items else "not built yet"),
+        Scenario(
+            f"instructor item analysis ({SLUG})",
+            "app",
+            sessions=as_user(instructor, f"/instructor/modules/{SLUG}/analysis"),
+            secondary=True,
+            connections=STAFF_CONNECTIONS,
+        ),
         Scenario(
             "question page, 32 connections",
             "app",
             sessions=trainee(question_paths, 32),
             connections=32,
             target="0 errors",
+            secondary=True,
         ),
-        Scenario("autosave, 32 connections", "app", connections=32, target="0 errors", **autosave),
+        Scenario("autosave, 32 connections", "app", connections=32, target="0 errors", secondary=True, **autosave),
     ]
     return scenarios, {"question_page_bytes": question_size}
 
@@ -543,13 +661,15 @@ def markdown_table(results: list[dict[str, Any]], baseline_rps: float) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in results:
-        if r.get("missing"):
-            lines.append(f"| {r['scenario']} | | {r['missing']} | | | | | | {r.get('target') or ''} |")
-            continue
         if r.get("note"):
+            check = f"; check: {r['check']}" if r.get("check") else ""
+            if r.get("worker_rss_mb"):
+                check += f"; worker memory {r['worker_rss_mb']['before']:.0f} → {r['worker_rss_mb']['peak']:.0f} MB"
             lines.append(
-                f"| {r['scenario']} ({r['note']}) | 1 | {r['rps']:.2f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | "
-                f"{r['p99_ms']:.0f} | {r['errors']} | | {r.get('target') or ''} |"
+                f"| {r['scenario']} ({r['note']}, {r['requests']} request{'s' if r['requests'] != 1 else ''}{check}) "
+                f"| 1 | {r['rps']:.2f} | "
+                f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {r['errors']} | | "
+                f"{r.get('target') or ''} |"
             )
             continue
         if r.get("ratio_to_paired_template"):
@@ -593,6 +713,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", action="store_true", help="profile the hot pages afterwards (bench/profile_pages.py)"
     )
+    parser.add_argument(
+        "--no-seed-cache",
+        action="store_true",
+        help="generate the data anew even if a run in the last hour left it (bench/seed.py's cache)",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     if not 1 <= args.duration <= 600 or not 1 <= args.connections <= 256:
@@ -603,16 +728,26 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="quizapp-bench-"))
+    atexit.register(shutil.rmtree, workdir, True)  # the SQLite file and logs go, however the run ends
     url = database_url(args.database, workdir)
     total_start = time.perf_counter()
     load_at_start = [round(x, 2) for x in os.getloadavg()]
 
-    print(f"== seeding {args.database} ({args.size})", flush=True)
-    report = seeder.seed(url, args.size, reset=True)
-    print(json.dumps(report.seconds), json.dumps(report.counts), *report.notes, sep="\n", flush=True)
-    item_seconds, item_rows = item_statistics_seconds(url)
+    phases: dict[str, float] = {}  # where the run's time goes
 
-    endpoints = app_rules()
+    def phase(name: str, since: float) -> float:
+        now = time.perf_counter()
+        phases[name] = round(phases.get(name, 0.0) + now - since, 1)
+        return now
+
+    print(f"== seeding {args.database} ({args.size})", flush=True)
+    mark = time.perf_counter()
+    report = seeder.seed(url, args.size, reset=True, cache=None if args.no_seed_cache else seeder.CACHE_DIR)
+    print(json.dumps(report.seconds), json.dumps(report.counts), *report.notes, sep="\n", flush=True)
+    mark = phase("seed", mark)
+    item_seconds, item_rows = item_statistics_seconds(url)
+    mark = phase("item statistics", mark)
+
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -626,28 +761,34 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app = start_gunicorn("app", "wsgi:app", env, workers, workdir, ROOT)
         servers.append(app)
+        mark = phase("servers", mark)
         print(f"== logging in over HTTP on :{app.port}", flush=True)
-        scenarios, info = build_scenarios(app.port, url, endpoints, args.connections, args.size)
+        scenarios, info = build_scenarios(app.port, url, args.connections, args.size)
+        mark = phase("logins", mark)
         base_env = {**env, "BASELINE_PAGE_BYTES": str(info["question_page_bytes"])}
         baseline = start_gunicorn("baseline", "baseline:app", base_env, workers, workdir, ROOT / "bench")
         servers.append(baseline)
+        mark = phase("servers", mark)
         ports = {"app": app.port, "baseline": baseline.port}
         template_baseline = next(s for s in scenarios if s.name.startswith("baseline: template"))
         for scenario in scenarios:
             if args.only and args.only not in scenario.name and scenario.server != "baseline":
                 continue
-            if scenario.missing:
-                results.append({"scenario": scenario.name, "missing": scenario.missing, "target": scenario.target})
-                print(f"-- {scenario.name}: {scenario.missing}", flush=True)
-                continue
             conns = scenario.connections or args.connections
             drained = drain(app.port)
+            mark = phase("drain", mark)
             if scenario.sequential:
-                result = run_sequential(scenario, ports[scenario.server], budget_s=args.duration)
+                # up to `sequential` requests within half the duration (at least one, however long it takes)
+                with RssPeak(app.pids()) as memory:
+                    result = run_sequential(scenario, ports[scenario.server], budget_s=max(2, args.duration // 2))
+                result["worker_rss_mb"] = {"before": memory.before, "peak": memory.peak}
                 result["target"] = scenario.target
                 results.append(result)
+                mark = phase("scenarios", mark)
+                check = f", check {result['check']}" if result.get("check") else ""
                 print(
-                    f"-- {scenario.name}: p50 {result['p50_ms']} ms one at a time, errors {result['errors']}",
+                    f"-- {scenario.name}: p50 {result['p50_ms']} ms one at a time, errors {result['errors']}{check}, "
+                    f"worker memory {memory.before} MB before, {memory.peak} MB at most",
                     flush=True,
                 )
                 continue
@@ -655,8 +796,14 @@ def main(argv: list[str] | None = None) -> int:
             if scenario.paired:
                 paired = run_wrk(template_baseline, ports["baseline"], max(2, args.duration // 3), conns, workdir)
             # a flow is ~25 requests: give it time to reach submit and result many times over
-            seconds = 2 * args.duration if scenario.mode == "flow" else args.duration
+            if scenario.mode == "flow":
+                seconds = 2 * args.duration
+            elif scenario.secondary:
+                seconds = max(2, args.duration // 2)
+            else:
+                seconds = args.duration
             result = run_wrk(scenario, ports[scenario.server], seconds, conns, workdir)
+            mark = phase("scenarios", mark)
             if paired:
                 result["paired_baseline_rps"] = paired["rps"]
                 result["ratio_to_paired_template"] = round(result["rps"] / paired["rps"], 3) if paired["rps"] else None
@@ -672,7 +819,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             import profile_pages  # bench/profile_pages.py
 
-            profile_text = profile_pages.profile_pages(url, requests=100)
+            try:  # a failed profile must not lose the measurements above
+                profile_text = profile_pages.profile_pages(url, requests=40)
+            except Exception as err:
+                profile_text = (
+                    f"## Where the time goes\n\nThe profile failed: {err!r} (bench/install installs pyinstrument)."
+                )
+            mark = phase("profile", mark)
     finally:
         for server in servers:
             server.stop()
@@ -702,6 +855,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "question_page_bytes": info["question_page_bytes"],
         "scenarios": results,
+        "phases_s": phases,
         "total_s": round(time.perf_counter() - total_start, 1),
     }
     if profile_text:
@@ -722,7 +876,9 @@ def main(argv: list[str] | None = None) -> int:
     if profile_text:
         print()
         print(profile_text)
-    print(f"\nWritten to {path.relative_to(ROOT)} (whole run {out['total_s']} s)")
+    print()
+    print("Time: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in phases.items()))
+    print(f"Written to {path.relative_to(ROOT)} (whole run {out['total_s']} s)")
     shutil.rmtree(workdir, ignore_errors=True)
     return 0
 

@@ -4,7 +4,8 @@ Usage: .venv/bin/python bench/seed.py DATABASE_URL [--size small|full] [--reset]
 
 Full size: 10,000 trainees in 200 teams, the four shipped modules topped up with generated questions to
 1,000, ~100,000 submitted attempts with their responses, certificates in every state (valid, expiring,
-expired, revoked, superseded), managers and an admin. The schema comes from the real migrations and the
+expired, revoked, superseded), practice sittings with their FSRS review cards for trainees who missed
+questions, managers, an instructor and an admin. The schema comes from the real migrations and the
 questions from a real bank import; answers are graded with the real question types (each distinct answer
 once, then reused), so scores, pass/fail and certificates agree with the rules. Attempts, responses and
 certificates go in with SQLAlchemy Core inserts of many rows at a time (COPY on PostgreSQL).
@@ -13,13 +14,16 @@ certificates go in with SQLAlchemy Core inserts of many rows at a time (COPY on 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
+import pickle
 import random
 import shutil
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -28,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from fsrs import Card, Rating, State
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,21 +47,28 @@ from quizapp.models import (  # noqa: E402
     Certificate,
     CertificateAttempt,
     Module,
+    PracticeAnswer,
+    PracticeSession,
+    Question,
     QuestionVersion,
     QuizAttempt,
     Response,
+    ReviewCard,
     Team,
     User,
     team_managers,
     team_members,
 )
 from quizapp.question_types import get_type  # noqa: E402
+from quizapp.question_types.base import Grade  # noqa: E402
 from quizapp.question_types.numeric import canonical  # noqa: E402
 from quizapp.services import programme as programme_service  # noqa: E402
 from quizapp.services.attempts import draw_questions, percent_half_up, usable_questions  # noqa: E402
 from quizapp.services.banks import import_bank  # noqa: E402
 from quizapp.services.certificate_codes import generate_code  # noqa: E402
 from quizapp.services.certification import add_months  # noqa: E402
+from quizapp.services.practice import SCHEDULER, SESSION_SIZE, Kind, Reason, as_fsrs, rating_for, utc  # noqa: E402
+from quizapp.services.practice import _practisable as practisable_rule  # noqa: E402
 from quizapp.services.users import hash_password  # noqa: E402
 from tests.quiz_helpers import key_answer, wrong_answer  # noqa: E402
 
@@ -64,9 +76,12 @@ PASSWORD = "bench-pass-2026"  # every seeded account; for the load generator onl
 ADMIN_EMAIL = "bench-admin@example.com"
 MANAGER_EMAIL = "bench-manager@example.com"  # manages the first MANAGER_TEAMS teams
 MANAGER_TEAMS = 3
+INSTRUCTOR_EMAIL = "bench-instructor@example.com"
 LOAD_TRAINEES = 64  # the first trainees: certified, with a full history, for the page scenarios
 QUESTIONS_TOTAL = 1000
 DAY = timedelta(days=1)
+CACHE_DIR = Path(tempfile.gettempdir()) / "quizapp-bench-seed"
+CACHE_MAX_AGE_S = 3600
 
 
 @dataclass(frozen=True)
@@ -158,6 +173,21 @@ def reset_database(url: str, reset: bool) -> None:
         engine.dispose()
 
 
+def bulk_load_mode(conn: Connection) -> str:
+    """Settings for one bulk load into a new database whose rows are consistent by construction: no
+    foreign-key checks row by row (the most of the load's time), on SQLite also a big page cache and no
+    fsync. Run first on the connection, before its transaction starts; returns what was done."""
+    if conn.dialect.name == "sqlite":  # PRAGMA foreign_keys is ignored inside a transaction
+        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        conn.exec_driver_sql("PRAGMA cache_size = -400000")
+        conn.exec_driver_sql("PRAGMA synchronous = OFF")
+        return "bulk load: foreign keys not checked row by row, no fsync (SQLite pragmas)"
+    if conn.exec_driver_sql("SHOW is_superuser").scalar() == "on":
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")  # until the commit
+        return "bulk load: foreign keys not checked row by row (session_replication_role = replica)"
+    return "bulk load: foreign keys checked row by row (not a superuser: session_replication_role unavailable)"
+
+
 def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]], chunk: int = 20_000) -> None:
     """Many rows at once: COPY on PostgreSQL, executemany of a Core insert() elsewhere."""
     if not rows:
@@ -220,11 +250,21 @@ def generated_banks(target: Path, total: int) -> int:
 # --- answers -------------------------------------------------------------------------------------
 
 
+SCALE = 720_720  # lcm(1..16): every partial credit in whole units, summed as integers (Fractions are slow)
+
+
 @dataclass(frozen=True)
 class Option:
     answer: Any
     awarded: Fraction
     full: bool
+
+    @property
+    def scaled(self) -> int:
+        units = self.awarded * SCALE
+        if units.denominator != 1:
+            raise AssertionError(f"a partial credit of {self.awarded} is not a whole number of 1/{SCALE}")
+        return int(units)
 
     @property
     def answer_json(self) -> str | None:
@@ -258,14 +298,20 @@ def answer_options(version: QuestionVersion) -> tuple[Option, list[Option]]:
     return options[0], [o for o in options[1:] if not o.full]
 
 
-@dataclass
+@dataclass(eq=False)
 class VersionPool:
     id: int
+    question_id: int
     critical: bool
     points: int
     right: Option
     wrong: list[Option]
-    shuffles: list[str]  # as JSON
+    shuffles: list[Any]
+    shuffles_json: list[str]
+    scaled: dict[int, int] = field(default_factory=dict)  # id(option) -> its awarded points in 1/SCALE
+
+    def __post_init__(self) -> None:
+        self.scaled = {id(o): o.scaled for o in [self.right, *self.wrong]}
 
 
 # --- trainees' histories -------------------------------------------------------------------------
@@ -337,11 +383,181 @@ def plan_trainee(rng: random.Random, archetype: str, n_modules: int, now: dateti
 # --- the seed ------------------------------------------------------------------------------------
 
 
-def seed(url: str, size: str = "full", reset: bool = False, seed_value: int = 15) -> SeedReport:
-    """Fill a fresh database; returns counts and the time each step took."""
+@dataclass
+class Dataset:
+    """Everything the seed inserts, as rows (generated once, then cached for the next database)."""
+
+    now: datetime
+    teams: list[dict[str, Any]]
+    users: list[dict[str, Any]]
+    memberships: list[dict[str, Any]]
+    managed: list[dict[str, Any]]
+    attempts: list[dict[str, Any]]
+    responses: list[tuple[Any, ...]]
+    certs: list[dict[str, Any]]
+    evidence: list[dict[str, Any]]
+    practised: PracticeRows
+    archetypes: dict[str, int]
+
+
+def generate(app: Any, dims: Size, seed_value: int) -> Dataset:
+    """Plan every trainee's history and grade it with the real question types, from the imported questions."""
+    rng = random.Random(seed_value)
+    with new_session(app) as session:
+        password_hash = hash_password(session, PASSWORD)  # one real hash (the configured method) for everyone
+        programme = programme_service.defaults(session)
+    now = utcnow().replace(microsecond=0)
+    session = new_session(app)
+    modules = list(session.scalars(select(Module).order_by(Module.order, Module.slug)))
+    draws: dict[int, list[list[VersionPool]]] = {}
+    pool_of_version: dict[int, VersionPool] = {}
+    practisable = set(
+        session.scalars(select(Question.id).join(Module, Question.module_id == Module.id).where(practisable_rule()))
+    )
+    for module in modules:
+        questions = usable_questions(session, module)
+        pools = {}
+        for q in questions:
+            v = q.current
+            right, wrong = answer_options(v)
+            shuffles = [get_type(v.type).make_shuffle(v.spec, rng) for _ in range(4)]
+            pools[q.id] = VersionPool(
+                v.id, q.id, v.critical, v.points, right, wrong, shuffles, [json.dumps(x) for x in shuffles]
+            )
+            pool_of_version[v.id] = pools[q.id]
+        # real draws (tag minimums honoured), 200 of them per module, reused across attempts
+        draws[module.id] = [[pools[q.id] for q in draw_questions(module, questions, rng)] for _ in range(200)]
+    session.close()
+
+    users, teams, memberships, managed = build_people(dims, password_hash, now, rng)
+    user_ids = {u["email"]: u["id"] for u in users}
+    admin_id = user_ids[ADMIN_EMAIL]
+    attempts, responses, certs, evidence = [], [], [], []
+    attempt_id, response_id, cert_id = 1, 1, 1
+    codes: set[str] = set()
+    trainees = [u for u in users if u["role"] == "trainee"]
+    names = [a for a, _ in ARCHETYPES]
+    weights = [w for _, w in ARCHETYPES]
+    archetype_counts: dict[str, int] = defaultdict(int)
+    practice_rng = random.Random(seed_value + 1)  # its own stream: the graded data stays as it was
+    practised = PracticeRows()
+    window = programme.renewal_window_days
+    for n, trainee in enumerate(trainees):
+        archetype = "valid" if n < LOAD_TRAINEES else rng.choices(names, weights)[0]
+        archetype_counts[archetype] += 1
+        plan = plan_trainee(rng, archetype, len(modules), now, window)
+        pass_ids: dict[tuple[int, int], int] = {}  # (round, module index) -> the pass's attempt id
+        misses: list[tuple[datetime, list[VersionPool]]] = []  # per graded attempt: the questions missed
+        for m, start, intend_pass, rnd in sorted(plan.attempts, key=lambda a: a[1]):
+            module = modules[m]
+            row, rows = graded_attempt(rng, attempt_id, response_id, trainee["id"], module, draws, start, intend_pass)
+            attempts.append(row)
+            responses.extend(rows)
+            missed = [pool_of_version[r[3]] for r in rows if not r[5].full]
+            misses.append((row["finished_at"], [p for p in missed if p.question_id in practisable]))
+            if intend_pass:
+                pass_ids[(rnd, m)] = attempt_id
+            attempt_id += 1
+            response_id += len(rows)
+        for cert in plan.certs:
+            code = generate_code(rng.getrandbits)
+            while code in codes:
+                code = generate_code(rng.getrandbits)
+            codes.add(code)
+            revoked = cert["revoked"]
+            certs.append(
+                {
+                    "id": cert_id,
+                    "user_id": trainee["id"],
+                    "code": code,
+                    "programme": programme.name,
+                    "issued_at": cert["completed"],
+                    "expires_at": add_months(cert["completed"], programme.validity_months),
+                    "revoked_at": revoked,
+                    "revoked_reason": "Bench data: protocol breach reported by the clinic" if revoked else None,
+                    "revoked_by_id": admin_id if revoked else None,
+                    "superseded_at": cert["superseded_at"],
+                }
+            )
+            evidence += [
+                {"certificate_id": cert_id, "attempt_id": pass_ids[(cert["round"], m)]} for m in range(len(modules))
+            ]
+            cert_id += 1
+        if any(pools for _, pools in misses) and (n < LOAD_TRAINEES or practice_rng.random() < PRACTISING):
+            practise(practice_rng, practised, trainee["id"], sorted(misses, key=lambda m: m[0]), now)
+    return Dataset(
+        now,
+        teams,
+        users,
+        memberships,
+        managed,
+        attempts,
+        responses,
+        certs,
+        evidence,
+        practised,
+        dict(archetype_counts),
+    )
+
+
+def cache_key(app: Any, size: str, seed_value: int) -> str:
+    """What the generated data depends on: this file, the size and seed, and the imported questions and
+    modules as stored (their ids included; timestamps left out)."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(f"{size} {seed_value} {app.config.get('PASSWORD_HASH_METHOD')}".encode())
+    with new_session(app) as session:
+        digest.update(repr(programme_service.defaults(session)).encode())
+        for model in (Module, Question, QuestionVersion):
+            table = model.__table__
+            for row in session.execute(select(table).order_by(table.c.id)):
+                digest.update(repr([v for v in row if not isinstance(v, datetime)]).encode())
+    return digest.hexdigest()[:24]
+
+
+def read_cache(cache: Path, key: str, size: str) -> Dataset | None:
+    path = cache / f"{size}-{key}.pickle"
+    if not path.exists() or time.time() - path.stat().st_mtime > CACHE_MAX_AGE_S:
+        return None
+    with open(path, "rb") as fh:
+        return pickle.load(fh)
+
+
+def write_cache(cache: Path, key: str, size: str, data: Dataset) -> int | None:
+    """Keep this one dataset only (written whole, then renamed into place). Where the system can fork, a
+    child process writes it while this one inserts the rows: returns the child's pid, to wait for."""
+    cache.mkdir(parents=True, exist_ok=True)
+    for old in cache.glob(f"{size}-*.pickle"):
+        old.unlink(missing_ok=True)
+    path = cache / f"{size}-{key}.pickle"
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+
+    def write() -> None:
+        with open(partial, "wb") as fh:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(path)
+
+    if not hasattr(os, "fork"):
+        write()
+        return None
+    child = os.fork()
+    if child:
+        return child
+    try:  # the child: writes, then ends without running anything else of this process
+        write()
+    except BaseException as err:
+        print(f"seed: the cache was not written ({err}); the next run generates the data again", file=sys.stderr)
+    finally:
+        os._exit(0)
+
+
+def seed(
+    url: str, size: str = "full", reset: bool = False, seed_value: int = 15, cache: Path | None = None
+) -> SeedReport:
+    """Fill a fresh database; returns counts and the time each step took. With `cache` (a directory), the
+    generated rows are kept there for an hour and reused while the questions and this file are unchanged:
+    `make bench` generates once for SQLite and PostgreSQL."""
     report = SeedReport(database=make_url(url).get_backend_name(), size=size)
     dims = SIZES[size]
-    rng = random.Random(seed_value)
     started = time.perf_counter()
     reset_database(url, reset)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-seed", "RATELIMIT_ENABLED": False})
@@ -357,84 +573,31 @@ def seed(url: str, size: str = "full", reset: bool = False, seed_value: int = 15
         session.close()
     report.notes.append(f"bank import: {bank_report}")
 
-    with new_session(app) as session:
-        password_hash = hash_password(session, PASSWORD)  # one real hash (the configured method) for everyone
-        programme = programme_service.defaults(session)
-    now = utcnow().replace(microsecond=0)
-
+    writer = None
     with Timer(report, "plan_and_grade"):
-        session = new_session(app)
-        modules = list(session.scalars(select(Module).order_by(Module.order, Module.slug)))
-        draws: dict[int, list[list[VersionPool]]] = {}
-        for module in modules:
-            questions = usable_questions(session, module)
-            pools = {}
-            for q in questions:
-                v = q.current
-                right, wrong = answer_options(v)
-                shuffles = [json.dumps(get_type(v.type).make_shuffle(v.spec, rng)) for _ in range(4)]
-                pools[q.id] = VersionPool(v.id, v.critical, v.points, right, wrong, shuffles)
-            # real draws (tag minimums honoured), 400 of them per module, reused across attempts
-            draws[module.id] = [[pools[q.id] for q in draw_questions(module, questions, rng)] for _ in range(400)]
-        session.close()
+        key = cache_key(app, size, seed_value) if cache else ""
+        data = read_cache(cache, key, size) if cache else None
+        if data is None:
+            data = generate(app, dims, seed_value)
+            if cache:
+                writer = write_cache(cache, key, size, data)
+            report.notes.append("data: generated" + (f" (cached in {cache} for an hour)" if cache else ""))
+        else:
+            age = (utcnow() - data.now).total_seconds() / 60
+            report.notes.append(f"data: from the cache in {cache}, generated {age:.0f} min ago")
+    report.archetypes = data.archetypes
+    teams, users, memberships, managed = data.teams, data.users, data.memberships, data.managed
+    attempts, responses, certs, evidence, practised = (
+        data.attempts,
+        data.responses,
+        data.certs,
+        data.evidence,
+        data.practised,
+    )
+    trainees = [u for u in users if u["role"] == "trainee"]
 
-        users, teams, memberships, managed = build_people(dims, password_hash, now, rng)
-        user_ids = {u["email"]: u["id"] for u in users}
-        admin_id = user_ids[ADMIN_EMAIL]
-        attempts, responses, certs, evidence = [], [], [], []
-        attempt_id, response_id, cert_id = 1, 1, 1
-        codes: set[str] = set()
-        trainees = [u for u in users if u["role"] == "trainee"]
-        names = [a for a, _ in ARCHETYPES]
-        weights = [w for _, w in ARCHETYPES]
-        archetype_counts: dict[str, int] = defaultdict(int)
-        window = programme.renewal_window_days
-        for n, trainee in enumerate(trainees):
-            archetype = "valid" if n < LOAD_TRAINEES else rng.choices(names, weights)[0]
-            archetype_counts[archetype] += 1
-            plan = plan_trainee(rng, archetype, len(modules), now, window)
-            pass_ids: dict[tuple[int, int], int] = {}  # (round, module index) -> the pass's attempt id
-            for m, start, intend_pass, rnd in sorted(plan.attempts, key=lambda a: a[1]):
-                module = modules[m]
-                row, rows = graded_attempt(
-                    rng, attempt_id, response_id, trainee["id"], module, draws, start, intend_pass
-                )
-                attempts.append(row)
-                responses.extend(rows)
-                if intend_pass:
-                    pass_ids[(rnd, m)] = attempt_id
-                attempt_id += 1
-                response_id += len(rows)
-            for cert in plan.certs:
-                code = generate_code(rng.getrandbits)
-                while code in codes:
-                    code = generate_code(rng.getrandbits)
-                codes.add(code)
-                revoked = cert["revoked"]
-                certs.append(
-                    {
-                        "id": cert_id,
-                        "user_id": trainee["id"],
-                        "code": code,
-                        "programme": programme.name,
-                        "issued_at": cert["completed"],
-                        "expires_at": add_months(cert["completed"], programme.validity_months),
-                        "revoked_at": revoked,
-                        "revoked_reason": "Bench data: protocol breach reported by the clinic" if revoked else None,
-                        "revoked_by_id": admin_id if revoked else None,
-                        "superseded_at": cert["superseded_at"],
-                    }
-                )
-                evidence += [
-                    {"certificate_id": cert_id, "attempt_id": pass_ids[(cert["round"], m)]} for m in range(len(modules))
-                ]
-                cert_id += 1
-        report.archetypes = dict(archetype_counts)
-
-    with Timer(report, "insert"), engine.begin() as conn:
-        if conn.dialect.name == "sqlite":  # a bulk load into a new file: a big page cache, no fsync
-            conn.exec_driver_sql("PRAGMA cache_size = -400000")
-            conn.exec_driver_sql("PRAGMA synchronous = OFF")
+    with Timer(report, "insert"), engine.connect() as conn:
+        report.notes.append(bulk_load_mode(conn))
         for table, rows in [
             (Team, teams),
             (User, users),
@@ -443,15 +606,22 @@ def seed(url: str, size: str = "full", reset: bool = False, seed_value: int = 15
             (QuizAttempt, attempts),
             (Certificate, certs),
             (CertificateAttempt, evidence),
+            (PracticeSession, practised.sessions),
+            (PracticeAnswer, practised.answers),
+            (ReviewCard, practised.cards),
         ]:
             with Timer(report, f"insert_{getattr(table, '__tablename__', getattr(table, 'name', ''))}"):
                 bulk_insert(conn, table, rows)
         with Timer(report, "insert_responses"):
             insert_responses(conn, responses)
         if conn.dialect.name == "postgresql":
-            for model in (Team, User, QuizAttempt, Response, Certificate):
+            for model in (Team, User, QuizAttempt, Response, Certificate, PracticeSession, PracticeAnswer, ReviewCard):
                 tbl = model.__table__.name
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{tbl}', 'id'), (SELECT max(id) FROM {tbl}))"))
+        conn.commit()
+    if writer:
+        with Timer(report, "wait_for_cache_writer"):
+            os.waitpid(writer, 0)
     with Timer(report, "analyze"), engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     engine.dispose()
@@ -462,9 +632,11 @@ def seed(url: str, size: str = "full", reset: bool = False, seed_value: int = 15
         attempts=len(attempts),
         responses=len(responses),
         certificates=len(certs),
+        practice_sessions=len(practised.sessions),
+        practice_answers=len(practised.answers),
+        review_cards=len(practised.cards),
     )
     report.seconds["total"] = round(time.perf_counter() - started, 2)
-    report.notes.append("practice cards: not built yet in the app, so none were generated")
     return report
 
 
@@ -500,6 +672,7 @@ def build_people(
     for n in range(dims.trainees):
         row = user(trainee_email(n + 1), f"{rng.choice(first_names)} {rng.choice(last_names)} {n + 1}", "trainee")
         memberships.append({"team_id": teams[n * dims.teams // dims.trainees]["id"], "user_id": row["id"]})
+    user(INSTRUCTOR_EMAIL, "Bench Instructor", "instructor")
     return users, teams, memberships, managed
 
 
@@ -518,21 +691,25 @@ def graded_attempt(
     p_right = 0.95 if intend_pass else 0.55
     minutes = module.time_limit_minutes or 30
     finished = start + timedelta(minutes=rng.uniform(2, minutes - 0.5))
+    possible = sum(pool.points for pool in drawn)
     for _ in range(50):
         picks = []
+        units = 0  # the points awarded, in 1/SCALE
         for pool in drawn:
             right = (pool.critical and intend_pass) or rng.random() < p_right
-            picks.append(pool.right if right else rng.choice(pool.wrong))
-        awarded = sum((o.awarded for o in picks), Fraction(0))
-        possible = sum(pool.points for pool in drawn)
+            option = pool.right if right else rng.choice(pool.wrong)
+            picks.append(option)
+            units += pool.scaled[id(option)]
         critical_missed = any(pool.critical and not o.full for pool, o in zip(drawn, picks, strict=True))
-        passed = possible > 0 and awarded * 100 >= module.pass_mark * possible and not critical_missed
+        # the grading rule (services.attempts._grade) with the points counted in whole units
+        passed = possible > 0 and units * 100 >= module.pass_mark * possible * SCALE and not critical_missed
         if passed == intend_pass:
             break
         if not intend_pass:
             p_right = max(0.0, p_right - 0.1)
     else:
         raise AssertionError("could not reach the intended outcome")
+    awarded = Fraction(units, SCALE)
     attempt = {
         "id": attempt_id,
         "user_id": user_id,
@@ -557,7 +734,7 @@ def graded_attempt(
             attempt_id,
             position,
             pool.id,
-            rng.choice(pool.shuffles),
+            rng.choice(pool.shuffles_json),
             option,
             start + step * position if option.answer is not None else None,
         )
@@ -566,8 +743,129 @@ def graded_attempt(
     return attempt, rows
 
 
+# --- practice ------------------------------------------------------------------------------------
+
+PRACTISING = 0.4  # the share of trainees with a missed question who practise (the load trainees all do)
+SITTINGS = (1, 8)  # practice sittings per practising trainee
+SITTING_GAP_DAYS = (1, 21)
+P_RIGHT = {State.Review: 0.8}  # a learnt card is mostly recalled; a new or relearning one about half the time
+P_RIGHT_OTHER = 0.55
+P_SURE = 0.3  # right answers ticked "I was sure" (rated Easy)
+
+
+@dataclass
+class PracticeRows:
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    cards: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class CardState:
+    pool: VersionPool
+    card: Card
+    created: datetime
+    reps: int = 0
+    lapses: int = 0
+
+
+def practise(
+    rng: random.Random,
+    rows: PracticeRows,
+    user_id: int,
+    misses: list[tuple[datetime, list[VersionPool]]],
+    now: datetime,
+) -> None:
+    """A trainee's practice sittings from shortly after their first graded attempt, as services.practice runs
+    them: each sitting takes the due cards (earliest first), then the questions missed in attempts graded
+    before it that have no card yet (most missed first), up to SESSION_SIZE. Each answer is one of the seed's
+    really graded options, rated by practice.rating_for and scheduled by practice's FSRS scheduler; a card's
+    reps and lapses count as practice.answer counts them. The card is at the question's current version (the
+    seed has one version per question)."""
+    cards: dict[int, CardState] = {}
+    when = misses[0][0] + DAY * rng.uniform(0.2, 3)
+    for _ in range(rng.randint(*SITTINGS)):
+        if when >= now - timedelta(hours=1):
+            break
+        due = sorted((c for c in cards.values() if c.card.due <= when), key=lambda c: c.card.due)
+        chosen = [(c.pool, Reason.DUE) for c in due[:SESSION_SIZE]]
+        missed = Counter(
+            p for finished, pools in misses if finished < when for p in pools if p.question_id not in cards
+        )
+        chosen += [(p, Reason.MISSED) for p, _ in missed.most_common(SESSION_SIZE - len(chosen))]
+        if chosen:
+            session_id = len(rows.sessions) + 1
+            at = when
+            for position, (pool, reason) in enumerate(chosen, start=1):
+                at = when + timedelta(seconds=45 * position)
+                state = cards.get(pool.question_id)
+                learnt = state is not None and state.card.state == State.Review
+                right = rng.random() < (P_RIGHT.get(state.card.state, P_RIGHT_OTHER) if state else P_RIGHT_OTHER)
+                option = pool.right if right or not pool.wrong else rng.choice(pool.wrong)
+                sure = option.full and rng.random() < P_SURE
+                rating = rating_for(Grade(option.awarded, Fraction(pool.points), option.full), sure)
+                if state is None:
+                    state = cards[pool.question_id] = CardState(pool, as_fsrs(None, at), at)
+                seen_before = state.reps > 0
+                state.card, _log = SCHEDULER.review_card(state.card, rating, utc(at))
+                state.reps += 1
+                state.lapses += learnt and seen_before and rating == Rating.Again
+                rows.answers.append(
+                    {
+                        "id": len(rows.answers) + 1,
+                        "session_id": session_id,
+                        "position": position,
+                        "question_id": pool.question_id,
+                        "question_version_id": pool.id,
+                        "reason": reason.value,
+                        "shuffle": rng.choice(pool.shuffles),
+                        "answer": option.answer,
+                        "answered_at": at,
+                        "awarded": option.awarded_decimal,
+                        "full_marks": option.full,
+                        "rating": int(rating),
+                        "seen_before": seen_before,
+                    }
+                )
+            rows.sessions.append(
+                {
+                    "id": session_id,
+                    "user_id": user_id,
+                    "module_id": None,
+                    "kind": Kind.REVIEW.value,
+                    "started_at": when,
+                    "finished_at": at,
+                }
+            )
+        when += DAY * rng.randint(*SITTING_GAP_DAYS)
+    for state in cards.values():
+        card = state.card
+        rows.cards.append(
+            {
+                "id": len(rows.cards) + 1,
+                "user_id": user_id,
+                "question_id": state.pool.question_id,
+                "version_id": state.pool.id,
+                "state": int(card.state),
+                "step": card.step,
+                "stability": card.stability,
+                "difficulty": card.difficulty,
+                "due": card.due,
+                "last_review": card.last_review,
+                "reps": state.reps,
+                "lapses": state.lapses,
+                "created_at": state.created,
+            }
+        )
+
+
 RESPONSE_COLUMNS = ("id", "attempt_id", "position", "question_version_id", "shuffle", "answer", "answered_at")
 RESPONSE_COLUMNS += ("awarded", "full_marks")
+
+
+def copy_text(value: str) -> str:
+    """A value in PostgreSQL's COPY text format."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def insert_responses(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
@@ -577,11 +875,23 @@ def insert_responses(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     raw = conn.connection.driver_connection
     names = ", ".join(RESPONSE_COLUMNS)
     if conn.dialect.name == "postgresql":
+        # COPY's text format written directly: each shared value (a shuffle, an answer option) escaped once,
+        # the rows joined in large chunks (psycopg's write_row adapts every value on its own: ~5 times slower)
+        shuffles: dict[str, str] = {}
+        options: dict[int, tuple[str, str]] = {}
         with raw.cursor() as cur, cur.copy(f"COPY responses ({names}) FROM STDIN") as copy:
-            for rid, aid, pos, vid, shuffle, option, answered in rows:
-                copy.write_row(
-                    (rid, aid, pos, vid, shuffle, option.answer_json, answered, option.awarded_decimal, option.full)
-                )
+            for start in range(0, len(rows), 50_000):
+                lines = []
+                for rid, aid, pos, vid, shuffle, option, answered in rows[start : start + 50_000]:
+                    if shuffle not in shuffles:
+                        shuffles[shuffle] = copy_text(shuffle)
+                    if id(option) not in options:
+                        answer = r"\N" if option.answer_json is None else copy_text(option.answer_json)
+                        options[id(option)] = (answer, f"{option.awarded_decimal}\t{'t' if option.full else 'f'}")
+                    answer, graded = options[id(option)]
+                    when = r"\N" if answered is None else answered.isoformat()
+                    lines.append(f"{rid}\t{aid}\t{pos}\t{vid}\t{shuffles[shuffle]}\t{answer}\t{when}\t{graded}\n")
+                copy.write("".join(lines))
         return
     texts: dict[int, tuple[str | None, float]] = {}
 
@@ -615,7 +925,10 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(report.as_dict(), indent=2, default=str))
     for note in report.notes:
         print(f"note: {note}")
-    print(f"logins: {ADMIN_EMAIL}, {MANAGER_EMAIL}, {trainee_email(1)}… all with password {PASSWORD!r}")
+    print(
+        f"logins: {ADMIN_EMAIL}, {MANAGER_EMAIL}, {INSTRUCTOR_EMAIL}, {trainee_email(1)}…",
+        f"all with password {PASSWORD!r}",
+    )
     return 0
 
 
