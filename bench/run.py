@@ -850,6 +850,7 @@ def main(argv: list[str] | None = None) -> int:
         "timings": {
             "import_1000_questions_s": report.seconds["import_1000_questions"],
             "item_statistics_s": round(item_seconds, 3),
+            "item_statistics_per_100000_responses_s": round(item_seconds * 100_000 / report.counts["responses"], 3),
             "item_statistics_note": f"services.item_analysis item_statistics + module_statistics for every module, "
             f"all graded attempts: {report.counts['responses']:,} responses, {item_rows} question versions",
         },
@@ -869,7 +870,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         f"Import of 1,000 questions: {report.seconds['import_1000_questions']} s; item statistics over "
-        f"{report.counts['responses']:,} responses: {item_seconds:.2f} s (services.item_analysis, every module). "
+        f"{report.counts['responses']:,} responses: {item_seconds:.2f} s (services.item_analysis, every module), "
+        f"{item_seconds * 100_000 / report.counts['responses']:.2f} s per 100,000 responses (target < 1 s). "
         f"Seed: {report.seconds['total']} s. Question page: {info['question_page_bytes']:,} bytes. "
         f"Load average at start: {load_at_start} on {os.cpu_count()} cores."
     )
