@@ -726,6 +726,7 @@ def graded_attempt(
         "possible": possible,
         "percent": percent_half_up(awarded, possible),
         "passed": passed,
+        "critical_missed": critical_missed,
     }
     step = (finished - start) / (len(drawn) + 1)
     rows = [

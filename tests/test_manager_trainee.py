@@ -78,7 +78,7 @@ def test_nobody_reviews_their_own_attempt(db, make_user, clinic):
 def test_trainee_page_review_and_pack_do_not_grow_with_attempts(app, client, auth, db, clinic):
     fred, rita = clinic.people["failed_twice"], clinic.people["revoked"]
     first = db.query(QuizAttempt).filter_by(user_id=fred.id).order_by(QuizAttempt.id).first()
-    # a failed attempt from the start: with none, the critical-miss query is skipped altogether
+    # a failed attempt from the start, so the second round adds none of a new kind
     attempt(db, rita, clinic.modules[0], clinic.now - timedelta(days=1), percent="40.0", passed=False)
     auth.login(clinic.manager.email)
     paths = [

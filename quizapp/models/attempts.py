@@ -75,6 +75,8 @@ class QuizAttempt(Base):
     possible: Mapped[int | None] = mapped_column(Integer)
     percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
     passed: Mapped[bool | None] = mapped_column(Boolean)
+    # a safety-critical question not fully right (which alone fails it): set by grading with the score
+    critical_missed: Mapped[bool | None] = mapped_column(Boolean)
     last_position: Mapped[int | None] = mapped_column(Integer)  # the question last saved or moved to
 
     user: Mapped[User] = relationship()

@@ -15,7 +15,7 @@ from quizapp.services.attempts import Availability, availability
 from quizapp.services.certificate_pages import Banner, banner
 from quizapp.services.grading import finalise_if_overdue
 from quizapp.services.practice_pages import HomePanel, home_panel
-from quizapp.services.progress import ModuleProgress, Progress, critical_misses, progress_of_many
+from quizapp.services.progress import ModuleProgress, Progress, progress_of_many
 
 
 @dataclass(frozen=True)
@@ -65,5 +65,4 @@ def history(session: Session, user: User, now: datetime) -> tuple[list[QuizAttem
     )
     for attempt in attempts:
         finalise_if_overdue(session, attempt, now)
-    failed = [a.id for a in attempts if a.passed is False]
-    return attempts, critical_misses(session, failed)
+    return attempts, {a.id for a in attempts if a.critical_missed}

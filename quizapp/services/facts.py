@@ -37,6 +37,8 @@ class Taken(Protocol):
     @property
     def passed(self) -> bool | None: ...
     @property
+    def critical_missed(self) -> bool | None: ...
+    @property
     def is_open(self) -> bool: ...
 
 
@@ -51,6 +53,7 @@ class AttemptFacts:
     finished_at: datetime | None
     percent: Decimal | None
     passed: bool | None
+    critical_missed: bool | None
 
     @property
     def is_open(self) -> bool:
@@ -92,6 +95,7 @@ def attempts_where(session: Session, where: ColumnElement[bool]) -> dict[int, li
         QuizAttempt.finished_at,
         QuizAttempt.percent,
         QuizAttempt.passed,
+        QuizAttempt.critical_missed,
     ).where(where)
     found: dict[int, list[AttemptFacts]] = defaultdict(list)
     for row in session.connection().execute(query):

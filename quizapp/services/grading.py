@@ -79,6 +79,7 @@ def _grade(session: Session, attempt: QuizAttempt, now: datetime, status: Attemp
     attempt.possible = possible
     attempt.percent = percent_half_up(awarded, possible)
     attempt.passed = possible > 0 and awarded * 100 >= attempt.pass_mark * possible and not critical_missed
+    attempt.critical_missed = critical_missed
     session.flush()
     if attempt.passed:
         _on_pass(session, attempt, now)

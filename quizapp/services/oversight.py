@@ -25,7 +25,7 @@ from quizapp.question_types import QuestionType, get_type
 from quizapp.services import NotFound, certificate_pages, certification
 from quizapp.services import programme as programme_service
 from quizapp.services.certification import CertStatus
-from quizapp.services.progress import Progress, critical_misses, progress_of_many
+from quizapp.services.progress import Progress, progress_of_many
 from quizapp.services.scope import can_oversee
 
 NO_CERTIFICATE = "none"
@@ -160,7 +160,6 @@ def trainee_detail(session: Session, viewer: User, user_id: int, now: datetime) 
             .order_by(QuizAttempt.started_at.desc(), QuizAttempt.id.desc())
         )
     )
-    missed = critical_misses(session, [a.id for a in attempts if a.finished_at is not None and not a.passed])
     session.scalars(  # who revoked each is shown too: loaded here, not once per row
         select(Certificate).where(Certificate.user_id == trainee.id).options(selectinload(Certificate.revoked_by))
     ).all()
@@ -170,7 +169,7 @@ def trainee_detail(session: Session, viewer: User, user_id: int, now: datetime) 
         CertificateEntry(c, certification.status(c, now, settings.renewal_window_days), evidence[c.id], history[c.id])
         for c in certs
     ]
-    return TraineeDetail(trainee, progress, [AttemptRow(a, a.id in missed) for a in attempts], entries)
+    return TraineeDetail(trainee, progress, [AttemptRow(a, bool(a.critical_missed)) for a in attempts], entries)
 
 
 def get_attempt(session: Session, viewer: User, attempt_id: int) -> QuizAttempt:

@@ -17,7 +17,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quizapp.models import Certificate, Module, QuestionVersion, QuizAttempt, Response, User
+from quizapp.models import Certificate, Module, QuizAttempt, User
 from quizapp.services import certification, facts
 from quizapp.services import programme as programme_service
 from quizapp.services.certification import CertDates, SinceReason, best_pass, counting_from, counts
@@ -102,7 +102,6 @@ def module_progress(
     settings: Programme,
     since: datetime | None,
     since_reason: SinceReason | None,
-    critical_missed: set[int],
 ) -> ModuleProgress:
     """One module's state from the trainee's attempts at it (pure)."""
     finished = [a for a in attempts if a.finished_at is not None and not a.is_open]
@@ -123,7 +122,7 @@ def module_progress(
             why = Why.REVOKED if since_reason == SinceReason.REVOKED else Why.RENEWAL
     elif last is not None:
         state, best = ModuleState.NOT_PASSED, None
-        why = Why.CRITICAL if last.id in critical_missed else Why.SCORE
+        why = Why.CRITICAL if last.critical_missed else Why.SCORE
     else:
         state, best = ModuleState.NOT_STARTED, None
     ordered = tuple(sorted(attempts, key=lambda a: (a.started_at, a.id)))
@@ -136,7 +135,6 @@ def build(
     certs: Sequence[CertDates],
     now: datetime,
     settings: Programme,
-    critical_missed: set[int],
 ) -> Progress:
     """A trainee's progress from their loaded attempts and certificates (newest first) (pure)."""
     since, reason, blocked = counting_from(certs, now, settings.renewal_window_days)
@@ -145,7 +143,7 @@ def build(
     by_module: dict[int, list[Taken]] = defaultdict(list)
     for attempt in attempts:
         by_module[attempt.module_id].append(attempt)
-    items = [module_progress(m, by_module[m.id], now, settings, since, reason, critical_missed) for m in modules]
+    items = [module_progress(m, by_module[m.id], now, settings, since, reason) for m in modules]
     return Progress(items, since, reason)
 
 
@@ -158,30 +156,10 @@ def _slices(ids: list[int]) -> list[list[int]]:
     return [ids[i : i + IN_SLICE] for i in range(0, len(ids), IN_SLICE)]
 
 
-def critical_misses(session: Session, attempt_ids: Iterable[int]) -> set[int]:
-    """Of these finished attempts, the ones that missed a safety-critical question (one query per
-    IN_SLICE ids)."""
-    found: set[int] = set()
-    for ids in _slices(list(attempt_ids)):
-        found.update(
-            session.scalars(
-                select(Response.attempt_id)
-                .join(QuestionVersion, Response.question_version_id == QuestionVersion.id)
-                .where(Response.attempt_id.in_(ids), QuestionVersion.critical.is_(True), Response.full_marks.is_(False))
-                .distinct()
-            )
-        )
-    return found
-
-
 def _finalise_overdue(session: Session, attempts: Iterable[QuizAttempt], now: datetime) -> None:
     for attempt in attempts:
         if attempt.is_open:
             finalise_if_overdue(session, attempt, now)
-
-
-def _failed_ids(attempts: Iterable[Taken]) -> list[int]:
-    return [a.id for a in attempts if a.finished_at is not None and not a.passed]
 
 
 def progress_of(session: Session, user: User, now: datetime, *, settings: Programme | None = None) -> Progress:
@@ -213,16 +191,15 @@ def progress_of_many(
         ):
             certs[cert.user_id].append(cert)
     modules = ordered_modules(session)
-    missed = critical_misses(session, [i for a in attempts.values() for i in _failed_ids(a)])
     result = {}
     for user in users:
-        progress = build(modules, attempts[user.id], certs[user.id], now, settings, missed)
+        progress = build(modules, attempts[user.id], certs[user.id], now, settings)
         healed = _needs_certificate(progress, certs[user.id], now, settings) and certification.issue_if_qualified(
             session, user, now, backdate=True
         )
         if healed:
             certs[user.id] = certification.certificates_of(session, user, fresh=True)
-            progress = build(modules, attempts[user.id], certs[user.id], now, settings, missed)
+            progress = build(modules, attempts[user.id], certs[user.id], now, settings)
         result[user.id] = (progress, certs[user.id])
     return result
 
@@ -248,7 +225,6 @@ def progress_facts(
         attempts.update(facts.attempts_where(session, QuizAttempt.user_id.in_(chunk)))
         certs.update(facts.certificates_where(session, Certificate.user_id.in_(chunk)))
     modules = ordered_modules(session)
-    missed = critical_misses(session, [i for a in attempts.values() for i in _failed_ids(a)])
     result: dict[int, tuple[Progress, Sequence[CertDates]]] = {}
     repair = []
     for user_id in ids:
@@ -256,7 +232,7 @@ def progress_facts(
         if any(a.is_open and is_overdue(a, now) for a in taken):
             repair.append(user_id)
             continue
-        progress = build(modules, taken, held, now, settings, missed)
+        progress = build(modules, taken, held, now, settings)
         if _needs_certificate(progress, held, now, settings):
             repair.append(user_id)
             continue

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from quizapp.models import AttemptStatus, Certificate, Module, QuestionVersion, QuizAttempt, Response, Team, User
+from quizapp.models import AttemptStatus, Certificate, Module, QuizAttempt, Team, User
 from quizapp.models import team_members as members
 from quizapp.services import certification, facts
 from quizapp.services.attempts import DAY
@@ -138,11 +138,8 @@ def critical(scope: Scope) -> Scope:
     passed = aliased(QuizAttempt)
     return (
         select(QuizAttempt.user_id)
-        .join(Response, Response.attempt_id == QuizAttempt.id)
-        .join(QuestionVersion, Response.question_version_id == QuestionVersion.id)
         .where(
-            QuestionVersion.critical.is_(True),
-            Response.full_marks.is_(False),
+            QuizAttempt.critical_missed.is_(True),
             QuizAttempt.user_id.in_(scope),
             QuizAttempt.passed.is_(False),
             ~exists().where(
