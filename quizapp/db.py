@@ -54,6 +54,26 @@ class UTCDateTime(TypeDecorator):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        """On SQLite, the stored naive UTC text read straight into an aware datetime: one C call per value
+        instead of parsing, then replacing the time zone (pages over 100,000 attempts read 300,000 of
+        them); anything else goes the general way."""
+        general = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or general is None:
+            return general
+        parse = datetime.fromisoformat
+
+        def process(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            try:
+                found = parse(value + "+00:00")
+            except (TypeError, ValueError):
+                return general(value)
+            return found if found.tzinfo is not None else general(value)  # a bare date ignores the offset
+
+        return process
+
 
 def affected_rows(result: Result[Any]) -> int:
     """Rows an UPDATE or DELETE changed (SQLAlchemy types `execute()` as a plain Result)."""

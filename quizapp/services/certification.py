@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Protocol, TypeVar
 
 from sqlalchemy import distinct, func, select, update
@@ -60,6 +61,7 @@ C = TypeVar("C", bound=CertDates)
 A = TypeVar("A", bound=Taken)
 
 
+@lru_cache(maxsize=4096)  # pure; the validity rule asks it for the same `now` once per pass of every trainee
 def add_months(when: datetime, months: int) -> datetime:
     """Calendar months later (or earlier); the day is clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
     index = when.year * 12 + when.month - 1 + months

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
@@ -42,8 +41,9 @@ class Taken(Protocol):
     def is_open(self) -> bool: ...
 
 
-@dataclass(frozen=True, slots=True)
-class AttemptFacts:
+class AttemptFacts(NamedTuple):
+    """An attempt's columns (a named tuple: built 100,000 times on the export, a tuple is the cheapest)."""
+
     id: int
     user_id: int
     module_id: int
@@ -60,8 +60,7 @@ class AttemptFacts:
         return self.status == AttemptStatus.OPEN
 
 
-@dataclass(frozen=True, slots=True)
-class CertFacts:
+class CertFacts(NamedTuple):
     """A certificate's columns that pages over many trainees show (status comes from the dates)."""
 
     id: int
@@ -73,8 +72,7 @@ class CertFacts:
     superseded_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class Person:
+class Person(NamedTuple):
     """A trainee as a list shows them."""
 
     id: int
@@ -98,8 +96,9 @@ def attempts_where(session: Session, where: ColumnElement[bool]) -> dict[int, li
         QuizAttempt.critical_missed,
     ).where(where)
     found: dict[int, list[AttemptFacts]] = defaultdict(list)
+    make = AttemptFacts._make
     for row in session.connection().execute(query):
-        found[row[1]].append(AttemptFacts(*row))
+        found[row[1]].append(make(row))
     return found
 
 
@@ -119,12 +118,13 @@ def certificates_where(session: Session, where: ColumnElement[bool]) -> dict[int
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     )
     found: dict[int, list[CertFacts]] = defaultdict(list)
+    make = CertFacts._make
     for row in session.connection().execute(query):
-        found[row[1]].append(CertFacts(*row))
+        found[row[1]].append(make(row))
     return found
 
 
 def people(session: Session, ids: Iterable[int]) -> dict[int, Person]:
     """These users as Persons (one query)."""
     query = select(User.id, User.name, User.email, User.created_at).where(User.id.in_(list(ids)))
-    return {row[0]: Person(*row) for row in session.connection().execute(query)}
+    return {row[0]: Person._make(row) for row in session.connection().execute(query)}
