@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session
 from quizapp.models import AttemptStatus, Certificate, QuizAttempt, User
 
 
+_OPEN = AttemptStatus.OPEN  # read once: a member looked up on its Enum class costs a call every time
+
+
 class Taken(Protocol):
     """What the progress, pass and limit rules read of an attempt."""
 
@@ -57,7 +60,7 @@ class AttemptFacts(NamedTuple):
 
     @property
     def is_open(self) -> bool:
-        return self.status == AttemptStatus.OPEN
+        return self.status == _OPEN
 
 
 class CertFacts(NamedTuple):
