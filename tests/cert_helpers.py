@@ -29,8 +29,10 @@ def attempt_row(
     *,
     percent: str = "90.0",
     passed: bool = True,
+    critical_missed: bool = False,
 ) -> QuizAttempt:
-    """A graded attempt as the quiz service would leave it (not added to a session)."""
+    """A graded attempt as the quiz service would leave it (not added to a session); a missed
+    safety-critical question fails it."""
     return QuizAttempt(
         user_id=user.id,
         module_id=module.id,
@@ -44,7 +46,8 @@ def attempt_row(
         awarded=Decimal(percent) / 10,
         possible=10,
         percent=Decimal(percent),
-        passed=passed,
+        passed=passed and not critical_missed,
+        critical_missed=critical_missed,
     )
 
 
@@ -56,9 +59,10 @@ def attempt(
     *,
     percent: str = "90.0",
     passed: bool = True,
+    critical_missed: bool = False,
 ) -> QuizAttempt:
     """A graded attempt, committed."""
-    row = attempt_row(user, module, finished_at, percent=percent, passed=passed)
+    row = attempt_row(user, module, finished_at, percent=percent, passed=passed, critical_missed=critical_missed)
     db.add(row)
     db.commit()
     return row

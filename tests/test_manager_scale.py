@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from quizapp.db import get_engine, utcnow
 from quizapp.models import AttemptStatus, Certificate, QuizAttempt, ReviewMode, Role
-from quizapp.services import attention, certification, dashboard, reports
+from quizapp.services import attention, certification, dashboard, oversight, reports, roster
 from tests.cert_helpers import attempt, make_modules, pass_all
 from tests.manager_helpers import build_clinic
 
@@ -44,7 +44,9 @@ def random_clinic(db, make_user, make_team, seed: int):
             for _ in range(rng.choice([0, 1, 2, 3])):
                 when = now - timedelta(minutes=rng.choice([30, 90, 600, 3 * 1440, 60 * 1440, 800 * 1440]))
                 passed = rng.random() < 0.45
-                attempt(db, trainee, module, when, percent=str(rng.choice([55, 85, 92])) + ".0", passed=passed)
+                missed = not passed and rng.random() < 0.3  # a safety-critical question missed
+                percent = str(rng.choice([55, 85, 92])) + ".0"
+                attempt(db, trainee, module, when, percent=percent, passed=passed, critical_missed=missed)
         if kind > 0.6:
             issued = now - timedelta(days=rng.choice([5, 200, 700, 725, 760]))
             pass_all(db, trainee, modules[:2], issued - timedelta(hours=2))
@@ -124,6 +126,24 @@ def test_fast_paths_agree_with_the_full_computation(db, make_user, make_team, mo
             first = reports.table(db, viewer, now, filters, 1)
             pages = [first] + [reports.table(db, viewer, now, filters, n) for n in range(2, first.pages + 1)]
             assert [r.trainee_id for p in pages for r in p.rows] == expected and first.total == len(expected)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_candidate_queries_hold_everyone_the_rule_finds(db, make_user, make_team, seed):
+    """The SQL candidates of stuck and of a missed safety-critical question are supersets of what the
+    progress rule finds (the dashboard and the stuck filter confirm candidates, never look further)."""
+    now, modules, admin, _manager = random_clinic(db, make_user, make_team, seed)
+    rows = reports.build_rows(db, admin, now)
+    db.commit()
+    scope = oversight.scope_ids(db, admin)
+    stuck = {r.trainee_id for r in rows if attention.is_stuck(r)}
+    reasons = [i for r in rows for i in attention.progress_reasons(r, now)]
+    critical = {i.row.trainee_id for i in reasons if i.reason == attention.Reason.CRITICAL}
+    assert stuck and critical
+    assert stuck <= set(db.scalars(roster.repeated_fails(scope, attention.REPEATED_FAILS)))
+    assert critical <= set(db.scalars(roster.critical(scope)))
+    everyone = {i.row.trainee_id for i in reasons}
+    assert everyone <= roster.needing_attention(db, scope, modules, now, attention.REPEATED_FAILS)
 
 
 def test_first_items_equal_the_whole_list_cut(db, make_user, make_team):

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session
 
 from quizapp.models import AttemptStatus, Certificate, Module, QuizAttempt, Team, User
 from quizapp.models import team_members as members
@@ -98,57 +98,49 @@ def never_started(scope: Scope) -> Scope:
     return select(User.id).where(User.id.in_(scope), ~exists().where(QuizAttempt.user_id == User.id))
 
 
-def _last_passes() -> Any:
-    """Per trainee and module, when the latest passed attempt started (a derived table)."""
+def _per_module(scope: Scope) -> Select[Any]:
+    """The finished attempts of the trainees in scope, one group per trainee and module (a grouped read of
+    the attempts, to which the reasons below add their HAVING)."""
     return (
-        select(QuizAttempt.user_id, QuizAttempt.module_id, func.max(QuizAttempt.started_at).label("started_at"))
-        .where(QuizAttempt.passed.is_(True))
+        select(QuizAttempt.user_id)
+        .where(QuizAttempt.user_id.in_(scope), _finished())
         .group_by(QuizAttempt.user_id, QuizAttempt.module_id)
-        .subquery()
     )
 
 
-def _with_last_pass(query: Select[Any]) -> tuple[Select[Any], Any]:
-    last = _last_passes()
-    joined = query.outerjoin(
-        last, (last.c.user_id == QuizAttempt.user_id) & (last.c.module_id == QuizAttempt.module_id)
+def _last_pass_started() -> Any:
+    """In a group of _per_module: when the latest pass started (NULL: never passed)."""
+    return func.max(case((QuizAttempt.passed.is_(True), QuizAttempt.started_at)))
+
+
+def _repeated_fails(fails: int) -> Any:
+    """In a group of _per_module: `fails` or more failed attempts, the latest started no earlier than the
+    last pass. A superset of `fails` or more failed attempts started no earlier than the last pass (which
+    attention counts, of modules not passed), read in the same pass over the attempts."""
+    failed = QuizAttempt.passed.is_not(True)
+    last_pass = _last_pass_started()
+    return and_(
+        func.sum(case((failed, 1), else_=0)) >= fails,
+        or_(last_pass.is_(None), func.max(case((failed, QuizAttempt.started_at))) >= last_pass),
     )
-    return joined, last
+
+
+def _critical() -> Any:
+    """In a group of _per_module: an attempt that missed a safety-critical question, and no pass at all
+    (NOT_PASSED needs none)."""
+    return and_(
+        func.max(case((QuizAttempt.critical_missed.is_(True), 1), else_=0)) == 1, _last_pass_started().is_(None)
+    )
 
 
 def repeated_fails(scope: Scope, fails: int) -> Scope:
-    """Trainees with `fails` or more finished, failed attempts at one module started no earlier than their
-    last pass of it (attention counts fails after the last pass, of modules not passed)."""
-    query, last = _with_last_pass(select(QuizAttempt.user_id))
-    return (
-        query.where(
-            QuizAttempt.user_id.in_(scope),
-            _finished(),
-            QuizAttempt.passed.is_not(True),
-            or_(last.c.started_at.is_(None), QuizAttempt.started_at >= last.c.started_at),
-        )
-        .group_by(QuizAttempt.user_id, QuizAttempt.module_id)
-        .having(func.count() >= fails)
-    )
+    """Trainees who may have failed a module `fails` times or more since they last passed it."""
+    return _per_module(scope).having(_repeated_fails(fails))
 
 
 def critical(scope: Scope) -> Scope:
-    """Trainees with a failed attempt that missed a safety-critical question, at a module they never
-    passed (NOT_PASSED needs no pass at all)."""
-    passed = aliased(QuizAttempt)
-    return (
-        select(QuizAttempt.user_id)
-        .where(
-            QuizAttempt.critical_missed.is_(True),
-            QuizAttempt.user_id.in_(scope),
-            QuizAttempt.passed.is_(False),
-            ~exists().where(
-                passed.user_id == QuizAttempt.user_id,
-                passed.module_id == QuizAttempt.module_id,
-                passed.passed.is_(True),
-            ),
-        )
-    )
+    """Trainees with a failed attempt that missed a safety-critical question, at a module they never passed."""
+    return _per_module(scope).having(_critical())
 
 
 def waiting(scope: Scope, modules: list[Module], now: datetime) -> Scope:
@@ -163,7 +155,8 @@ def waiting(scope: Scope, modules: list[Module], now: datetime) -> Scope:
 
 def needing_attention(session: Session, scope: Scope, modules: list[Module], now: datetime, fails: int) -> set[int]:
     """Every trainee some progress reason of the needs-attention list or a tile may concern (one query)."""
-    union = never_started(scope).union(repeated_fails(scope, fails), critical(scope), waiting(scope, modules, now))
+    progress = _per_module(scope).having(or_(_repeated_fails(fails), _critical()))  # one pass for both
+    union = never_started(scope).union(progress, waiting(scope, modules, now))
     return set(session.scalars(select(union.subquery().c[0])))
 
 
