@@ -18,9 +18,6 @@ from sqlalchemy.orm import Session
 from quizapp.models import AttemptStatus, Certificate, QuizAttempt, User
 
 
-_OPEN = AttemptStatus.OPEN  # read once: a member looked up on its Enum class costs a call every time
-
-
 class Taken(Protocol):
     """What the progress, pass and limit rules read of an attempt."""
 
@@ -57,10 +54,7 @@ class AttemptFacts(NamedTuple):
     percent: Decimal | None
     passed: bool | None
     critical_missed: bool | None
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == _OPEN
+    is_open: bool  # status is open: read by every rule for every attempt, so computed by the query
 
 
 class CertFacts(NamedTuple):
@@ -97,6 +91,7 @@ def attempts_where(session: Session, where: ColumnElement[bool]) -> dict[int, li
         QuizAttempt.percent,
         QuizAttempt.passed,
         QuizAttempt.critical_missed,
+        QuizAttempt.status == AttemptStatus.OPEN,
     ).where(where)
     found: dict[int, list[AttemptFacts]] = defaultdict(list)
     make = AttemptFacts._make
