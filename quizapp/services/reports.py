@@ -9,7 +9,7 @@ Every path sends a fixed number of queries whatever the team size (per SLICE tra
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -201,22 +201,11 @@ def build_rows(session: Session, viewer: User, now: datetime, team_id: int | Non
     return [row for chunk in chunks(ordered) for row in rows_of(session, chunk, now, programme_service.get(session))]
 
 
-def rows_of(
-    session: Session,
-    ids: Sequence[int],
-    now: datetime,
-    settings: Programme,
-    known: Mapping[int, roster.Summary] | None = None,
-) -> list[Row]:
+def rows_of(session: Session, ids: Sequence[int], now: datetime, settings: Programme) -> list[Row]:
     """The rows of these trainees (of the viewer's scope: the caller checked it), in this order, from
-    column values (progress_facts): a fixed number of queries; two fewer when the caller read the
-    trainees' summaries with their team names (`known`)."""
-    if known is None:
-        people = facts.people(session, ids)
-        teams = roster.team_names(session, list(ids))
-    else:
-        people = {i: Person(i, known[i].name, known[i].email, known[i].created_at) for i in ids if i in known}
-        teams = {i: known[i].team_names for i in ids if i in known}
+    column values (progress_facts): a fixed number of queries."""
+    people = facts.people(session, ids)
+    teams = roster.team_names(session, list(ids))
     found = progress_facts(session, ids, now, settings=settings)
     rows = []
     for user_id in ids:
@@ -290,21 +279,17 @@ class Selection:
     modules: list[Module]
     settings: Programme
     ids: list[int]  # the matching trainees, in order (all pages)
-    known: dict[int, roster.Summary] | None = None  # their summaries with team names, when asked for
 
 
-def select_ids(
-    session: Session, viewer: User, now: datetime, filters: Filters, *, with_teams: bool = False
-) -> Selection:
+def select_ids(session: Session, viewer: User, now: datetime, filters: Filters) -> Selection:
     """The trainees matching the filters (all pages), in the chosen order; ServiceError for a bad filter,
-    NotFound for a team outside the viewer's scope. `with_teams`: keep their summaries, team names
-    included, for rows_of (what the export writes of every trainee)."""
+    NotFound for a team outside the viewer's scope."""
     modules = ordered_modules(session)
     check_filters(filters, modules)
     settings = programme_service.get(session)
     scope = scope_ids(session, viewer, filters.team_id)
     entries: list[roster.Summary] = roster.summaries(
-        session, scope, now, settings.renewal_window_days, with_teams=with_teams or filters.sort == "team"
+        session, scope, now, settings.renewal_window_days, with_teams=filters.sort == "team"
     )
     entries = [e for e in entries if filters.matches_entry(e)]
     key: Callable[[Any], Any] = _entry_key(filters.sort)
@@ -324,8 +309,7 @@ def select_ids(
         if module_id is not None:
             key = lambda e: by_module[e.trainee_id]  # noqa: E731
     entries.sort(key=key, reverse=filters.descending)
-    known = {e.trainee_id: e for e in entries} if with_teams else None
-    return Selection(modules, settings, [e.trainee_id for e in entries], known)
+    return Selection(modules, settings, [e.trainee_id for e in entries])
 
 
 @dataclass(frozen=True)
@@ -361,11 +345,11 @@ def export_rows(
 ) -> tuple[list[Module], Iterator[list[Row]]]:
     """The modules, and the rows of select_ids in slices of SLICE, each built only when asked for (a
     streamed export holds one slice at a time). Bad filters and another team fail here, before any row."""
-    chosen = select_ids(session, viewer, now, filters, with_teams=True)
+    chosen = select_ids(session, viewer, now, filters)
 
     def slices() -> Iterator[list[Row]]:
         for ids in chunks(chosen.ids):
-            yield rows_of(session, ids, now, chosen.settings, chosen.known)
+            yield rows_of(session, ids, now, chosen.settings)
 
     return chosen.modules, slices()
 
