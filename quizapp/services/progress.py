@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, exists, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, load_only
 
 from quizapp.models import Certificate, Module, QuestionVersion, QuizAttempt, Response, User
 from quizapp.services import certification, facts
@@ -23,7 +23,7 @@ from quizapp.services import programme as programme_service
 from quizapp.services.certification import CertDates, SinceReason, best_pass, counting_from, counts
 from quizapp.services.facts import CertFacts, Taken
 from quizapp.services.grading import finalise_if_overdue, is_overdue
-from quizapp.services.modules import ordered_modules
+from quizapp.services.modules import cached_modules, ordered_modules
 from quizapp.services.programme import Programme
 
 
@@ -158,6 +158,10 @@ def _slices(ids: list[int]) -> list[list[int]]:
     return [ids[i : i + IN_SLICE] for i in range(0, len(ids), IN_SLICE)]
 
 
+# a response that missed a safety-critical question (joined with its question version)
+_CRITICAL_MISS = and_(QuestionVersion.critical.is_(True), Response.full_marks.is_(False))
+
+
 def critical_misses(session: Session, attempt_ids: Iterable[int]) -> set[int]:
     """Of these finished attempts, the ones that missed a safety-critical question (one query per
     IN_SLICE ids)."""
@@ -167,11 +171,20 @@ def critical_misses(session: Session, attempt_ids: Iterable[int]) -> set[int]:
             session.scalars(
                 select(Response.attempt_id)
                 .join(QuestionVersion, Response.question_version_id == QuestionVersion.id)
-                .where(Response.attempt_id.in_(ids), QuestionVersion.critical.is_(True), Response.full_marks.is_(False))
+                .where(Response.attempt_id.in_(ids), _CRITICAL_MISS)
                 .distinct()
             )
         )
     return found
+
+
+def _missed_critical(attempt_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """The attempt missed a safety-critical question: critical_misses as a column."""
+    return exists(
+        select(Response.id)
+        .join(QuestionVersion, Response.question_version_id == QuestionVersion.id)
+        .where(Response.attempt_id == attempt_id, _CRITICAL_MISS)
+    )
 
 
 def _finalise_overdue(session: Session, attempts: Iterable[QuizAttempt], now: datetime) -> None:
@@ -185,8 +198,50 @@ def _failed_ids(attempts: Iterable[Taken]) -> list[int]:
 
 
 def progress_of(session: Session, user: User, now: datetime, *, settings: Programme | None = None) -> Progress:
-    """The trainee's progress; see progress_of_many."""
-    return progress_of_many(session, [user], now, settings=settings)[user.id][0]
+    """The trainee's progress; see trainee_progress."""
+    return trainee_progress(session, user, now, settings=settings)[0]
+
+
+# Built once (the trainee's own pages): the columns of the trainee's attempts that the rules read, each with
+# whether it missed a safety-critical question.
+_ATTEMPTS_OF_ONE = (
+    select(QuizAttempt, _missed_critical(QuizAttempt.id))
+    .where(QuizAttempt.user_id == bindparam("user_id", type_=Integer))
+    .options(
+        load_only(
+            QuizAttempt.user_id,
+            QuizAttempt.module_id,
+            QuizAttempt.status,
+            QuizAttempt.started_at,
+            QuizAttempt.deadline,
+            QuizAttempt.finished_at,
+            QuizAttempt.percent,
+            QuizAttempt.passed,
+        )
+    )
+)
+
+
+def trainee_progress(
+    session: Session, user: User, now: datetime, *, settings: Programme | None = None, stamp: str | None = None
+) -> tuple[Progress, list[Certificate]]:
+    """One trainee's progress and certificates (newest first), as progress_of_many gives them, with light
+    loads: the attempts' columns the rule reads and their safety-critical misses in one query, the
+    certificates, and the modules from the per-process copy (`stamp`: the modules' version stamp read with
+    `settings` by programme.current). A trainee whose progress needs a repair (an overdue attempt to grade,
+    a missed certificate to issue) goes through progress_of_many, which repairs it."""
+    if settings is None:
+        settings, stamp = programme_service.current(session)
+    rows = session.execute(_ATTEMPTS_OF_ONE, {"user_id": user.id}).all()
+    attempts = [attempt for attempt, _missed in rows]
+    if any(a.is_open and is_overdue(a, now) for a in attempts):
+        return progress_of_many(session, [user], now, settings=settings)[user.id]
+    missed = {attempt.id for attempt, flag in rows if flag} & set(_failed_ids(attempts))
+    certs = certification.certificates_of(session, user)
+    progress = build(cached_modules(session, stamp), attempts, certs, now, settings, missed)
+    if _needs_certificate(progress, certs, now, settings):
+        return progress_of_many(session, [user], now, settings=settings)[user.id]
+    return progress, certs
 
 
 def progress_of_many(
