@@ -26,15 +26,20 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
 
+    from sqlalchemy import Integer, bindparam, select
+
+    from quizapp.models.users import User, session_token
+
+    by_id = select(User).where(User.id == bindparam("id", type_=Integer))  # built once: read on every request
+
     @login_manager.user_loader
     def load_user(user_id: str):
         from quizapp.db import get_session
-        from quizapp.models.users import User, session_token
 
         uid, _, token = user_id.partition(":")
         if not (uid.isascii() and uid.isdigit() and len(uid) < 10):
             return None
-        user = get_session().get(User, int(uid))
+        user = get_session().execute(by_id, {"id": int(uid)}).scalar_one_or_none()
         if user is None or not user.active or token != session_token(user.password_hash, user.session_version):
             return None  # deactivation, a new password or a logout ends sessions
         return user

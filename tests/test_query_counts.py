@@ -48,13 +48,13 @@ def test_list_pages_do_not_grow_with_rows(app, client, db, make_user, make_team,
 
 # statements per request, the user loader's included
 TRAINEE_PAGES = {
-    "/": 10,
+    "/": 5,
     "/modules/test-quiz": 4,
     "/history": 4,
-    "/certificate": 7,
+    "/certificate": 5,
     "/certificate.pdf": 5,
     "/profile": 1,
-    "/practice/": 15,
+    "/practice/": 13,
 }
 
 
@@ -73,8 +73,11 @@ def test_trainee_pages_do_not_grow_with_attempts(app, client, db, login_as):
 
 
 def trainee_page_counts(app, client) -> dict[str, int]:
+    """Statements per request once the process has warmed up (the first request fills the per-process copy of
+    the modules, which later requests reuse while the modules are unchanged)."""
     counts = {}
     for path in TRAINEE_PAGES:
+        assert client.get(path).status_code == 200, path
         with count_queries(app) as statements:
             assert client.get(path).status_code == 200, path
         counts[path] = len(statements)
@@ -168,6 +171,7 @@ def test_certificate_pages_do_not_grow_with_certificates(app, client, db, make_u
         path = f"/manager/trainees/{trainee.id}"
     old_certificate(db, trainee, modules, 300, revoked_by=revokers[0])
     certify(db, trainee, modules, utcnow() - timedelta(days=1))
+    assert client.get(path).status_code == 200  # fills the per-process copy of the modules
     with count_queries(app) as few:
         assert client.get(path).status_code == 200
     old_certificate(db, trainee, modules, 2000)  # expired

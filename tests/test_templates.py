@@ -17,7 +17,8 @@ def test_no_inline_script_style_or_cdn(path):
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), "inline <script>"
     assert not re.search(r"\sstyle\s*=", text), "style= attribute"
     assert not re.search(r"<style\b", text), "<style> block"
-    assert not re.search(r"\son[a-z]+\s*=", text), "inline event handler"
+    markup = re.sub(r"{{.*?}}|{%.*?%}", "", text, flags=re.S)  # url_for(..., only=...) is no handler
+    assert not re.search(r"\son[a-z]+\s*=", markup), "inline event handler"
     assert not re.search(r"(src|href)=\"(https?:)?//", text), "asset from another host"
 
 

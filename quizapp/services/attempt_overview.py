@@ -15,7 +15,7 @@ from quizapp.services.attempts import Availability, availability
 from quizapp.services.certificate_pages import Banner, banner
 from quizapp.services.grading import finalise_if_overdue
 from quizapp.services.practice_pages import HomePanel, home_panel
-from quizapp.services.progress import ModuleProgress, Progress, progress_of_many
+from quizapp.services.progress import ModuleProgress, Progress, trainee_progress
 
 
 @dataclass(frozen=True)
@@ -37,10 +37,11 @@ class HomePage:
 
 
 def home_page(session: Session, user: User, now: datetime) -> HomePage:
-    """Everything on the home page in a fixed number of queries; the programme settings and the trainee's
-    certificates are read once, for the progress, the banner and the practice panel."""
-    settings = programme_service.get(session)
-    progress, certs = progress_of_many(session, [user], now, settings=settings)[user.id]
+    """Everything on the home page in four queries (the modules come from the per-process copy); the
+    programme settings and the trainee's certificates are read once, for the progress, the banner and the
+    practice panel."""
+    settings, stamp = programme_service.current(session)
+    progress, certs = trainee_progress(session, user, now, settings=settings, stamp=stamp)
     cards = [
         ModuleCard(item, availability(session, user, item.module, now, list(item.attempts)))
         for item in progress.modules

@@ -24,7 +24,7 @@ from quizapp.services.certification import (
     status,
 )
 from quizapp.services.programme import Programme
-from quizapp.services.progress import Progress, progress_of_many
+from quizapp.services.progress import Progress, trainee_progress
 
 
 class Banner(str):
@@ -149,8 +149,8 @@ class TraineePage:
 
 def trainee_page(session: Session, user: User, now: datetime, base_url: str) -> TraineePage:
     """Everything on the page in a fixed number of queries, however many certificates there are."""
-    settings = programme_service.get(session)
-    progress, certs = progress_of_many(session, [user], now, settings=settings)[user.id]
+    settings, stamp = programme_service.current(session)
+    progress, certs = trainee_progress(session, user, now, settings=settings, stamp=stamp)
     rows = evidence_of(session, certs)
     views = [view(session, c, now, base_url, settings=settings, modules=rows[c.id]) for c in certs]
     shown = next((v for v in views if v.status in CURRENT), views[0] if views else None)

@@ -12,7 +12,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Protocol, TypeVar
 
-from sqlalchemy import distinct, func, select, update
+from sqlalchemy import Integer, bindparam, distinct, func, select, update
 from sqlalchemy.orm import Session
 
 from quizapp.db import affected_rows
@@ -99,16 +99,19 @@ def shown_certificate(certs: list[C], now: datetime, window_days: int) -> tuple[
     return next(((c, s) for c, s in statuses if s in CURRENT), statuses[0] if statuses else (None, None))
 
 
+# built once (every trainee page reads them)
+_CERTIFICATES_OF = (
+    select(Certificate)
+    .where(Certificate.user_id == bindparam("user_id", type_=Integer))
+    .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+)
+# read what other transactions committed, not this session's cached rows
+_FRESH_CERTIFICATES_OF = _CERTIFICATES_OF.execution_options(populate_existing=True)
+
+
 def certificates_of(session: Session, user: User, *, fresh: bool = False) -> list[Certificate]:
     """The trainee's certificates, newest first."""
-    query = (
-        select(Certificate)
-        .where(Certificate.user_id == user.id)
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-    )
-    if fresh:  # read what other transactions committed, not this session's cached rows
-        query = query.execution_options(populate_existing=True)
-    return list(session.scalars(query))
+    return list(session.scalars(_FRESH_CERTIFICATES_OF if fresh else _CERTIFICATES_OF, {"user_id": user.id}))
 
 
 def current_for(session: Session, user: User, now: datetime) -> Certificate | None:

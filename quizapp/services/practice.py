@@ -36,10 +36,23 @@ from decimal import Decimal
 from enum import StrEnum
 
 from fsrs import Card, Rating, Scheduler, State
-from sqlalchemy import ColumnElement, Select, and_, func, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    ScalarSelect,
+    Select,
+    Subquery,
+    and_,
+    bindparam,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, selectinload
 
-from quizapp.db import affected_rows
+from quizapp.db import UTCDateTime, affected_rows
 from quizapp.models import (
     AttemptStatus,
     Certificate,
@@ -65,6 +78,8 @@ from quizapp.services.progress import ModuleState, Progress, progress_of
 
 SESSION_SIZE = 10
 MANAGER_MONTHS = 6
+# a trainee's id, or a bound parameter standing for it in a statement built once
+UserId = int | BindParameter[int]
 SCHEDULER = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
 
 
@@ -165,7 +180,7 @@ def _practisable() -> ColumnElement[bool]:
     )
 
 
-def _locked(user_id: int) -> Select[int]:
+def _locked(user_id: UserId) -> Select[int]:
     """Questions in the trainee's open attempts: never shown with their answer until graded."""
     return (
         select(QuestionVersion.question_id)
@@ -175,18 +190,18 @@ def _locked(user_id: int) -> Select[int]:
     )
 
 
-def _carded(user_id: int) -> Select[int]:
+def _carded(user_id: UserId) -> Select[int]:
     return select(ReviewCard.question_id).where(ReviewCard.user_id == user_id)
 
 
-def _in_scope(user_id: int, module_ids: Sequence[int] | None) -> ColumnElement[bool]:
+def _in_scope(user_id: UserId, module_ids: Sequence[int] | None) -> ColumnElement[bool]:
     scope = and_(_practisable(), Question.id.not_in(_locked(user_id)))
     if module_ids is not None:
         scope = and_(scope, Question.module_id.in_(list(module_ids)))
     return scope
 
 
-def _misses(user_id: int) -> Select[int, int, int, int]:
+def _misses(user_id: UserId) -> Select[int, int, int, int]:
     """(question id, misses, module order, position) of questions missed in graded attempts, no card yet."""
     return (
         select(Question.id, func.count(Response.id).label("misses"), Module.order, Question.position)
@@ -205,20 +220,29 @@ def _misses(user_id: int) -> Select[int, int, int, int]:
     )
 
 
-def sync_cards(session: Session, user: User, now: datetime) -> int:
-    """Apply the edit rule to the trainee's cards whose question has a newer version (one query when
-    none has); returns how many were reset."""
-    latest = (
+def _latest_version() -> ScalarSelect[int]:
+    """The current version of a card's question (correlated to ReviewCard)."""
+    return (
         select(func.max(QuestionVersion.id))
         .where(QuestionVersion.question_id == ReviewCard.question_id)
         .correlate(ReviewCard)
         .scalar_subquery()
     )
+
+
+def _stale_cards(user_id: UserId) -> Select[int]:
+    """The trainee's cards whose question has a newer version than the card last saw."""
+    return select(ReviewCard.id).where(ReviewCard.user_id == user_id, ReviewCard.version_id != _latest_version())
+
+
+def sync_cards(session: Session, user: User, now: datetime) -> int:
+    """Apply the edit rule to the trainee's cards whose question has a newer version (one query when
+    none has); returns how many were reset."""
     stale = session.execute(
         select(ReviewCard, QuestionVersion.id)
-        .where(ReviewCard.user_id == user.id, ReviewCard.version_id != latest)
+        .where(ReviewCard.user_id == user.id, ReviewCard.version_id != _latest_version())
         # the current version's id, to compare below
-        .join(QuestionVersion, QuestionVersion.id == latest)
+        .join(QuestionVersion, QuestionVersion.id == _latest_version())
     ).all()
     if not stale:
         return 0
@@ -240,6 +264,16 @@ def sync_cards(session: Session, user: User, now: datetime) -> int:
     return resets
 
 
+def _open_session(user_id: UserId) -> Select[PracticeSession]:
+    """The trainee's unfinished session (the latest, should there be several)."""
+    return (
+        select(PracticeSession)
+        .where(PracticeSession.user_id == user_id, PracticeSession.finished_at.is_(None))
+        .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
+        .limit(1)
+    )
+
+
 # --- due counts ----------------------------------------------------------------------------------
 
 
@@ -258,24 +292,64 @@ class DueCounts:
         return sum(self.cards.values()) + sum(self.missed.values())
 
 
-def due_counts(session: Session, user: User, now: datetime) -> DueCounts:
-    """Two grouped queries, whatever the number of cards and attempts."""
-    cards = session.execute(
-        select(Question.module_id, func.count(ReviewCard.id))
+def _due_cards(user_id: UserId, now: datetime | BindParameter[datetime]) -> Subquery:
+    """(module id) of each of the trainee's cards due for review: the rule for a due card."""
+    return (
+        select(Question.module_id)
         .select_from(ReviewCard)
         .join(Question, ReviewCard.question_id == Question.id)
         .join(Module, Question.module_id == Module.id)
-        .where(ReviewCard.user_id == user.id, ReviewCard.due <= now, _in_scope(user.id, None))
-        .group_by(Question.module_id)
-    ).all()
-    misses = _misses(user.id).where(_in_scope(user.id, None)).subquery()
-    missed = session.execute(
-        select(Question.module_id, func.count())
-        .select_from(misses)
-        .join(Question, Question.id == misses.c.id)
-        .group_by(Question.module_id)
-    ).all()
-    return DueCounts({m: n for m, n in cards}, {m: n for m, n in missed})
+        .where(ReviewCard.user_id == user_id, ReviewCard.due <= now, _in_scope(user_id, None))
+        .subquery()
+    )
+
+
+def _due_misses(user_id: UserId) -> Subquery:
+    """(module id) of each question missed in a graded attempt that is due for practice (no card yet)."""
+    misses = _misses(user_id).where(_in_scope(user_id, None)).subquery()
+    return select(Question.module_id).select_from(misses).join(Question, Question.id == misses.c.id).subquery()
+
+
+def due_counts(session: Session, user: User, now: datetime) -> DueCounts:
+    """Two grouped queries, whatever the number of cards and attempts."""
+    counts = []
+    for due in (_due_cards(user.id, now), _due_misses(user.id)):
+        rows = session.execute(select(due.c.module_id, func.count()).group_by(due.c.module_id))
+        counts.append({m: n for m, n in rows})
+    return DueCounts(*counts)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """What the home page shows of practice: how many questions are due, the unfinished session."""
+
+    due: int
+    open_session_id: int | None
+
+
+def _panel_statement() -> Select[int, int, int | None, bool]:
+    """Built once: due cards, due misses, the open session and whether a card is stale, for one trainee."""
+    user_id = bindparam("user_id", type_=Integer)
+    now = bindparam("now", type_=UTCDateTime)
+    cards, missed = _due_cards(user_id, now), _due_misses(user_id)
+    return select(
+        select(func.count()).select_from(cards).scalar_subquery(),
+        select(func.count()).select_from(missed).scalar_subquery(),
+        _open_session(user_id).with_only_columns(PracticeSession.id).scalar_subquery(),
+        exists(_stale_cards(user_id)),
+    )
+
+
+_PANEL = _panel_statement()
+
+
+def panel(session: Session, user: User, now: datetime) -> Panel:
+    """The home page's practice counts in one query, without loading a row (cards whose question changed are
+    brought up to date first, as every practice read does: sync_cards)."""
+    cards, missed, open_id, stale = session.execute(_PANEL, {"user_id": user.id, "now": now}).one()
+    if stale and sync_cards(session, user, now):
+        cards, missed, open_id, _stale = session.execute(_PANEL, {"user_id": user.id, "now": now}).one()
+    return Panel(cards + missed, open_id)
 
 
 # --- planning a session --------------------------------------------------------------------------
@@ -577,12 +651,7 @@ def in_renewal_window(
 
 
 def open_session_of(session: Session, user: User) -> PracticeSession | None:
-    return session.scalar(
-        select(PracticeSession)
-        .where(PracticeSession.user_id == user.id, PracticeSession.finished_at.is_(None))
-        .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
-        .limit(1)
-    )
+    return session.scalar(_open_session(user.id))
 
 
 # --- what managers see ---------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from quizapp.models import (
 from quizapp.services import practice
 from quizapp.services import programme as programme_service
 from quizapp.services.programme import Programme
-from quizapp.services.progress import progress_of_many
+from quizapp.services.progress import trainee_progress
 
 MOST_MISSED = 5
 RETENTION_WEEKS = 8
@@ -36,19 +36,19 @@ RETENTION_WEEKS = 8
 @dataclass(frozen=True)
 class HomePanel:
     due: int
-    open_session: PracticeSession | None
+    open_session_id: int | None
     recert: bool
 
 
 def home_panel(
     session: Session, user: User, now: datetime, *, settings: Programme, certs: list[Certificate]
 ) -> HomePanel:
-    """What the home page shows of practice, in a fixed number of queries; the home page passes in the
-    programme settings and the trainee's certificates it read."""
-    practice.sync_cards(session, user, now)
+    """What the home page shows of practice, in one query; the home page passes in the programme settings
+    and the trainee's certificates it read."""
+    counts = practice.panel(session, user, now)
     return HomePanel(
-        due=practice.due_counts(session, user, now).total,
-        open_session=practice.open_session_of(session, user),
+        due=counts.due,
+        open_session_id=counts.open_session_id,
         recert=practice.in_renewal_window(session, user, now, settings=settings, certs=certs),
     )
 
@@ -161,8 +161,8 @@ def most_missed(session: Session, user: User, limit: int = MOST_MISSED) -> list[
 def overview(session: Session, user: User, now: datetime) -> Overview:
     """Everything the trainee's practice page shows, in a fixed number of queries."""
     practice.sync_cards(session, user, now)
-    settings = programme_service.get(session)
-    progress, certs = progress_of_many(session, [user], now, settings=settings)[user.id]
+    settings, stamp = programme_service.current(session)
+    progress, certs = trainee_progress(session, user, now, settings=settings, stamp=stamp)
     due = practice.due_counts(session, user, now)
     new = practice.new_counts(session, user, practice.not_passed_in(progress))
     modules = [

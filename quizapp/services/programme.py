@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from quizapp.models import Setting, User
 from quizapp.services import ServiceError, settings_of
 from quizapp.services.audit import record
-from quizapp.services.modules import ordered_modules
+from quizapp.services.modules import STAMP, ordered_modules
 from quizapp.services.text import is_blank
 
 MAX_VALIDITY_MONTHS = 120
@@ -44,14 +44,27 @@ def defaults(session: Session) -> Programme:
 
 def get(session: Session) -> Programme:
     """The programme as configured: stored settings win over the config defaults."""
+    return current(session)[0]
+
+
+# built once: the programme's settings rows and the modules' version stamp
+_SETTINGS = select(Setting.key, Setting.value).where(Setting.key.in_([*KEYS, STAMP]))
+
+
+def current(session: Session) -> tuple[Programme, str | None]:
+    """The programme (see get) and the modules' version stamp (for modules.cached_modules), in one query."""
     values = vars(defaults(session)).copy()
-    for row in session.scalars(select(Setting).where(Setting.key.in_(KEYS))):
-        field, parse = KEYS[row.key]
+    stamp = None
+    for key, value in session.execute(_SETTINGS):
+        if key == STAMP:
+            stamp = value
+            continue
+        field, parse = KEYS[key]
         try:
-            values[field] = parse(row.value)
+            values[field] = parse(value)
         except ValueError:  # a hand-edited row; keep the default rather than fail every page
             continue
-    return Programme(**values)
+    return Programme(**values), stamp
 
 
 def validate(name: str, validity_months: int, renewal_window_days: int) -> list[str]:

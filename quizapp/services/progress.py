@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, bindparam, select
+from sqlalchemy.orm import Session, load_only
 
 from quizapp.models import Certificate, Module, QuizAttempt, User
 from quizapp.services import certification, facts
@@ -23,7 +23,7 @@ from quizapp.services import programme as programme_service
 from quizapp.services.certification import CertDates, SinceReason, best_pass, counting_from, counts
 from quizapp.services.facts import CertFacts, Taken
 from quizapp.services.grading import finalise_if_overdue, is_overdue
-from quizapp.services.modules import ordered_modules
+from quizapp.services.modules import cached_modules, ordered_modules
 from quizapp.services.programme import Programme
 
 
@@ -163,8 +163,48 @@ def _finalise_overdue(session: Session, attempts: Iterable[QuizAttempt], now: da
 
 
 def progress_of(session: Session, user: User, now: datetime, *, settings: Programme | None = None) -> Progress:
-    """The trainee's progress; see progress_of_many."""
-    return progress_of_many(session, [user], now, settings=settings)[user.id][0]
+    """The trainee's progress; see trainee_progress."""
+    return trainee_progress(session, user, now, settings=settings)[0]
+
+
+# Built once (the trainee's own pages): the columns of the trainee's attempts that the rules read.
+_ATTEMPTS_OF_ONE = (
+    select(QuizAttempt)
+    .where(QuizAttempt.user_id == bindparam("user_id", type_=Integer))
+    .options(
+        load_only(
+            QuizAttempt.user_id,
+            QuizAttempt.module_id,
+            QuizAttempt.status,
+            QuizAttempt.started_at,
+            QuizAttempt.deadline,
+            QuizAttempt.finished_at,
+            QuizAttempt.percent,
+            QuizAttempt.passed,
+            QuizAttempt.critical_missed,
+        )
+    )
+)
+
+
+def trainee_progress(
+    session: Session, user: User, now: datetime, *, settings: Programme | None = None, stamp: str | None = None
+) -> tuple[Progress, list[Certificate]]:
+    """One trainee's progress and certificates (newest first), as progress_of_many gives them, with light
+    loads: the attempts' columns the rule reads in one query, the
+    certificates, and the modules from the per-process copy (`stamp`: the modules' version stamp read with
+    `settings` by programme.current). A trainee whose progress needs a repair (an overdue attempt to grade,
+    a missed certificate to issue) goes through progress_of_many, which repairs it."""
+    if settings is None:
+        settings, stamp = programme_service.current(session)
+    attempts = list(session.scalars(_ATTEMPTS_OF_ONE, {"user_id": user.id}))
+    if any(a.is_open and is_overdue(a, now) for a in attempts):
+        return progress_of_many(session, [user], now, settings=settings)[user.id]
+    certs = certification.certificates_of(session, user)
+    progress = build(cached_modules(session, stamp), attempts, certs, now, settings)
+    if _needs_certificate(progress, certs, now, settings):
+        return progress_of_many(session, [user], now, settings=settings)[user.id]
+    return progress, certs
 
 
 def progress_of_many(

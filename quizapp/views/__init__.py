@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from markupsafe import Markup
 
 
 def register_blueprints(app: Flask) -> None:
@@ -11,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
     for module in (auth, trainee, practice, certificates, instructor, manager, admin, verify):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["nav_links"] = nav_links
+    app.jinja_env.globals["bootstrap_assets"] = bootstrap_assets
 
 
 NAV = {
@@ -46,3 +48,17 @@ def nav_links() -> list[tuple[str, str]]:
         return []
     links = NAV.get(current_user.role.value, [])
     return [(e, label) for e, label in links if e in current_app.view_functions]
+
+
+def bootstrap_assets(kind: str) -> Markup:
+    """Bootstrap's <link> ("css") or <script> tags ("js"), as Flask-Bootstrap writes them, built once per app
+    and script root instead of on every page."""
+    from flask import current_app, request
+
+    from quizapp.extensions import bootstrap
+
+    built: dict[tuple[str, str], Markup] = current_app.extensions.setdefault("quizapp.bootstrap_assets", {})
+    key = (kind, request.script_root)
+    if key not in built:
+        built[key] = Markup(bootstrap.load_css() if kind == "css" else bootstrap.load_js())
+    return built[key]

@@ -211,7 +211,6 @@ def _question_context(page: AttemptPage, response: Response, navigator: Navigato
         "points": version.points,
         "seconds_left": attempt_pages.seconds_left(page.attempt, utcnow()),
         "navigator": navigator.items,
-        "form": ConfirmForm(),
     }
 
 
