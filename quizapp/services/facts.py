@@ -78,21 +78,24 @@ class Person(NamedTuple):
     created_at: datetime
 
 
+# The columns of an attempt that the progress and attention rules read (besides its id): AttemptFacts' fields
+# in order, and what progress.trainee_progress loads of the ORM object.
+RULE_COLUMNS = (
+    QuizAttempt.user_id,
+    QuizAttempt.module_id,
+    QuizAttempt.status,
+    QuizAttempt.started_at,
+    QuizAttempt.deadline,
+    QuizAttempt.finished_at,
+    QuizAttempt.percent,
+    QuizAttempt.passed,
+    QuizAttempt.critical_missed,
+)
+
+
 def attempts_where(session: Session, where: ColumnElement[bool]) -> dict[int, list[AttemptFacts]]:
     """The attempts matching `where`, by trainee (one query)."""
-    query = select(
-        QuizAttempt.id,
-        QuizAttempt.user_id,
-        QuizAttempt.module_id,
-        QuizAttempt.status,
-        QuizAttempt.started_at,
-        QuizAttempt.deadline,
-        QuizAttempt.finished_at,
-        QuizAttempt.percent,
-        QuizAttempt.passed,
-        QuizAttempt.critical_missed,
-        QuizAttempt.status == AttemptStatus.OPEN,
-    ).where(where)
+    query = select(QuizAttempt.id, *RULE_COLUMNS, QuizAttempt.status == AttemptStatus.OPEN).where(where)
     found: dict[int, list[AttemptFacts]] = defaultdict(list)
     make = AttemptFacts._make
     for row in session.connection().execute(query):

@@ -171,19 +171,7 @@ def progress_of(session: Session, user: User, now: datetime, *, settings: Progra
 _ATTEMPTS_OF_ONE = (
     select(QuizAttempt)
     .where(QuizAttempt.user_id == bindparam("user_id", type_=Integer))
-    .options(
-        load_only(
-            QuizAttempt.user_id,
-            QuizAttempt.module_id,
-            QuizAttempt.status,
-            QuizAttempt.started_at,
-            QuizAttempt.deadline,
-            QuizAttempt.finished_at,
-            QuizAttempt.percent,
-            QuizAttempt.passed,
-            QuizAttempt.critical_missed,
-        )
-    )
+    .options(load_only(*facts.RULE_COLUMNS))
 )
 
 

@@ -105,22 +105,12 @@ class Row:
         return any(m.attempts for m in self.progress.modules)
 
 
-class Entry(Protocol):
+class Entry(attention.CertificateFacts, Protocol):
     """What filters on certificates and names, and the sorts other than by module, read of a trainee: a
-    Row, or a light roster.Summary."""
+    Row, or a light roster.Summary (the certificate facts, and these)."""
 
     @property
-    def trainee_id(self) -> int: ...
-    @property
-    def name(self) -> str: ...
-    @property
     def email(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def days_left(self) -> int | None: ...
-    @property
-    def expires_at(self) -> datetime | None: ...
     @property
     def team_names(self) -> str: ...
 
