@@ -43,6 +43,7 @@ from quizapp.bank_loader import load_banks
 from quizapp.db import Base, get_engine, new_session, utcnow
 from quizapp.models import AttemptStatus, AuditEvent, Certificate, Module, QuizAttempt, Response, Role, User
 from quizapp.question_types import get_type
+from quizapp.services import answers
 from quizapp.services import attempts as attempts_service
 from quizapp.services import users as users_service
 from quizapp.services.banks import import_bank
@@ -181,7 +182,7 @@ def _answered_attempt(db, user: User, module: Module, now) -> QuizAttempt:
     for response in attempt.responses:
         version = response.version
         form = form_for(version, response.shuffle, key_answer(version))
-        parsed = attempts_service.save_answer(db, attempt, response.position, MultiDict(form), now)
+        parsed = answers.save_answer(db, attempt, response, MultiDict(form), now)
         assert parsed.error is None, parsed.error
     return attempt
 
