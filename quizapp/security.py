@@ -84,7 +84,10 @@ def init_app(app: Flask) -> None:
             from quizapp.views.errors import render_error
 
             return render_error(400, "The address contains a NUL character (%00), which is never valid.")
-        for values in (request.args, request.form):
+        # A request without a body (every GET) has no form to build and check; one with a body always reads
+        # it here, so its size limit (413) applies before any view.
+        sources = (request.args, request.form) if request.want_form_data_parsed else (request.args,)
+        for values in sources:
             if any("\x00" in k or any("\x00" in v for v in vs) for k, vs in values.lists()):
                 from quizapp.views.errors import render_error
 

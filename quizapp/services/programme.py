@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from quizapp.models import Setting, User
@@ -47,8 +47,9 @@ def get(session: Session) -> Programme:
     return current(session)[0]
 
 
-# built once: the programme's settings rows and the modules' version stamp
-_SETTINGS = select(Setting.key, Setting.value).where(Setting.key.in_([*KEYS, STAMP]))
+# built once: the programme's settings rows and the modules' version stamp (key = ... OR ..., not IN (...): a
+# list is an "expanding" parameter, whose SQL is finished anew on every execution)
+_SETTINGS = select(Setting.key, Setting.value).where(or_(*(Setting.key == key for key in [*KEYS, STAMP])))
 
 
 def current(session: Session) -> tuple[Programme, str | None]:

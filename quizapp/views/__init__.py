@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
+
+from flask import Flask, current_app, has_request_context, request, url_for
 from markupsafe import Markup
 
 
@@ -13,6 +15,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.jinja_env.globals["nav_links"] = nav_links
     app.jinja_env.globals["bootstrap_assets"] = bootstrap_assets
+    app.jinja_env.globals["url_for"] = template_url_for
 
 
 NAV = {
@@ -62,3 +65,19 @@ def bootstrap_assets(kind: str) -> Markup:
     if key not in built:
         built[key] = Markup(bootstrap.load_css() if kind == "css" else bootstrap.load_js())
     return built[key]
+
+
+def template_url_for(endpoint: str, **values: Any) -> str:
+    """Flask's url_for for templates, except that an address without arguments (a page of the menu) or of a
+    static file is built once per app and script root: Werkzeug's URL building is a large part of rendering
+    a page, and every page has a dozen of these. Anything else (ids, _external, a blueprint-relative
+    endpoint) is built each time."""
+    constant = not values or (endpoint == "static" and len(values) == 1 and "filename" in values)
+    if not constant or endpoint.startswith(".") or not has_request_context():
+        return url_for(endpoint, **values)
+    built: dict[tuple[str, str | None, str], str] = current_app.extensions.setdefault("quizapp.urls", {})
+    key = (endpoint, values.get("filename"), request.script_root)
+    url = built.get(key)
+    if url is None:
+        url = built[key] = url_for(endpoint, **values)
+    return url
