@@ -136,9 +136,10 @@ def certificate_history(session: Session, certs: list[Certificate], now: datetim
         .order_by(AuditEvent.at, AuditEvent.id)
     )
     for event in events:
-        who = event.actor.name if event.actor is not None else "automatic"
+        what = CERT_ACTIONS[event.action] + ("" if event.actor is not None else " automatically")  # by the rules
+        who = event.actor.name if event.actor is not None else None
         reason = event.details.get("reason") if isinstance(event.details, dict) else None
-        found[int(event.target_id or 0)].append(HistoryEntry(event.at, CERT_ACTIONS[event.action], who, reason))
+        found[int(event.target_id or 0)].append(HistoryEntry(event.at, what, who, reason))
     for cert in certs:
         if cert.superseded_at is not None:
             found[cert.id].append(HistoryEntry(cert.superseded_at, "Superseded by a newer certificate"))
