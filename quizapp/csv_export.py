@@ -33,18 +33,24 @@ def cell(value: Any) -> str:
         return "'" + value if value.startswith(FORMULA_STARTS) else value
     if kind is int or kind is Decimal:
         return str(value)
+    if kind is datetime:
+        return _iso(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float, Decimal)):
         return str(value)
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        return value.isoformat(timespec="seconds")
+        return _iso(value)
     if isinstance(value, date):
         return value.isoformat()
     text = str(value.value) if isinstance(value, Enum) else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _iso(value: datetime) -> str:
+    if value.tzinfo is not None:
+        return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return value.isoformat(timespec="seconds")
 
 
 def _writer() -> tuple[io.StringIO, Any]:

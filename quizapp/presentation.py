@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import Flask, has_request_context
@@ -65,8 +66,13 @@ def why_label(why: Why | None) -> str:
 
 def module_state_text(item: ModuleProgress) -> str:
     """The state in words with its reason: "Not passed — safety-critical question missed"."""
-    label = status_label(item.state)
-    return f"{label} — {why_label(item.why)}" if item.why is not None else label
+    return _state_text(item.state, item.why)
+
+
+@cache  # a handful of (state, why) pairs; an export asks for them once per module of every trainee
+def _state_text(state: ModuleState, why: Why | None) -> str:
+    label = status_label(state)
+    return f"{label} — {why_label(why)}" if why is not None else label
 
 
 def format_points(value: Decimal | float | int | None) -> str:

@@ -72,7 +72,8 @@ def add_months(when: datetime, months: int) -> datetime:
 
 def window_opens(cert: CertDates, window_days: int) -> datetime:
     """When recertification opens: the renewal window before expiry, never before the issue."""
-    return max(cert.expires_at - timedelta(days=window_days), cert.issued_at)
+    opens = cert.expires_at - timedelta(days=window_days)
+    return opens if opens >= cert.issued_at else cert.issued_at
 
 
 def status(cert: CertDates, now: datetime, window_days: int) -> CertStatus:

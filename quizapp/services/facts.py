@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, cast
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
@@ -47,7 +47,6 @@ class AttemptFacts(NamedTuple):
     id: int
     user_id: int
     module_id: int
-    status: AttemptStatus
     started_at: datetime
     deadline: datetime | None
     finished_at: datetime | None
@@ -78,8 +77,8 @@ class Person(NamedTuple):
     created_at: datetime
 
 
-# The columns of an attempt that the progress and attention rules read (besides its id): AttemptFacts' fields
-# in order, and what progress.trainee_progress loads of the ORM object.
+# The columns of an attempt that the progress and attention rules read (besides its id): what
+# progress.trainee_progress loads of the ORM object (QuizAttempt.is_open reads the status).
 RULE_COLUMNS = (
     QuizAttempt.user_id,
     QuizAttempt.module_id,
@@ -92,14 +91,17 @@ RULE_COLUMNS = (
     QuizAttempt.critical_missed,
 )
 
+# AttemptFacts' columns between the id and is_open: the status itself is read by no rule once is_open is known.
+_FACT_COLUMNS = tuple(column for column in RULE_COLUMNS if column is not QuizAttempt.status)
+
 
 def attempts_where(session: Session, where: ColumnElement[bool]) -> dict[int, list[AttemptFacts]]:
     """The attempts matching `where`, by trainee (one query)."""
-    query = select(QuizAttempt.id, *RULE_COLUMNS, QuizAttempt.status == AttemptStatus.OPEN).where(where)
+    query = select(QuizAttempt.id, *_FACT_COLUMNS, QuizAttempt.status == AttemptStatus.OPEN).where(where)
     found: dict[int, list[AttemptFacts]] = defaultdict(list)
     make = AttemptFacts._make
     for row in session.connection().execute(query):
-        found[row[1]].append(make(row))
+        found[cast(int, row[1])].append(make(row))
     return found
 
 

@@ -92,7 +92,9 @@ class Progress:
 
     @property
     def complete(self) -> bool:
-        return self.total > 0 and self.passed == self.total
+        """Every required module passed (and there is one): total > 0 and passed == total, in one pass."""
+        required = self.required
+        return bool(required) and all(m.passed for m in required)
 
 
 def module_progress(
@@ -104,11 +106,23 @@ def module_progress(
     since_reason: SinceReason | None,
 ) -> ModuleProgress:
     """One module's state from the trainee's attempts at it (pure)."""
-    finished = [a for a in attempts if a.finished_at is not None and not a.is_open]
-    open_attempt = next((a for a in attempts if a.is_open), None)
+    if not attempts:  # most modules of most trainees on a list of thousands
+        return ModuleProgress(module, ModuleState.NOT_STARTED, None, None, None, None, ())
+    finished: list[Taken] = []
+    open_attempt: Taken | None = None
+    for a in attempts:
+        if a.is_open:
+            if open_attempt is None:
+                open_attempt = a
+        elif a.finished_at is not None:
+            finished.append(a)
     passes = [a for a in finished if a.passed]
     counting = [a for a in passes if counts(a, now, settings.validity_months, since)]
-    last = max(finished, key=lambda a: (a.finished_at, a.id), default=None)
+    last: Taken | None
+    if len(finished) > 1:
+        last = max(finished, key=lambda a: (a.finished_at, a.id))
+    else:
+        last = finished[0] if finished else None
     why: Why | None = None
     if counting:
         state, best = ModuleState.PASSED, best_pass(counting)
@@ -125,7 +139,7 @@ def module_progress(
         why = Why.CRITICAL if last.critical_missed else Why.SCORE
     else:
         state, best = ModuleState.NOT_STARTED, None
-    ordered = tuple(sorted(attempts, key=lambda a: (a.started_at, a.id)))
+    ordered = tuple(sorted(attempts, key=lambda a: (a.started_at, a.id))) if len(attempts) > 1 else tuple(attempts)
     return ModuleProgress(module, state, why, best, last, open_attempt, ordered)
 
 
