@@ -9,7 +9,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
-from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, g
 from sqlalchemy import CursorResult, DateTime, Engine, MetaData, Result, create_engine, event
@@ -36,10 +35,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-# The zones PostgreSQL's UTC arrives in (psycopg reads the session's TimeZone as a ZoneInfo, cached by key).
-UTC_ZONES = frozenset({UTC, ZoneInfo("UTC"), ZoneInfo("Etc/UTC")})
-
-
 class UTCDateTime(TypeDecorator):
     """Aware UTC datetimes in Python on every backend (SQLite stores them naive)."""
 
@@ -57,10 +52,7 @@ class UTCDateTime(TypeDecorator):
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        zone = value.tzinfo
-        if zone is None or zone in UTC_ZONES:  # PostgreSQL in UTC: a C call instead of converting
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
     def result_processor(self, dialect: Any, coltype: Any) -> Any:
         """On SQLite, the stored naive UTC text read straight into an aware datetime: one C call per value

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from operator import attrgetter
 
 from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import Session, load_only
@@ -97,6 +98,11 @@ class Progress:
         return bool(required) and all(m.passed for m in required)
 
 
+# sort keys of attempts (C, not a Python lambda: called for every attempt of every trainee on an export)
+_BY_FINISH = attrgetter("finished_at", "id")
+_BY_START = attrgetter("started_at", "id")
+
+
 def module_progress(
     module: Module,
     attempts: Sequence[Taken],
@@ -120,7 +126,7 @@ def module_progress(
     counting = [a for a in passes if counts(a, now, settings.validity_months, since)]
     last: Taken | None
     if len(finished) > 1:
-        last = max(finished, key=lambda a: (a.finished_at, a.id))
+        last = max(finished, key=_BY_FINISH)
     else:
         last = finished[0] if finished else None
     why: Why | None = None
@@ -139,7 +145,7 @@ def module_progress(
         why = Why.CRITICAL if last.critical_missed else Why.SCORE
     else:
         state, best = ModuleState.NOT_STARTED, None
-    ordered = tuple(sorted(attempts, key=lambda a: (a.started_at, a.id))) if len(attempts) > 1 else tuple(attempts)
+    ordered = tuple(sorted(attempts, key=_BY_START)) if len(attempts) > 1 else tuple(attempts)
     return ModuleProgress(module, state, why, best, last, open_attempt, ordered)
 
 
