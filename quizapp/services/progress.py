@@ -270,8 +270,8 @@ def progress_facts(
     attempts: dict[int, list[facts.AttemptFacts]] = {}
     certs: dict[int, list[CertFacts]] = {}
     for chunk in _slices(list(ids)):
-        attempts.update(facts.attempts_where(session, QuizAttempt.user_id.in_(chunk)))
-        certs.update(facts.certificates_where(session, Certificate.user_id.in_(chunk)))
+        attempts.update(facts.attempts_where(session, facts.among(session, QuizAttempt.user_id, chunk)))
+        certs.update(facts.certificates_where(session, facts.among(session, Certificate.user_id, chunk)))
     modules = ordered_modules(session)
     result: dict[int, tuple[Progress, Sequence[CertDates]]] = {}
     repair = []

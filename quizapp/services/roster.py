@@ -55,7 +55,11 @@ def team_names(session: Session, scope: Scope | list[int]) -> dict[int, str]:
     query = (
         select(members.c.user_id, Team.name)
         .join(Team, Team.id == members.c.team_id)
-        .where(members.c.user_id.in_(scope))
+        .where(
+            members.c.user_id.in_(scope)
+            if isinstance(scope, Select)
+            else facts.among(session, members.c.user_id, scope)
+        )
         .order_by(Team.name, Team.id)
     )
     for user_id, name in session.connection().execute(query):
