@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, NamedTuple, Protocol, cast
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import ColumnElement, Integer, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -102,7 +102,8 @@ def attempts_where(session: Session, where: ColumnElement[bool]) -> dict[int, li
     found: dict[int, list[AttemptFacts]] = defaultdict(list)
     make = AttemptFacts._make
     for row in session.connection().execute(query):
-        found[cast(int, row[1])].append(make(row))
+        fact = make(row)
+        found[fact.user_id].append(fact)
     return found
 
 
