@@ -48,6 +48,8 @@ def cell(value: Any) -> str:
 
 
 def _iso(value: datetime) -> str:
+    if value.tzinfo is UTC:  # what the database gives: "+00:00" (6 characters) becomes "Z"
+        return value.isoformat(timespec="seconds")[:-6] + "Z"
     if value.tzinfo is not None:
         return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     return value.isoformat(timespec="seconds")
