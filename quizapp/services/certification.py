@@ -159,10 +159,16 @@ def counts(attempt: Taken, now: datetime, validity_months: int, since: datetime 
     """The one rule for a pass that counts toward a certificate: passed, finished inside the validity
     period before `now`, and after `since`. There is no upper bound: a pass committed by a concurrent
     submit whose clock read a moment later still counts."""
+    return counts_from(attempt, add_months(now, -validity_months), since)
+
+
+def counts_from(attempt: Taken, oldest: datetime, since: datetime | None) -> bool:
+    """counts() with the validity period's start (`add_months(now, -validity_months)`) worked out once by
+    the caller (the progress rule asks it for every pass of every trainee)."""
     return (
         bool(attempt.passed)
         and attempt.finished_at is not None
-        and attempt.finished_at >= add_months(now, -validity_months)
+        and attempt.finished_at >= oldest
         and (since is None or attempt.finished_at > since)
     )
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, load_only
 from quizapp.models import Certificate, Module, QuizAttempt, User
 from quizapp.services import certification, facts
 from quizapp.services import programme as programme_service
-from quizapp.services.certification import CertDates, SinceReason, best_pass, counting_from, counts
+from quizapp.services.certification import CertDates, SinceReason, add_months, best_pass, counting_from, counts_from
 from quizapp.services.facts import CertFacts, Taken
 from quizapp.services.grading import finalise_if_overdue, is_overdue
 from quizapp.services.modules import cached_modules, ordered_modules
@@ -123,7 +123,8 @@ def module_progress(
         elif a.finished_at is not None:
             finished.append(a)
     passes = [a for a in finished if a.passed]
-    counting = [a for a in passes if counts(a, now, settings.validity_months, since)]
+    oldest = add_months(now, -settings.validity_months)
+    counting = [a for a in passes if counts_from(a, oldest, since)]
     last: Taken | None
     if len(finished) > 1:
         last = max(finished, key=_BY_FINISH)
@@ -136,7 +137,7 @@ def module_progress(
         state, best = ModuleState.IN_PROGRESS, best_pass(passes)
     elif passes:
         state, best = ModuleState.LAPSED, best_pass(passes)
-        if not any(counts(a, now, settings.validity_months, None) for a in passes):
+        if not any(counts_from(a, oldest, None) for a in passes):
             why = Why.TOO_OLD
         else:
             why = Why.REVOKED if since_reason == SinceReason.REVOKED else Why.RENEWAL
