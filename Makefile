@@ -7,6 +7,8 @@ LOCK   := requirements.lock
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 WORKERS ?= 3
+# Threads per worker: above 1, gunicorn's gthread workers (a worker waiting on PostgreSQL serves another request).
+THREADS ?= 1
 # Rate limits shared by every worker; RATELIMIT_STORAGE_URI=memory:// make serve only for a single worker.
 RATELIMIT_STORAGE_URI ?= redis://127.0.0.1:6379
 
@@ -55,7 +57,7 @@ run: demo
 
 serve: banks
 	RATELIMIT_STORAGE_URI=$(RATELIMIT_STORAGE_URI) $(VENV)/bin/gunicorn --config gunicorn.conf.py \
-		--workers $(WORKERS) --bind $(HOST):$(PORT) wsgi:app
+		--workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) wsgi:app
 
 test: install-test
 	$(PY) -m pytest -q tests

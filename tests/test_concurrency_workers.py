@@ -54,7 +54,8 @@ from tests.quiz_helpers import QUIZ_BANK, form_for, key_answer
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 WORKERS = 4
-RACERS = 4  # simultaneous requests per race: one per worker
+THREADS = 2  # gthread workers: requests race between processes and between threads of one process
+RACERS = WORKERS * THREADS  # simultaneous requests per race: one per thread of every worker
 CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 
 pytestmark = [
@@ -228,7 +229,8 @@ def _start_gunicorn(tmp: Path) -> tuple[subprocess.Popen, int, Path, Path]:
         "REQUEST_LOG": "0",
         "PYTHONPATH": str(ROOT),
     }
-    cmd = [str(GUNICORN), "--config", str(config), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}"]
+    cmd = [str(GUNICORN), "--config", str(config), "--workers", str(WORKERS), "--threads", str(THREADS)]
+    cmd += ["--bind", f"127.0.0.1:{port}"]
     cmd += ["--log-level", "warning", "--pythonpath", str(ROOT), "wsgi:app"]
     with open(log, "w") as fh:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
