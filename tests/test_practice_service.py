@@ -168,6 +168,8 @@ def test_selection_takes_due_then_missed_then_new(db, module, trainee):
     # not offered: tq-numeric (card not due), tq-draft (draft)
     counts = practice.due_counts(db, trainee, NOW)
     assert counts.total == 4 and counts.of(module.id) == 4
+    assert counts.cards == {module.id: 2} and counts.missed == {module.id: 2}  # the two kinds kept apart
+    assert practice.panel(db, trainee, NOW).due == counts.total
 
 
 def test_new_items_only_from_modules_not_passed(db, module, trainee):

@@ -54,7 +54,7 @@ TRAINEE_PAGES = {
     "/certificate": 5,
     "/certificate.pdf": 5,
     "/profile": 1,
-    "/practice/": 13,
+    "/practice/": 12,
 }
 
 

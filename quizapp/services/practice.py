@@ -46,8 +46,11 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    false,
     func,
     select,
+    true,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session, selectinload
@@ -201,21 +204,30 @@ def _in_scope(user_id: UserId, module_ids: Sequence[int] | None) -> ColumnElemen
     return scope
 
 
-def _misses(user_id: UserId) -> Select[int, int, int, int]:
-    """(question id, misses, module order, position) of questions missed in graded attempts, no card yet."""
+def _missed(user_id: UserId) -> Select[int]:
+    """The question id of each response missed in the trainee's graded attempts, for questions with no card
+    yet: the rule for a missed question (one row per miss)."""
     return (
-        select(Question.id, func.count(Response.id).label("misses"), Module.order, Question.position)
+        select(QuestionVersion.question_id)
         .select_from(Response)
         .join(QuizAttempt, Response.attempt_id == QuizAttempt.id)
         .join(QuestionVersion, Response.question_version_id == QuestionVersion.id)
-        .join(Question, QuestionVersion.question_id == Question.id)
-        .join(Module, Question.module_id == Module.id)
         .where(
             QuizAttempt.user_id == user_id,
             QuizAttempt.status != AttemptStatus.OPEN,
             Response.full_marks.is_(False),
-            Question.id.not_in(_carded(user_id)),
+            QuestionVersion.question_id.not_in(_carded(user_id)),
         )
+    )
+
+
+def _misses(user_id: UserId) -> Select[int, int, int, int]:
+    """(question id, misses, module order, position) of questions missed in graded attempts, no card yet."""
+    return (
+        _missed(user_id)
+        .join(Question, QuestionVersion.question_id == Question.id)
+        .join(Module, Question.module_id == Module.id)
+        .with_only_columns(Question.id, func.count(Response.id).label("misses"), Module.order, Question.position)
         .group_by(Question.id, Module.order, Question.position)
     )
 
@@ -292,31 +304,38 @@ class DueCounts:
         return sum(self.cards.values()) + sum(self.missed.values())
 
 
-def _due_cards(user_id: UserId, now: datetime | BindParameter[datetime]) -> Subquery:
-    """(module id) of each of the trainee's cards due for review: the rule for a due card."""
+def _due(user_id: UserId, now: datetime | BindParameter[datetime]) -> Subquery:
+    """(module id, card) of each question due for practice: the trainee's cards due for review (card true),
+    then the questions missed in graded attempts that have no card yet (card false), both in scope. The rule
+    for what is due, read by due_counts and the home panel alike.
+
+    The two kinds never overlap (a question has a card or it has not), so they are one UNION ALL joined to
+    the questions once: a statement PostgreSQL plans once per connection (it keeps a generic plan), where
+    two scope joins made it plan every request."""
+    cards = select(ReviewCard.question_id, true().label("card")).where(
+        ReviewCard.user_id == user_id, ReviewCard.due <= now
+    )
+    missed = _missed(user_id).add_columns(false().label("card")).distinct()
+    due = union_all(cards, missed).subquery()
     return (
-        select(Question.module_id)
-        .select_from(ReviewCard)
-        .join(Question, ReviewCard.question_id == Question.id)
+        select(Question.module_id, due.c.card)
+        .select_from(due)
+        .join(Question, Question.id == due.c.question_id)
         .join(Module, Question.module_id == Module.id)
-        .where(ReviewCard.user_id == user_id, ReviewCard.due <= now, _in_scope(user_id, None))
+        .where(_in_scope(user_id, None))
         .subquery()
     )
 
 
-def _due_misses(user_id: UserId) -> Subquery:
-    """(module id) of each question missed in a graded attempt that is due for practice (no card yet)."""
-    misses = _misses(user_id).where(_in_scope(user_id, None)).subquery()
-    return select(Question.module_id).select_from(misses).join(Question, Question.id == misses.c.id).subquery()
-
-
 def due_counts(session: Session, user: User, now: datetime) -> DueCounts:
-    """Two grouped queries, whatever the number of cards and attempts."""
-    counts = []
-    for due in (_due_cards(user.id, now), _due_misses(user.id)):
-        rows = session.execute(select(due.c.module_id, func.count()).group_by(due.c.module_id))
-        counts.append({m: n for m, n in rows})
-    return DueCounts(*counts)
+    """One grouped query, whatever the number of cards and attempts."""
+    due = _due(user.id, now)
+    counts: dict[bool, dict[int, int]] = {True: {}, False: {}}
+    for module_id, card, n in session.execute(
+        select(due.c.module_id, due.c.card, func.count()).group_by(due.c.module_id, due.c.card)
+    ):
+        counts[bool(card)][module_id] = n
+    return DueCounts(cards=counts[True], missed=counts[False])
 
 
 @dataclass(frozen=True)
@@ -327,14 +346,13 @@ class Panel:
     open_session_id: int | None
 
 
-def _panel_statement() -> Select[int, int, int | None, bool]:
-    """Built once: due cards, due misses, the open session and whether a card is stale, for one trainee."""
+def _panel_statement() -> Select[int, int | None, bool]:
+    """Built once: how many questions are due, the open session and whether a card is stale, for one
+    trainee."""
     user_id = bindparam("user_id", type_=Integer)
     now = bindparam("now", type_=UTCDateTime)
-    cards, missed = _due_cards(user_id, now), _due_misses(user_id)
     return select(
-        select(func.count()).select_from(cards).scalar_subquery(),
-        select(func.count()).select_from(missed).scalar_subquery(),
+        select(func.count()).select_from(_due(user_id, now)).scalar_subquery(),
         _open_session(user_id).with_only_columns(PracticeSession.id).scalar_subquery(),
         exists(_stale_cards(user_id)),
     )
@@ -346,10 +364,10 @@ _PANEL = _panel_statement()
 def panel(session: Session, user: User, now: datetime) -> Panel:
     """The home page's practice counts in one query, without loading a row (cards whose question changed are
     brought up to date first, as every practice read does: sync_cards)."""
-    cards, missed, open_id, stale = session.execute(_PANEL, {"user_id": user.id, "now": now}).one()
+    due, open_id, stale = session.execute(_PANEL, {"user_id": user.id, "now": now}).one()
     if stale and sync_cards(session, user, now):
-        cards, missed, open_id, _stale = session.execute(_PANEL, {"user_id": user.id, "now": now}).one()
-    return Panel(cards + missed, open_id)
+        due, open_id, _stale = session.execute(_PANEL, {"user_id": user.id, "now": now}).one()
+    return Panel(due, open_id)
 
 
 # --- planning a session --------------------------------------------------------------------------
