@@ -162,6 +162,8 @@ def test_preview_shows_no_key_and_the_review_shows_it(client, db, module, instru
     assert "Under the eyes" in trainee_part and "correct" not in trainee_part.lower().split("as a trainee")[1]
     assert "Correct answer" in review_part or "Your answer, correct" in review_part
     assert "The periorbital skin is the thinnest on the face." in review_part
+    assert 'class="small text-body-secondary mt-2 mb-0 source-line">Source: ' in review_part  # as trainees read it
+    assert "(tier" not in page
     data = edit_form(client, "tq-numeric")
     page = client.post("/instructor/questions/tq-numeric/edit", data={**data, "action": "preview"}).get_data(
         as_text=True

@@ -45,6 +45,9 @@ def test_every_attempt_with_outcome_and_review_link(client, auth, db, clinic):
     assert "A safety-critical question was not fully right" in text and "Why:" in text
     assert text.count('class="question-review') == taken.question_count
     assert "<form" not in text.split('id="main"')[1]  # read-only: nothing to submit
+    # the trainee's citation line (grade in words, never the bank files' "tier"), then the question's key and version
+    assert re.search(r"Source: [^<]*?( · grade [ABC])?[^·]* · question [\w-]+, version \d+", words(text))
+    assert "(tier" not in text and text.count('source-line">Source: ') == taken.question_count
 
 
 def test_certificate_history_names_who_and_why(client, auth, clinic):
