@@ -8,6 +8,7 @@ only those it confirms, so a candidate query may be generous but must never miss
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,6 +48,12 @@ class Summary:
     days_left: int | None
     expires_at: datetime | None  # of the shown certificate
     team_names: str = ""
+    certificate: facts.CertFacts | None = None  # the shown one
+    certificates: Sequence[facts.CertFacts] = ()  # all the trainee's, newest first: what the status came from
+
+    @property
+    def person(self) -> facts.Person:
+        return facts.Person(self.trainee_id, self.name, self.email, self.created_at)
 
 
 def team_names(session: Session, scope: Scope | list[int]) -> dict[int, str]:
@@ -84,9 +91,11 @@ def summaries(
     teams = team_names(session, scope) if with_teams else {}
     found = []
     for user_id, name, email, created_at in people:
-        cert, status, days = shown(certs.get(user_id, []), now, window_days)
+        held = certs.get(user_id, [])
+        cert, status, days = shown(held, now, window_days)
         expires = cert.expires_at if cert is not None else None
-        found.append(Summary(user_id, name, email, created_at, status, days, expires, teams.get(user_id, "")))
+        team = teams.get(user_id, "")
+        found.append(Summary(user_id, name, email, created_at, status, days, expires, team, cert, held))
     return found
 
 
