@@ -232,9 +232,12 @@ def rows_of(
     return rows
 
 
+_NO_WAIT = frozenset({ModuleState.PASSED, ModuleState.NOT_STARTED})  # asked for every module of every row
+
+
 def _next_attempt(item: ModuleProgress, now: datetime) -> datetime | None:
     """When a trainee who may not start the module now can start it again (limit or cooldown)."""
-    if item.state in (ModuleState.PASSED, ModuleState.NOT_STARTED) or item.open_attempt is not None:
+    if item.state in _NO_WAIT or item.open_attempt is not None:
         return None
     found = availability_of(item.module, now, item.attempts)
     return None if found.can_start else found.next_at
