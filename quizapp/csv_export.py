@@ -47,6 +47,15 @@ def cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+# Values the csv module writes exactly as cell() does (None as "", numbers through str()): passed to it as
+# they are, which spares a call of cell() for most cells of an export (bool is not among them: "true").
+_AS_IS = frozenset({int, Decimal, type(None)})
+
+
+def _cells(row: Sequence[Any]) -> list[Any]:
+    return [v if type(v) in _AS_IS else cell(v) for v in row]
+
+
 def _iso(value: datetime) -> str:
     if value.tzinfo is UTC:  # what the database gives: "+00:00" (6 characters) becomes "Z"
         return value.isoformat(timespec="seconds")[:-6] + "Z"
@@ -73,7 +82,7 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[
     writer.writerow([cell(v) for v in header])
     yield BOM + _take(buffer)
     for row in rows:
-        writer.writerow([cell(v) for v in row])
+        writer.writerow(_cells(row))
         yield _take(buffer)
 
 
@@ -83,9 +92,10 @@ def csv_chunks(header: Sequence[str], groups: Iterable[Iterable[Sequence[Any]]])
     buffer, writer = _writer()
     writer.writerow([cell(v) for v in header])
     yield BOM + _take(buffer)
+    write = writer.writerow
     for rows in groups:
         for row in rows:
-            writer.writerow([cell(v) for v in row])
+            write(_cells(row))
         yield _take(buffer)
 
 

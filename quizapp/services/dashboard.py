@@ -95,11 +95,14 @@ def dashboard(session: Session, viewer: User, now: datetime) -> Dashboard:
     scope = scope_ids(session, viewer)
     entries = roster.summaries(session, scope, now, settings.renewal_window_days)
     candidates = roster.needing_attention(session, scope, modules, now, attention.REPEATED_FAILS)
+    known = {e.trainee_id: e for e in entries}  # names and certificates: rows_of reads them no more
+
+    def rows_of(ids: Sequence[int]) -> list[reports.Row]:
+        return reports.rows_of(session, ids, now, settings, known)
+
     by_name = [e.trainee_id for e in entries if e.trainee_id in candidates]
-    rows = [r for ids in reports.chunks(by_name, 5000) for r in reports.rows_of(session, ids, now, settings)]
-    items, total = attention.first_items(
-        entries, rows, now, ATTENTION_SHOWN, lambda ids: reports.rows_of(session, ids, now, settings)
-    )
+    rows = [r for ids in reports.chunks(by_name, 5000) for r in rows_of(ids)]
+    items, total = attention.first_items(entries, rows, now, ATTENTION_SHOWN, rows_of)
     return Dashboard(
         attention.tiles(entries, rows),
         items,

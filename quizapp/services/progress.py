@@ -9,7 +9,7 @@ queries (`progress_of_many`)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -262,22 +262,30 @@ def _needs_certificate(progress: Progress, certs: Sequence[CertDates], now: date
 
 
 def progress_facts(
-    session: Session, ids: Sequence[int], now: datetime, *, settings: Programme
+    session: Session,
+    ids: Sequence[int],
+    now: datetime,
+    *,
+    settings: Programme,
+    certs: Mapping[int, Sequence[CertFacts]] | None = None,
 ) -> dict[int, tuple[Progress, Sequence[CertDates]]]:
     """What progress_of_many gives, from column values instead of ORM objects (pages over thousands of
     trainees), in a fixed number of queries per IN_SLICE trainees. A trainee whose progress needs a repair
     (an overdue attempt to grade, a missed certificate to issue) goes through progress_of_many, which
-    repairs it; the others' attempts are AttemptFacts and their certificates CertFacts."""
+    repairs it; the others' attempts are AttemptFacts and their certificates CertFacts: those of `certs`
+    (newest first) when the caller has read them already (a page that read everyone's), returned as given."""
     attempts: dict[int, list[facts.AttemptFacts]] = {}
-    certs: dict[int, list[CertFacts]] = {}
+    read: dict[int, list[CertFacts]] = {}
     for chunk in _slices(list(ids)):
         attempts.update(facts.attempts_where(session, facts.among(session, QuizAttempt.user_id, chunk)))
-        certs.update(facts.certificates_where(session, facts.among(session, Certificate.user_id, chunk)))
+        if certs is None:
+            read.update(facts.certificates_where(session, facts.among(session, Certificate.user_id, chunk)))
+    held_by: Mapping[int, Sequence[CertFacts]] = certs if certs is not None else read
     modules = ordered_modules(session)
     result: dict[int, tuple[Progress, Sequence[CertDates]]] = {}
     repair = []
     for user_id in ids:
-        taken, held = attempts.get(user_id, []), certs.get(user_id, [])
+        taken, held = attempts.get(user_id, []), held_by.get(user_id, [])
         if any(a.is_open and is_overdue(a, now) for a in taken):
             repair.append(user_id)
             continue

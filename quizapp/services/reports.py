@@ -9,7 +9,7 @@ Every path sends a fixed number of queries whatever the team size (per SLICE tra
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -191,26 +191,53 @@ def build_rows(session: Session, viewer: User, now: datetime, team_id: int | Non
     return [row for chunk in chunks(ordered) for row in rows_of(session, chunk, now, programme_service.get(session))]
 
 
-def rows_of(session: Session, ids: Sequence[int], now: datetime, settings: Programme) -> list[Row]:
+def rows_of(
+    session: Session,
+    ids: Sequence[int],
+    now: datetime,
+    settings: Programme,
+    known: Mapping[int, roster.Summary] | None = None,
+    *,
+    known_teams: bool = False,
+) -> list[Row]:
     """The rows of these trainees (of the viewer's scope: the caller checked it), in this order, from
-    column values (progress_facts): a fixed number of queries."""
-    people = facts.people(session, ids)
-    teams = roster.team_names(session, list(ids))
-    found = progress_facts(session, ids, now, settings=settings)
+    column values (progress_facts): a fixed number of queries. `known`: what roster.summaries read of
+    these trainees at this `now` (a page that read everyone's first): their names, certificates and shown
+    certificate are taken from there instead of read and worked out again, and their team names too when
+    `known_teams` (summaries read them)."""
+    window = settings.renewal_window_days
+    if known is None:
+        people, certs = facts.people(session, ids), None
+    else:
+        people = {i: known[i].person for i in ids}
+        certs = {i: known[i].certificates for i in ids}
+    if known is not None and known_teams:
+        teams = {i: known[i].team_names for i in ids}
+    else:
+        teams = roster.team_names(session, list(ids))
+    found = progress_facts(session, ids, now, settings=settings, certs=certs)
     rows = []
     for user_id in ids:
-        if user_id not in people:
+        person = people.get(user_id)
+        if person is None:
             continue
-        progress, certs = found[user_id]
-        cert, status, days = roster.shown(list(certs), now, settings.renewal_window_days)
+        progress, held = found[user_id]
+        entry = known[user_id] if known is not None else None
+        if entry is not None and held is entry.certificates:  # not re-read by a repair: the status stands
+            cert, status, days = entry.certificate, entry.status, entry.days_left
+        else:
+            cert, status, days = roster.shown(list(held), now, window)
         cells = [ModuleCell(m, _next_attempt(m, now)) for m in progress.modules]
-        rows.append(Row(people[user_id], progress, cert, status, days, cells, teams.get(user_id, "")))
+        rows.append(Row(person, progress, cert, status, days, cells, teams.get(user_id, "")))
     return rows
+
+
+_NO_WAIT = frozenset({ModuleState.PASSED, ModuleState.NOT_STARTED})  # asked for every module of every row
 
 
 def _next_attempt(item: ModuleProgress, now: datetime) -> datetime | None:
     """When a trainee who may not start the module now can start it again (limit or cooldown)."""
-    if item.state in (ModuleState.PASSED, ModuleState.NOT_STARTED) or item.open_attempt is not None:
+    if item.state in _NO_WAIT or item.open_attempt is not None:
         return None
     found = availability_of(item.module, now, item.attempts)
     return None if found.can_start else found.next_at
@@ -269,18 +296,29 @@ class Selection:
     modules: list[Module]
     settings: Programme
     ids: list[int]  # the matching trainees, in order (all pages)
+    known: dict[int, roster.Summary]  # what was read of them (rows_of takes it instead of reading it again)
+    known_teams: bool  # whether that holds their team names
+
+    def rows(self, session: Session, ids: Sequence[int], now: datetime) -> list[Row]:
+        """The rows of some of these trainees (rows_of, with what is known)."""
+        return rows_of(session, ids, now, self.settings, self.known, known_teams=self.known_teams)
 
 
-def select_ids(session: Session, viewer: User, now: datetime, filters: Filters) -> Selection:
+def select_ids(
+    session: Session, viewer: User, now: datetime, filters: Filters, *, with_teams: bool = False
+) -> Selection:
     """The trainees matching the filters (all pages), in the chosen order; ServiceError for a bad filter,
-    NotFound for a team outside the viewer's scope."""
+    NotFound for a team outside the viewer's scope. `with_teams`: read everyone's team names now (when
+    rows of all of them will be built: the export), not page by page."""
     modules = ordered_modules(session)
     check_filters(filters, modules)
     settings = programme_service.get(session)
     scope = scope_ids(session, viewer, filters.team_id)
+    with_teams = with_teams or filters.sort == "team"
     entries: list[roster.Summary] = roster.summaries(
-        session, scope, now, settings.renewal_window_days, with_teams=filters.sort == "team"
+        session, scope, now, settings.renewal_window_days, with_teams=with_teams
     )
+    known = {e.trainee_id: e for e in entries}
     entries = [e for e in entries if filters.matches_entry(e)]
     key: Callable[[Any], Any] = _entry_key(filters.sort)
     if filters.needs_progress:
@@ -290,7 +328,8 @@ def select_ids(session: Session, viewer: User, now: datetime, filters: Filters) 
         kept, by_module = [], {}
         module_id = int(filters.sort.removeprefix("module-")) if filters.sort.startswith("module-") else None
         for chunk in chunks(entries):
-            for entry, row in zip(chunk, rows_of(session, [e.trainee_id for e in chunk], now, settings), strict=True):
+            rows = rows_of(session, [e.trainee_id for e in chunk], now, settings, known, known_teams=with_teams)
+            for entry, row in zip(chunk, rows, strict=True):
                 if filters.matches_progress(row):
                     kept.append(entry)
                     if module_id is not None:
@@ -299,7 +338,7 @@ def select_ids(session: Session, viewer: User, now: datetime, filters: Filters) 
         if module_id is not None:
             key = lambda e: by_module[e.trainee_id]  # noqa: E731
     entries.sort(key=key, reverse=filters.descending)
-    return Selection(modules, settings, [e.trainee_id for e in entries])
+    return Selection(modules, settings, [e.trainee_id for e in entries], known, with_teams)
 
 
 @dataclass(frozen=True)
@@ -316,7 +355,7 @@ class Table:
 def select_rows(session: Session, viewer: User, now: datetime, filters: Filters) -> tuple[list[Module], list[Row]]:
     """Every row matching the filters (all pages), in the chosen order (see select_ids)."""
     chosen = select_ids(session, viewer, now, filters)
-    rows = [row for ids in chunks(chosen.ids) for row in rows_of(session, ids, now, chosen.settings)]
+    rows = [row for ids in chunks(chosen.ids) for row in chosen.rows(session, ids, now)]
     return chosen.modules, rows
 
 
@@ -326,7 +365,7 @@ def table(session: Session, viewer: User, now: datetime, filters: Filters, page:
     chosen = select_ids(session, viewer, now, filters)
     pages = max(1, -(-len(chosen.ids) // PER_PAGE))
     page = min(max(page, 1), pages)
-    shown = rows_of(session, chosen.ids[(page - 1) * PER_PAGE : page * PER_PAGE], now, chosen.settings)
+    shown = chosen.rows(session, chosen.ids[(page - 1) * PER_PAGE : page * PER_PAGE], now)
     return Table(chosen.modules, teams_in_scope(session, viewer), shown, len(chosen.ids), page, pages, filters)
 
 
@@ -334,12 +373,14 @@ def export_rows(
     session: Session, viewer: User, now: datetime, filters: Filters
 ) -> tuple[list[Module], Iterator[list[Row]]]:
     """The modules, and the rows of select_ids in slices of SLICE, each built only when asked for (a
-    streamed export holds one slice at a time). Bad filters and another team fail here, before any row."""
-    chosen = select_ids(session, viewer, now, filters)
+    streamed export holds one slice of rows at a time, and the light facts select_ids read of everyone:
+    names, teams and certificates, read once, not again per slice). Bad filters and another team fail
+    here, before any row."""
+    chosen = select_ids(session, viewer, now, filters, with_teams=True)
 
     def slices() -> Iterator[list[Row]]:
         for ids in chunks(chosen.ids):
-            yield rows_of(session, ids, now, chosen.settings)
+            yield chosen.rows(session, ids, now)
 
     return chosen.modules, slices()
 

@@ -8,9 +8,9 @@ only those it confirms, so a candidate query may be generous but must never miss
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -28,16 +28,18 @@ Scope = Select[Any]  # the ids of the trainees in view: oversight.scope_ids
 def shown(certs: list[Any], now: datetime, window_days: int) -> tuple[Any, str, int | None]:
     """(the certificate a page shows, its status or "none", days to expiry if current) of one trainee's
     certificates, newest first: Certificate objects or CertDates."""
+    if not certs:  # a good share of a large roster: nothing to work out
+        return None, NO_CERTIFICATE, None
     cert, state = certification.shown_certificate(certs, now, window_days)
     status = state.value if state is not None else NO_CERTIFICATE
     days = certification.days_left(cert, now) if cert is not None and state in certification.CURRENT else None
     return cert, status, days
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(NamedTuple):
     """What the table's filters and sorts, the tiles and the certificate reasons read of a trainee; a
-    reports.Row offers the same attributes."""
+    reports.Row offers the same attributes. (A named tuple: made for every trainee in scope on every
+    manager page, where a frozen dataclass's slower construction shows.)"""
 
     trainee_id: int
     name: str
@@ -47,6 +49,12 @@ class Summary:
     days_left: int | None
     expires_at: datetime | None  # of the shown certificate
     team_names: str = ""
+    certificate: facts.CertFacts | None = None  # the shown one
+    certificates: Sequence[facts.CertFacts] = ()  # all the trainee's, newest first: what the status came from
+
+    @property
+    def person(self) -> facts.Person:
+        return facts.Person(self.trainee_id, self.name, self.email, self.created_at)
 
 
 def team_names(session: Session, scope: Scope | list[int]) -> dict[int, str]:
@@ -84,9 +92,11 @@ def summaries(
     teams = team_names(session, scope) if with_teams else {}
     found = []
     for user_id, name, email, created_at in people:
-        cert, status, days = shown(certs.get(user_id, []), now, window_days)
+        held = certs.get(user_id, [])
+        cert, status, days = shown(held, now, window_days)
         expires = cert.expires_at if cert is not None else None
-        found.append(Summary(user_id, name, email, created_at, status, days, expires, teams.get(user_id, "")))
+        team = teams.get(user_id, "")
+        found.append(Summary(user_id, name, email, created_at, status, days, expires, team, cert, held))
     return found
 
 
