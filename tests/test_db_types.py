@@ -49,3 +49,24 @@ def test_text_in_other_forms_reads_as_aware_utc(table, stored, expected):
         conn.execute(text("INSERT INTO times (at) VALUES (:at)"), {"at": stored})
         found = conn.scalar(select(times.c.at))
     assert found == expected and found.tzinfo is UTC
+
+
+@pytest.mark.postgres_only
+def test_postgresql_sessions_read_timestamps_in_utc_whatever_the_server_zone():
+    """Every connection is set to UTC when it opens (and stays so after a rollback), even where the server or
+    the address asks for another zone: timestamps then arrive already in UTC and read back as the instant
+    written."""
+    from tests.conftest import TEST_DATABASE_URL
+
+    sep = "&" if "?" in TEST_DATABASE_URL else "?"
+    engine = make_engine(f"{TEST_DATABASE_URL}{sep}options=-c%20TimeZone%3DPacific/Auckland")
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(text("SHOW TIME ZONE")) == "UTC"
+            conn.rollback()
+            assert conn.scalar(text("SHOW TIME ZONE")) == "UTC"
+            written = datetime(2030, 6, 1, 9, 0, tzinfo=timezone(timedelta(hours=2)))
+            read = conn.scalar(text("SELECT CAST(:at AS timestamptz)"), {"at": written})
+            assert read == written and read.utcoffset() == timedelta(0)
+    finally:
+        engine.dispose()
