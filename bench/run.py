@@ -223,9 +223,25 @@ class Scenario:
     sequential: int = 0  # a page too slow for a load test: time this many requests one after another
     secondary: bool = False  # not a hot page: half the scenario duration is enough for a stable figure
     check: Callable[[str], str | None] | None = None  # sequential: checks the first body, returns a problem
+    # mode "once": made just before the run (the paired baseline included), returns the forms to post once each
+    # and a check of the database afterwards
+    prepare: Callable[[], Prepared] | None = None
 
 
-def run_wrk(scenario: Scenario, port: int, duration: int, connections: int, workdir: Path) -> dict[str, Any]:
+@dataclass
+class Prepared:
+    items: list[dict[str, str]]  # cookie, ip, path, body, result (where a success redirects to)
+    verify: Callable[[int], dict[str, Any]]  # successes counted by wrk -> what the database says, with "problem"
+
+
+def run_wrk(
+    scenario: Scenario,
+    port: int,
+    duration: int,
+    connections: int,
+    workdir: Path,
+    items: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
     data = {
         "mode": scenario.mode,
         "sessions": scenario.sessions or [{"cookie": "", "ip": "127.0.0.1", "paths": ["/"]}],
@@ -235,6 +251,8 @@ def run_wrk(scenario: Scenario, port: int, duration: int, connections: int, work
     }
     if scenario.flow:
         data["flow"] = scenario.flow
+    if items is not None:
+        data["items"], data["threads"] = items, connections
     path = workdir / "data.lua"
     path.write_text("return " + lua(data) + "\n")
     cmd = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{duration}s", "--timeout", "30s"]
@@ -246,6 +264,7 @@ def run_wrk(scenario: Scenario, port: int, duration: int, connections: int, work
     raw = json.loads(line[len("WRKJSON ") :])
     seconds = raw["duration_us"] / 1e6
     lat = raw["latency_us"]
+    raw["requests"] -= raw["extra"]  # mode "once": a thread out of forms may send one request that posts nothing
     result = {
         "scenario": scenario.name,
         "connections": connections,
@@ -264,6 +283,13 @@ def run_wrk(scenario: Scenario, port: int, duration: int, connections: int, work
     result["errors"] = result["socket_errors"] + max(result["status_errors"], result["unexpected"])
     if result["requests"] == 0:
         result["errors"] = max(result["errors"], connections)  # nothing answered within the run
+    if scenario.mode == "once":
+        # a thread that has posted all its forms stops: wrk's duration stays the whole run, so req/s is then a
+        # lower bound, said so in the table
+        result["forms"] = len(items or [])
+        result["threads_out_of_forms"] = int(raw["ran_out"])
+        if raw["ran_out"]:
+            result["first_out_of_forms_s"] = round(raw["first_out_us"] / 1e6, 2)
     if scenario.mode == "flow":
         result["flows"] = int(raw["flows"])
         result["flows_per_s"] = round(raw["flows"] / seconds, 2)
@@ -469,6 +495,67 @@ def start_trainee(port: int, n: int) -> dict[str, Any]:
     return {"b": b, "ip": ip, "attempt": attempt_id, "csrf": b.csrf(f"/attempts/{attempt_id}/q/1")}
 
 
+def submit_forms(url: str, secret_key: str, numbers: list[int]) -> Prepared:
+    """The submit scenario's forms: for each of these trainees an open attempt at SLUG with every question
+    answered (bench/seed.py open_attempts: a mix that passes and fails; half the trainees hold passes of the
+    other required modules, so their pass issues a certificate), and a session logged in as the trainee,
+    signed in-process with the server's SECRET_KEY (bench/sessions.py: thousands of log-ins over HTTP would
+    cost a scrypt hash each). The check afterwards reads what the submits did to the database."""
+    from sessions import signed_sessions  # bench/sessions.py
+    from sqlalchemy import func, select
+
+    from quizapp import create_app
+    from quizapp.db import get_engine, new_session, utcnow
+    from quizapp.models import AttemptStatus, Certificate, QuizAttempt
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secret_key, "TRUSTED_PROXIES": 1, "RATELIMIT_ENABLED": False})
+    made_at = utcnow()
+    made = seeder.open_attempts(app, numbers, SLUG)
+
+    def ip_of(user_id: int) -> str:
+        return f"127.5.{user_id // 250 % 250}.{user_id % 250 + 1}"
+
+    signed = signed_sessions(app, list(made.attempts), ip_of, USER_AGENT)
+    get_engine(app).dispose()
+    items = [
+        {
+            "cookie": signed[uid].cookie,
+            "ip": signed[uid].ip,
+            "path": f"/attempts/{aid}/submit",
+            "body": urllib.parse.urlencode({"csrf_token": signed[uid].csrf}),
+            "result": f"/attempts/{aid}/result",
+        }
+        for uid, aid in made.attempts.items()
+    ]
+
+    def verify(successes: int) -> dict[str, Any]:
+        ids = list(made.attempts.values())
+        with new_session(app) as session:
+            graded, passed = session.execute(
+                select(func.count(), func.count().filter(QuizAttempt.passed.is_(True))).where(
+                    QuizAttempt.id.in_(ids), QuizAttempt.status != AttemptStatus.OPEN
+                )
+            ).one()
+            issued = session.scalar(
+                select(func.count())
+                .select_from(Certificate)
+                .where(Certificate.user_id.in_(list(made.attempts)), Certificate.issued_at >= made_at)
+            )
+        get_engine(app).dispose()
+        problem = None if graded == successes else f"{successes} submits redirected to the result, {graded} graded"
+        return {
+            "attempts_prepared": len(ids),
+            "meant_to_pass": made.meant_to_pass,
+            "trainees_completing_a_set": made.completing,
+            "graded": graded,
+            "passed": passed,
+            "certificates_issued": issued,
+            "problem": problem,
+        }
+
+    return Prepared(items, verify)
+
+
 def csv_check(trainees: int) -> Callable[[str], str | None]:
     """The export holds a header and one record per trainee."""
 
@@ -482,7 +569,9 @@ def csv_check(trainees: int) -> Callable[[str], str | None]:
     return check
 
 
-def build_scenarios(port: int, url: str, connections: int, size: str) -> tuple[list[Scenario], dict[str, Any]]:
+def build_scenarios(
+    port: int, url: str, connections: int, size: str, secret_key: str
+) -> tuple[list[Scenario], dict[str, Any]]:
     """Log in as the users the scenarios need and describe each scenario."""
     password = seeder.PASSWORD
     # as many at once as the app has workers and a little more: the logins hash passwords, the starts draw
@@ -517,9 +606,12 @@ def build_scenarios(port: int, url: str, connections: int, size: str) -> tuple[l
     # the dashboard's own link "Expiring within 60 days" (reports.Filters.expiring_within)
     expiring = "/manager/trainees?expiring=60"
     codes = verify_codes(url)
+    # trainees 1..32 are the page scenarios' sessions; the flow logs in trainees from first_flow on, each
+    # wrk thread `stride` of them; the second half of the trainees is the submit scenario's alone
     first_flow = max(connections, 32) + 1
     trainees = seeder.SIZES[size].trainees
-    stride = max(1, (trainees - first_flow) // max(connections, 1))
+    first_submit = trainees // 2 + 1
+    stride = max(1, (first_submit - first_flow) // max(connections, 1))
     question_paths = lambda s: [f"/attempts/{s['attempt']}/q/{n}" for n in range(1, 11)]  # noqa: E731
     autosave = dict(
         mode="post",
@@ -564,8 +656,17 @@ def build_scenarios(port: int, url: str, connections: int, size: str) -> tuple[l
                 "password": password,
                 "slug": SLUG,
             },
-            target="submit ≥ 25 % of the template route",
+            target="— (submit: the submit scenario)",
             paired=True,
+        ),
+        Scenario(
+            "submit (a fully answered attempt, each once)",
+            "app",
+            mode="once",
+            expect=302,
+            target="≥ 25 % of the template route",
+            paired=True,
+            prepare=lambda: submit_forms(url, secret_key, list(range(first_submit, trainees + 1))),
         ),
         Scenario(
             "manager dashboard (manager, 3 teams)",
@@ -672,12 +773,18 @@ def markdown_table(results: list[dict[str, Any]], baseline_rps: float) -> str:
                 f"{r.get('target') or ''} |"
             )
             continue
+        name = r["scenario"]
+        if r.get("threads_out_of_forms"):
+            name += (
+                f" (ran out of forms after {r['first_out_of_forms_s']} s in {r['threads_out_of_forms']} of "
+                f"{r['connections']} connections: req/s is a lower bound)"
+            )
         if r.get("ratio_to_paired_template"):
             ratio = f"{100 * r['ratio_to_paired_template']:.0f} % (paired)"
         else:
             ratio = f"{100 * r['rps'] / baseline_rps:.0f} %" if baseline_rps else "—"
         lines.append(
-            f"| {r['scenario']} | {r['connections']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | "
+            f"| {name} | {r['connections']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | "
             f"{r['p99_ms']:.1f} | {r['errors']} | {ratio} | {r.get('target') or ''} |"
         )
     lines += [
@@ -686,6 +793,14 @@ def markdown_table(results: list[dict[str, Any]], baseline_rps: float) -> str:
         "before the scenario, with the same connections, so that others' load on the machine cancels out.",
     ]
     for r in results:
+        if r.get("forms") is not None and isinstance(r.get("check"), dict):
+            c = r["check"]
+            lines += [
+                "",
+                f"{r['scenario']}: {r['forms']:,} open attempts prepared, {c['graded']:,} graded by the run "
+                f"({c['passed']:,} passed, {c['certificates_issued']:,} certificates issued); "
+                + (f"check FAILED: {c['problem']}" if c["problem"] else "every redirect to the result was a grading"),
+            ]
         if r.get("steps"):
             lines += [
                 "",
@@ -763,7 +878,7 @@ def main(argv: list[str] | None = None) -> int:
         servers.append(app)
         mark = phase("servers", mark)
         print(f"== logging in over HTTP on :{app.port}", flush=True)
-        scenarios, info = build_scenarios(app.port, url, args.connections, args.size)
+        scenarios, info = build_scenarios(app.port, url, args.connections, args.size, env["SECRET_KEY"])
         mark = phase("logins", mark)
         base_env = {**env, "BASELINE_PAGE_BYTES": str(info["question_page_bytes"])}
         baseline = start_gunicorn("baseline", "baseline:app", base_env, workers, workdir, ROOT / "bench")
@@ -792,6 +907,12 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
                 continue
+            prepared = None
+            if scenario.prepare:
+                print(f"== preparing {scenario.name}", flush=True)
+                prepared = scenario.prepare()
+                mark = phase("prepare", mark)
+                drain(app.port)
             paired = None
             if scenario.paired:
                 paired = run_wrk(template_baseline, ports["baseline"], max(2, args.duration // 3), conns, workdir)
@@ -802,8 +923,15 @@ def main(argv: list[str] | None = None) -> int:
                 seconds = max(2, args.duration // 2)
             else:
                 seconds = args.duration
-            result = run_wrk(scenario, ports[scenario.server], seconds, conns, workdir)
+            items = prepared.items if prepared else None
+            result = run_wrk(scenario, ports[scenario.server], seconds, conns, workdir, items)
             mark = phase("scenarios", mark)
+            if prepared:
+                successes = result["requests"] - result["unexpected"]
+                result["check"] = prepared.verify(successes)
+                if result["check"]["problem"]:
+                    result["errors"] += max(1, abs(result["check"]["graded"] - successes))
+                mark = phase("prepare", mark)
             if paired:
                 result["paired_baseline_rps"] = paired["rps"]
                 result["ratio_to_paired_template"] = round(result["rps"] / paired["rps"], 3) if paired["rps"] else None
