@@ -16,6 +16,17 @@ Usage: .venv/bin/python bench/run.py [--database sqlite|postgresql] [--size smal
    it; managers' and the instructor's pages with 4 connections (they are few). Pages of all 10,000 trainees
    that take seconds (the admin's dashboard and filtered table, the CSV export, checked once for a 200 with
    a header and one line per trainee) are timed one request after another.
+   The submit scenario posts the real submit form (with its CSRF token) of distinct open attempts, each
+   once: just before it runs (its paired baseline included), every trainee of the second half of the
+   seeded ones gets an open attempt at SLUG with every question answered (bench/seed.py open_attempts: a
+   mix that passes and fails; half of them hold recent passes of the other required modules, so that their
+   pass issues a certificate, as a last module does), and a session signed in-process with the server's
+   SECRET_KEY (bench/sessions.py: Flask-Login's login_user, Flask-WTF's generate_csrf and Flask's session
+   serializer in a test request of an app built with the same configuration; a log-in over HTTP would cost
+   each one a scrypt hash). A success is the redirect to that attempt's result page, anything else an
+   error; a connection out of attempts stops (the table then says req/s is a lower bound), and afterwards
+   the database must show as many attempts graded as redirects were counted. The trainee flow logs in
+   trainees of the first half only.
 4. Prints a Markdown table (req/s, p50/p95/p99, errors, ratio to the baseline's template route), where the
    run's time went (seed, log-ins, drain, scenarios, profile), and writes everything to
    bench/results/<timestamp>-<database>.json. --profile adds where the time goes in the hot pages
