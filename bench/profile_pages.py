@@ -91,10 +91,10 @@ def _walk(frame: Any, acc: dict[str, dict[str, float]], stack: set[str]) -> None
 
 def submitter(app: Any, count: int) -> Any:
     """A call that submits the next of `count` open, answered attempts, each of its own trainee (the last
-    trainees' numbers, which the wrk scenarios leave to the submit scenario's end), made before any timing."""
+    trainees without an open attempt at SLUG: the submit scenario's), made before any timing."""
     with new_session(app) as session:
         trainees = session.scalar(select(func.count()).select_from(User).where(User.role == Role.TRAINEE)) or 0
-    made = seeder.open_attempts(app, list(range(trainees, max(0, trainees - count), -1)), SLUG, seed_value=17)
+    made = seeder.open_attempts(app, list(range(trainees, 0, -1)), SLUG, seed_value=17, limit=count)
     if len(made.attempts) < count:
         raise SystemExit(f"profile: {len(made.attempts)} open attempts made, {count} needed")
     signed = signed_sessions(app, list(made.attempts), lambda uid: f"127.0.4.{uid % 250 + 1}", USER_AGENT)

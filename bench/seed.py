@@ -881,13 +881,21 @@ class OpenAttempts:
 
 
 def open_attempts(
-    app: Any, numbers: list[int], slug: str, *, seed_value: int = 16, pass_share: float = 0.6, completing: float = 0.5
+    app: Any,
+    numbers: list[int],
+    slug: str,
+    *,
+    seed_value: int = 16,
+    pass_share: float = 0.6,
+    completing: float = 0.5,
+    limit: int | None = None,
 ) -> OpenAttempts:
     """For each seeded trainee number, one open attempt at the module with every question answered, in bulk
     (the same draws and really graded answers as the seed, a mix that passes and fails), as a trainee leaves
     it just before Submit. A share of the trainees (`completing`) first gets a recent pass of every other
     required module, so that their pass completes a certificate as a last module does; the others keep their
-    seeded history (certified, expired, in progress…). The attempt started half its time limit ago."""
+    seeded history (certified, expired, in progress…). The attempt started half its time limit ago. At most
+    `limit` attempts are made."""
     from quizapp.models import AttemptStatus, Role
     from quizapp.services.modules import ordered_modules
 
@@ -900,7 +908,9 @@ def open_attempts(
             raise SystemExit(f"no module {slug!r} in the database")
         others = [m for m in ordered_modules(session, required_only=True) if m.id != module.id]
         draws = {m.id: module_draws(session, m, rng, pool_of_version) for m in [module, *others]}
-        ids = dict(session.execute(select(User.email, User.id).where(User.role == Role.TRAINEE)).tuples().all())
+        ids = {
+            email: uid for email, uid in session.execute(select(User.email, User.id).where(User.role == Role.TRAINEE))
+        }
         busy = set(
             session.scalars(
                 select(QuizAttempt.user_id).where(
@@ -910,8 +920,7 @@ def open_attempts(
         )
     engine = get_engine(app)
     made = OpenAttempts({}, 0, 0, 0)
-    limit = module.time_limit_minutes or 30
-    start = now - timedelta(minutes=limit / 2)
+    start = now - timedelta(minutes=(module.time_limit_minutes or 30) / 2)
     attempts: list[dict[str, Any]] = []
     graded_rows: list[tuple[Any, ...]] = []
     open_rows: list[tuple[Any, ...]] = []
@@ -928,6 +937,8 @@ def open_attempts(
             return row, rows
 
         for n in numbers:
+            if limit is not None and len(made.attempts) >= limit:
+                break
             user_id = ids[trainee_email(n)]
             if user_id in busy:
                 made.skipped += 1
