@@ -7,9 +7,10 @@ Usage: .venv/bin/python bench/run.py [--database sqlite|postgresql] [--size smal
 1. Seeds a fresh database with bench/seed.py (PostgreSQL: BENCH_DATABASE_URL, default the database `bench`
    on 127.0.0.1:5432, created when missing and emptied). The generated rows are cached for an hour, so the
    second database of `make bench` loads the same data without generating it again.
-2. Starts `gunicorn wsgi:app` and `bench/baseline.py` with the same settings (BENCH_WORKERS sync workers,
-   default 2) on free ports, and logs in over real HTTP (login form, CSRF token, post) as 32 trainees (four
-   at a time), the demo manager, the admin and the instructor.
+2. Starts `gunicorn wsgi:app` and `bench/baseline.py` with the same settings (BENCH_WORKERS workers, default 2,
+   of BENCH_THREADS threads, default 1: sync workers; above 1 gthread workers, as `make serve THREADS=…` runs)
+   on free ports, and logs in over real HTTP (login form, CSRF token, post) as 32 trainees (four at a time),
+   the demo manager, the admin and the instructor.
 3. Runs wrk (bench/wrk/scenario.lua, one connection per wrk thread) for each scenario for a fixed time: the
    hot trainee pages for --duration seconds (the flow twice that), each after the template baseline again
    for a paired ratio; secondary pages (manager, instructor, verify, the 32-connection checks) for half of
@@ -110,13 +111,17 @@ class Server:
         return [int(p) for p in out.stdout.split()]
 
 
-def start_gunicorn(name: str, app: str, env: dict[str, str], workers: int, logdir: Path, pythonpath: Path) -> Server:
+def start_gunicorn(
+    name: str, app: str, env: dict[str, str], workers: int, logdir: Path, pythonpath: Path, threads: int = 1
+) -> Server:
     port = free_port()
     log = logdir / f"{name}.log"
     cmd = [
         str(VENV_BIN / "gunicorn"),
         "--workers",
         str(workers),
+        "--threads",
+        str(threads),
         "--bind",
         f"127.0.0.1:{port}",
         "--timeout",
@@ -860,7 +865,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--duration must be 1..600 seconds and --connections 1..256")
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: run bench/install (make bench does)")
-    workers = int(os.environ.get("BENCH_WORKERS", "2"))
+    workers, threads = (os.environ.get("BENCH_WORKERS", "2"), os.environ.get("BENCH_THREADS", "1"))
+    if not all(v.isascii() and v.isdigit() and 1 <= int(v) <= 64 for v in (workers, threads)):
+        parser.error(f"BENCH_WORKERS and BENCH_THREADS must be whole numbers 1..64, not {workers!r}, {threads!r}")
+    workers, threads = int(workers), int(threads)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="quizapp-bench-"))
@@ -895,14 +903,14 @@ def main(argv: list[str] | None = None) -> int:
     servers: list[Server] = []
     results: list[dict[str, Any]] = []
     try:
-        app = start_gunicorn("app", "wsgi:app", env, workers, workdir, ROOT)
+        app = start_gunicorn("app", "wsgi:app", env, workers, workdir, ROOT, threads)
         servers.append(app)
         mark = phase("servers", mark)
         print(f"== logging in over HTTP on :{app.port}", flush=True)
         scenarios, info = build_scenarios(app.port, url, args.connections, args.size, env["SECRET_KEY"])
         mark = phase("logins", mark)
         base_env = {**env, "BASELINE_PAGE_BYTES": str(info["question_page_bytes"])}
-        baseline = start_gunicorn("baseline", "baseline:app", base_env, workers, workdir, ROOT / "bench")
+        baseline = start_gunicorn("baseline", "baseline:app", base_env, workers, workdir, ROOT / "bench", threads)
         servers.append(baseline)
         mark = phase("servers", mark)
         ports = {"app": app.port, "baseline": baseline.port}
@@ -988,7 +996,12 @@ def main(argv: list[str] | None = None) -> int:
         "timestamp": stamp,
         "database": args.database,
         "size": args.size,
-        "settings": {"workers": workers, "connections": args.connections, "duration_s": args.duration},
+        "settings": {
+            "workers": workers,
+            "threads": threads,
+            "connections": args.connections,
+            "duration_s": args.duration,
+        },
         "machine": {
             "cores": os.cpu_count(),
             "python": platform.python_version(),
@@ -1013,7 +1026,10 @@ def main(argv: list[str] | None = None) -> int:
     path = RESULTS / f"{stamp}-{args.database}.json"
     path.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     print()
-    print(f"## quizapp on {args.database}, {args.size} data, {workers} sync workers, {args.duration} s per scenario")
+    print(
+        f"## quizapp on {args.database}, {args.size} data, {workers} workers × {threads} "
+        f"thread{'s' if threads > 1 else ''}, {args.duration} s per scenario"
+    )
     print()
     print(markdown_table(results, template_rps))
     print()
