@@ -4,7 +4,9 @@ Usage: .venv/bin/python bench/profile_pages.py DATABASE_URL [--requests N]   (ru
 
 Against a database seeded by bench/seed.py, in one process (no gunicorn, no network): logs in as a seeded
 trainee through the real login form, starts or resumes an attempt, then requests the question page,
-autosave and home N times each with pyinstrument sampling. Prints per page: milliseconds per request,
+autosave and home N times each with pyinstrument sampling; then submits: one fresh answered attempt per
+request, each of another trainee (bench/seed.py open_attempts, sessions signed in-process by
+bench/sessions.py), all made before the timing. Prints per page: milliseconds per request,
 SQL statements and SQL time per request, the slowest statements, the functions of quizapp with the most
 time (inclusive) and the libraries where the time is spent (self time).
 """
@@ -24,13 +26,18 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import seed as seeder  # noqa: E402
-from sqlalchemy import event  # noqa: E402
+from sessions import signed_sessions  # noqa: E402
+from sqlalchemy import event, func, select  # noqa: E402
 
 from quizapp import create_app  # noqa: E402
-from quizapp.db import get_engine  # noqa: E402
+from quizapp.db import get_engine, new_session  # noqa: E402
+from quizapp.models import Role, User  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 TRAINEE = 60  # a seeded, certified trainee that the wrk scenarios do not log in as
+SLUG = "depth-selection"
+USER_AGENT = "quizapp-profile"
+WARM_UP = 20
 
 
 class SqlLog:
@@ -82,6 +89,26 @@ def _walk(frame: Any, acc: dict[str, dict[str, float]], stack: set[str]) -> None
         _walk(child, acc, stack)
 
 
+def submitter(app: Any, count: int) -> Any:
+    """A call that submits the next of `count` open, answered attempts, each of its own trainee (the last
+    trainees without an open attempt at SLUG: the submit scenario's), made before any timing."""
+    with new_session(app) as session:
+        trainees = session.scalar(select(func.count()).select_from(User).where(User.role == Role.TRAINEE)) or 0
+    made = seeder.open_attempts(app, list(range(trainees, 0, -1)), SLUG, seed_value=17, limit=count)
+    if len(made.attempts) < count:
+        raise SystemExit(f"profile: {len(made.attempts)} open attempts made, {count} needed")
+    signed = signed_sessions(app, list(made.attempts), lambda uid: f"127.0.4.{uid % 250 + 1}", USER_AGENT)
+    queue = [(made.attempts[uid], signed[uid]) for uid in made.attempts]
+    client = app.test_client(use_cookies=False)
+
+    def submit(i: int) -> Any:
+        attempt_id, s = queue.pop()
+        headers = {"Cookie": s.cookie, "User-Agent": USER_AGENT, "X-Forwarded-For": s.ip}
+        return client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": s.csrf}, headers=headers)
+
+    return submit
+
+
 def profile_pages(url: str, requests: int = 200) -> str:
     from pyinstrument import Profiler
 
@@ -110,10 +137,11 @@ def profile_pages(url: str, requests: int = 200) -> str:
         "question page": lambda i: client.get(f"/attempts/{attempt}/q/{i % 10 + 1}"),
         "autosave": lambda i: client.post(f"/attempts/{attempt}/autosave", data=form, headers={"X-CSRFToken": token}),
         "trainee home": lambda i: client.get("/"),
+        "submit": submitter(app, WARM_UP + 2 * requests),
     }
     out = [f"## Where the time goes (in process, {requests} requests per page, pyinstrument)", ""]
     for label, call in pages.items():
-        for i in range(20):  # warm up: caches, compiled templates, connection pool
+        for i in range(WARM_UP):  # warm up: caches, compiled templates, connection pool
             call(i).close()
         started = time.perf_counter()
         for i in range(requests):  # timed without the profiler, whose sampling slows Python down

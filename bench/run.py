@@ -7,15 +7,27 @@ Usage: .venv/bin/python bench/run.py [--database sqlite|postgresql] [--size smal
 1. Seeds a fresh database with bench/seed.py (PostgreSQL: BENCH_DATABASE_URL, default the database `bench`
    on 127.0.0.1:5432, created when missing and emptied). The generated rows are cached for an hour, so the
    second database of `make bench` loads the same data without generating it again.
-2. Starts `gunicorn wsgi:app` and `bench/baseline.py` with the same settings (BENCH_WORKERS sync workers,
-   default 2) on free ports, and logs in over real HTTP (login form, CSRF token, post) as 32 trainees (four
-   at a time), the demo manager, the admin and the instructor.
+2. Starts `gunicorn wsgi:app` and `bench/baseline.py` with the same settings (BENCH_WORKERS workers, default 2,
+   of BENCH_THREADS threads, default 1: sync workers; above 1 gthread workers, as `make serve THREADS=…` runs)
+   on free ports, and logs in over real HTTP (login form, CSRF token, post) as 32 trainees (four at a time),
+   the demo manager, the admin and the instructor.
 3. Runs wrk (bench/wrk/scenario.lua, one connection per wrk thread) for each scenario for a fixed time: the
    hot trainee pages for --duration seconds (the flow twice that), each after the template baseline again
    for a paired ratio; secondary pages (manager, instructor, verify, the 32-connection checks) for half of
    it; managers' and the instructor's pages with 4 connections (they are few). Pages of all 10,000 trainees
    that take seconds (the admin's dashboard and filtered table, the CSV export, checked once for a 200 with
    a header and one line per trainee) are timed one request after another.
+   The submit scenario posts the real submit form (with its CSRF token) of distinct open attempts, each
+   once: just before it runs (its paired baseline included), every trainee of the second half of the
+   seeded ones gets an open attempt at SLUG with every question answered (bench/seed.py open_attempts: a
+   mix that passes and fails; half of them hold recent passes of the other required modules, so that their
+   pass issues a certificate, as a last module does), and a session signed in-process with the server's
+   SECRET_KEY (bench/sessions.py: Flask-Login's login_user, Flask-WTF's generate_csrf and Flask's session
+   serializer in a test request of an app built with the same configuration; a log-in over HTTP would cost
+   each one a scrypt hash). A success is the redirect to that attempt's result page, anything else an
+   error; a connection out of attempts stops (the table then says req/s is a lower bound), and afterwards
+   the database must show as many attempts graded as redirects were counted. The trainee flow logs in
+   trainees of the first half only.
 4. Prints a Markdown table (req/s, p50/p95/p99, errors, ratio to the baseline's template route), where the
    run's time went (seed, log-ins, drain, scenarios, profile), and writes everything to
    bench/results/<timestamp>-<database>.json. --profile adds where the time goes in the hot pages
@@ -99,13 +111,17 @@ class Server:
         return [int(p) for p in out.stdout.split()]
 
 
-def start_gunicorn(name: str, app: str, env: dict[str, str], workers: int, logdir: Path, pythonpath: Path) -> Server:
+def start_gunicorn(
+    name: str, app: str, env: dict[str, str], workers: int, logdir: Path, pythonpath: Path, threads: int = 1
+) -> Server:
     port = free_port()
     log = logdir / f"{name}.log"
     cmd = [
         str(VENV_BIN / "gunicorn"),
         "--workers",
         str(workers),
+        "--threads",
+        str(threads),
         "--bind",
         f"127.0.0.1:{port}",
         "--timeout",
@@ -223,9 +239,25 @@ class Scenario:
     sequential: int = 0  # a page too slow for a load test: time this many requests one after another
     secondary: bool = False  # not a hot page: half the scenario duration is enough for a stable figure
     check: Callable[[str], str | None] | None = None  # sequential: checks the first body, returns a problem
+    # mode "once": made just before the run (the paired baseline included), returns the forms to post once each
+    # and a check of the database afterwards
+    prepare: Callable[[], Prepared] | None = None
 
 
-def run_wrk(scenario: Scenario, port: int, duration: int, connections: int, workdir: Path) -> dict[str, Any]:
+@dataclass
+class Prepared:
+    items: list[dict[str, str]]  # cookie, ip, path, body, result (where a success redirects to)
+    verify: Callable[[int, int], dict[str, Any]]  # (successes counted, connections) -> the database's view, "problem"
+
+
+def run_wrk(
+    scenario: Scenario,
+    port: int,
+    duration: int,
+    connections: int,
+    workdir: Path,
+    items: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
     data = {
         "mode": scenario.mode,
         "sessions": scenario.sessions or [{"cookie": "", "ip": "127.0.0.1", "paths": ["/"]}],
@@ -235,6 +267,8 @@ def run_wrk(scenario: Scenario, port: int, duration: int, connections: int, work
     }
     if scenario.flow:
         data["flow"] = scenario.flow
+    if items is not None:
+        data["items"], data["threads"] = items, connections
     path = workdir / "data.lua"
     path.write_text("return " + lua(data) + "\n")
     cmd = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{duration}s", "--timeout", "30s"]
@@ -246,6 +280,7 @@ def run_wrk(scenario: Scenario, port: int, duration: int, connections: int, work
     raw = json.loads(line[len("WRKJSON ") :])
     seconds = raw["duration_us"] / 1e6
     lat = raw["latency_us"]
+    raw["requests"] -= raw["extra"]  # mode "once": a thread out of forms may send one request that posts nothing
     result = {
         "scenario": scenario.name,
         "connections": connections,
@@ -264,6 +299,13 @@ def run_wrk(scenario: Scenario, port: int, duration: int, connections: int, work
     result["errors"] = result["socket_errors"] + max(result["status_errors"], result["unexpected"])
     if result["requests"] == 0:
         result["errors"] = max(result["errors"], connections)  # nothing answered within the run
+    if scenario.mode == "once":
+        # a thread that has posted all its forms stops: wrk's duration stays the whole run, so req/s is then a
+        # lower bound, said so in the table
+        result["forms"] = len(items or [])
+        result["threads_out_of_forms"] = int(raw["ran_out"])
+        if raw["ran_out"]:
+            result["first_out_of_forms_s"] = round(raw["first_out_us"] / 1e6, 2)
     if scenario.mode == "flow":
         result["flows"] = int(raw["flows"])
         result["flows_per_s"] = round(raw["flows"] / seconds, 2)
@@ -469,6 +511,72 @@ def start_trainee(port: int, n: int) -> dict[str, Any]:
     return {"b": b, "ip": ip, "attempt": attempt_id, "csrf": b.csrf(f"/attempts/{attempt_id}/q/1")}
 
 
+def submit_forms(url: str, secret_key: str, numbers: list[int]) -> Prepared:
+    """The submit scenario's forms: for each of these trainees an open attempt at SLUG with every question
+    answered (bench/seed.py open_attempts: a mix that passes and fails; half the trainees hold passes of the
+    other required modules, so their pass issues a certificate), and a session logged in as the trainee,
+    signed in-process with the server's SECRET_KEY (bench/sessions.py: thousands of log-ins over HTTP would
+    cost a scrypt hash each). The check afterwards reads what the submits did to the database."""
+    from sessions import signed_sessions  # bench/sessions.py
+    from sqlalchemy import func, select
+
+    from quizapp import create_app
+    from quizapp.db import get_engine, new_session, utcnow
+    from quizapp.models import AttemptStatus, Certificate, QuizAttempt
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secret_key, "TRUSTED_PROXIES": 1, "RATELIMIT_ENABLED": False})
+    made_at = utcnow()
+    made = seeder.open_attempts(app, numbers, SLUG)
+
+    def ip_of(user_id: int) -> str:
+        return f"127.5.{user_id // 250 % 250}.{user_id % 250 + 1}"
+
+    signed = signed_sessions(app, list(made.attempts), ip_of, USER_AGENT)
+    get_engine(app).dispose()
+    items = [
+        {
+            "cookie": signed[uid].cookie,
+            "ip": signed[uid].ip,
+            "path": f"/attempts/{aid}/submit",
+            "body": urllib.parse.urlencode({"csrf_token": signed[uid].csrf}),
+            "result": f"/attempts/{aid}/result",
+        }
+        for uid, aid in made.attempts.items()
+    ]
+
+    def verify(successes: int, in_flight: int) -> dict[str, Any]:
+        """What the database says; up to `in_flight` submits (one per connection) may have been graded after
+        wrk stopped counting, without their redirect being seen."""
+        ids = list(made.attempts.values())
+        with new_session(app) as session:
+            graded, passed = session.execute(
+                select(func.count(), func.count().filter(QuizAttempt.passed.is_(True))).where(
+                    QuizAttempt.id.in_(ids), QuizAttempt.status != AttemptStatus.OPEN
+                )
+            ).one()
+            issued = session.scalar(
+                select(func.count())
+                .select_from(Certificate)
+                .where(Certificate.user_id.in_(list(made.attempts)), Certificate.issued_at >= made_at)
+            )
+        get_engine(app).dispose()
+        problem = None
+        if not successes <= graded <= successes + in_flight:
+            problem = f"{successes} submits redirected to the result, {graded} graded"
+        return {
+            "attempts_prepared": len(ids),
+            "meant_to_pass": made.meant_to_pass,
+            "trainees_completing_a_set": made.completing,
+            "graded": graded,
+            "passed": passed,
+            "certificates_issued": issued,
+            "graded_in_flight_at_the_end": max(0, graded - successes),
+            "problem": problem,
+        }
+
+    return Prepared(items, verify)
+
+
 def csv_check(trainees: int) -> Callable[[str], str | None]:
     """The export holds a header and one record per trainee."""
 
@@ -482,7 +590,9 @@ def csv_check(trainees: int) -> Callable[[str], str | None]:
     return check
 
 
-def build_scenarios(port: int, url: str, connections: int, size: str) -> tuple[list[Scenario], dict[str, Any]]:
+def build_scenarios(
+    port: int, url: str, connections: int, size: str, secret_key: str
+) -> tuple[list[Scenario], dict[str, Any]]:
     """Log in as the users the scenarios need and describe each scenario."""
     password = seeder.PASSWORD
     # as many at once as the app has workers and a little more: the logins hash passwords, the starts draw
@@ -517,9 +627,12 @@ def build_scenarios(port: int, url: str, connections: int, size: str) -> tuple[l
     # the dashboard's own link "Expiring within 60 days" (reports.Filters.expiring_within)
     expiring = "/manager/trainees?expiring=60"
     codes = verify_codes(url)
+    # trainees 1..32 are the page scenarios' sessions; the flow logs in trainees from first_flow on, each
+    # wrk thread `stride` of them; the second half of the trainees is the submit scenario's alone
     first_flow = max(connections, 32) + 1
     trainees = seeder.SIZES[size].trainees
-    stride = max(1, (trainees - first_flow) // max(connections, 1))
+    first_submit = trainees // 2 + 1
+    stride = max(1, (first_submit - first_flow) // max(connections, 1))
     question_paths = lambda s: [f"/attempts/{s['attempt']}/q/{n}" for n in range(1, 11)]  # noqa: E731
     autosave = dict(
         mode="post",
@@ -564,8 +677,17 @@ def build_scenarios(port: int, url: str, connections: int, size: str) -> tuple[l
                 "password": password,
                 "slug": SLUG,
             },
-            target="submit ≥ 25 % of the template route",
+            target="— (submit: the submit scenario)",
             paired=True,
+        ),
+        Scenario(
+            "submit (a fully answered attempt, each once)",
+            "app",
+            mode="once",
+            expect=302,
+            target="≥ 25 % of the template route",
+            paired=True,
+            prepare=lambda: submit_forms(url, secret_key, list(range(first_submit, trainees + 1))),
         ),
         Scenario(
             "manager dashboard (manager, 3 teams)",
@@ -672,12 +794,18 @@ def markdown_table(results: list[dict[str, Any]], baseline_rps: float) -> str:
                 f"{r.get('target') or ''} |"
             )
             continue
+        name = r["scenario"]
+        if r.get("threads_out_of_forms"):
+            name += (
+                f" (ran out of forms after {r['first_out_of_forms_s']} s in {r['threads_out_of_forms']} of "
+                f"{r['connections']} connections: req/s is a lower bound)"
+            )
         if r.get("ratio_to_paired_template"):
             ratio = f"{100 * r['ratio_to_paired_template']:.0f} % (paired)"
         else:
             ratio = f"{100 * r['rps'] / baseline_rps:.0f} %" if baseline_rps else "—"
         lines.append(
-            f"| {r['scenario']} | {r['connections']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | "
+            f"| {name} | {r['connections']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | "
             f"{r['p99_ms']:.1f} | {r['errors']} | {ratio} | {r.get('target') or ''} |"
         )
     lines += [
@@ -686,6 +814,19 @@ def markdown_table(results: list[dict[str, Any]], baseline_rps: float) -> str:
         "before the scenario, with the same connections, so that others' load on the machine cancels out.",
     ]
     for r in results:
+        if r.get("forms") is not None and isinstance(r.get("check"), dict):
+            c = r["check"]
+            lines += [
+                "",
+                f"{r['scenario']}: {r['forms']:,} open attempts prepared, {c['graded']:,} graded by the run "
+                f"({c['passed']:,} passed, {c['certificates_issued']:,} certificates issued); "
+                + (
+                    f"check FAILED: {c['problem']}"
+                    if c["problem"]
+                    else f"every redirect to the result was a grading ({c['graded_in_flight_at_the_end']} more graded "
+                    "while in flight when wrk stopped)"
+                ),
+            ]
         if r.get("steps"):
             lines += [
                 "",
@@ -724,7 +865,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--duration must be 1..600 seconds and --connections 1..256")
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: run bench/install (make bench does)")
-    workers = int(os.environ.get("BENCH_WORKERS", "2"))
+    workers, threads = (os.environ.get("BENCH_WORKERS", "2"), os.environ.get("BENCH_THREADS", "1"))
+    if not all(v.isascii() and v.isdigit() and 1 <= int(v) <= 64 for v in (workers, threads)):
+        parser.error(f"BENCH_WORKERS and BENCH_THREADS must be whole numbers 1..64, not {workers!r}, {threads!r}")
+    workers, threads = int(workers), int(threads)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="quizapp-bench-"))
@@ -759,14 +903,14 @@ def main(argv: list[str] | None = None) -> int:
     servers: list[Server] = []
     results: list[dict[str, Any]] = []
     try:
-        app = start_gunicorn("app", "wsgi:app", env, workers, workdir, ROOT)
+        app = start_gunicorn("app", "wsgi:app", env, workers, workdir, ROOT, threads)
         servers.append(app)
         mark = phase("servers", mark)
         print(f"== logging in over HTTP on :{app.port}", flush=True)
-        scenarios, info = build_scenarios(app.port, url, args.connections, args.size)
+        scenarios, info = build_scenarios(app.port, url, args.connections, args.size, env["SECRET_KEY"])
         mark = phase("logins", mark)
         base_env = {**env, "BASELINE_PAGE_BYTES": str(info["question_page_bytes"])}
-        baseline = start_gunicorn("baseline", "baseline:app", base_env, workers, workdir, ROOT / "bench")
+        baseline = start_gunicorn("baseline", "baseline:app", base_env, workers, workdir, ROOT / "bench", threads)
         servers.append(baseline)
         mark = phase("servers", mark)
         ports = {"app": app.port, "baseline": baseline.port}
@@ -792,6 +936,12 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
                 continue
+            prepared = None
+            if scenario.prepare:
+                print(f"== preparing {scenario.name}", flush=True)
+                prepared = scenario.prepare()
+                mark = phase("prepare", mark)
+                drain(app.port)
             paired = None
             if scenario.paired:
                 paired = run_wrk(template_baseline, ports["baseline"], max(2, args.duration // 3), conns, workdir)
@@ -802,8 +952,15 @@ def main(argv: list[str] | None = None) -> int:
                 seconds = max(2, args.duration // 2)
             else:
                 seconds = args.duration
-            result = run_wrk(scenario, ports[scenario.server], seconds, conns, workdir)
+            items = prepared.items if prepared else None
+            result = run_wrk(scenario, ports[scenario.server], seconds, conns, workdir, items)
             mark = phase("scenarios", mark)
+            if prepared:
+                successes = result["requests"] - result["unexpected"]
+                result["check"] = prepared.verify(successes, conns)
+                if result["check"]["problem"]:
+                    result["errors"] += max(1, abs(result["check"]["graded"] - successes))
+                mark = phase("prepare", mark)
             if paired:
                 result["paired_baseline_rps"] = paired["rps"]
                 result["ratio_to_paired_template"] = round(result["rps"] / paired["rps"], 3) if paired["rps"] else None
@@ -839,7 +996,12 @@ def main(argv: list[str] | None = None) -> int:
         "timestamp": stamp,
         "database": args.database,
         "size": args.size,
-        "settings": {"workers": workers, "connections": args.connections, "duration_s": args.duration},
+        "settings": {
+            "workers": workers,
+            "threads": threads,
+            "connections": args.connections,
+            "duration_s": args.duration,
+        },
         "machine": {
             "cores": os.cpu_count(),
             "python": platform.python_version(),
@@ -864,7 +1026,10 @@ def main(argv: list[str] | None = None) -> int:
     path = RESULTS / f"{stamp}-{args.database}.json"
     path.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     print()
-    print(f"## quizapp on {args.database}, {args.size} data, {workers} sync workers, {args.duration} s per scenario")
+    print(
+        f"## quizapp on {args.database}, {args.size} data, {workers} workers × {threads} "
+        f"thread{'s' if threads > 1 else ''}, {args.duration} s per scenario"
+    )
     print()
     print(markdown_table(results, template_rps))
     print()

@@ -400,6 +400,24 @@ class Dataset:
     archetypes: dict[str, int]
 
 
+def module_draws(
+    session: Any, module: Module, rng: random.Random, pool_of_version: dict[int, VersionPool]
+) -> list[list[VersionPool]]:
+    """Real draws (tag minimums honoured) of the module's questions, 200 of them, reused across attempts; each
+    question's answers graded once (`pool_of_version` gets its pool)."""
+    questions = usable_questions(session, module)
+    pools = {}
+    for q in questions:
+        v = q.current
+        right, wrong = answer_options(v)
+        shuffles = [get_type(v.type).make_shuffle(v.spec, rng) for _ in range(4)]
+        pools[q.id] = VersionPool(
+            v.id, q.id, v.critical, v.points, right, wrong, shuffles, [json.dumps(x) for x in shuffles]
+        )
+        pool_of_version[v.id] = pools[q.id]
+    return [[pools[q.id] for q in draw_questions(module, questions, rng)] for _ in range(200)]
+
+
 def generate(app: Any, dims: Size, seed_value: int) -> Dataset:
     """Plan every trainee's history and grade it with the real question types, from the imported questions."""
     rng = random.Random(seed_value)
@@ -415,18 +433,7 @@ def generate(app: Any, dims: Size, seed_value: int) -> Dataset:
         session.scalars(select(Question.id).join(Module, Question.module_id == Module.id).where(practisable_rule()))
     )
     for module in modules:
-        questions = usable_questions(session, module)
-        pools = {}
-        for q in questions:
-            v = q.current
-            right, wrong = answer_options(v)
-            shuffles = [get_type(v.type).make_shuffle(v.spec, rng) for _ in range(4)]
-            pools[q.id] = VersionPool(
-                v.id, q.id, v.critical, v.points, right, wrong, shuffles, [json.dumps(x) for x in shuffles]
-            )
-            pool_of_version[v.id] = pools[q.id]
-        # real draws (tag minimums honoured), 200 of them per module, reused across attempts
-        draws[module.id] = [[pools[q.id] for q in draw_questions(module, questions, rng)] for _ in range(200)]
+        draws[module.id] = module_draws(session, module, rng, pool_of_version)
     session.close()
 
     users, teams, memberships, managed = build_people(dims, password_hash, now, rng)
@@ -860,6 +867,104 @@ def practise(
         )
 
 
+# --- open attempts, ready to submit (the submit scenario and profile) ------------------------------
+
+
+@dataclass
+class OpenAttempts:
+    """Open, answered attempts made by open_attempts(): user id -> attempt id, and what they hold."""
+
+    attempts: dict[int, int]
+    meant_to_pass: int  # answered well enough to pass
+    completing: int  # trainees given passes of the other required modules: their pass completes the set
+    skipped: int  # trainees who already had an open attempt at the module
+
+
+def open_attempts(
+    app: Any,
+    numbers: list[int],
+    slug: str,
+    *,
+    seed_value: int = 16,
+    pass_share: float = 0.6,
+    completing: float = 0.5,
+    limit: int | None = None,
+) -> OpenAttempts:
+    """For each seeded trainee number, one open attempt at the module with every question answered, in bulk
+    (the same draws and really graded answers as the seed, a mix that passes and fails), as a trainee leaves
+    it just before Submit. A share of the trainees (`completing`) first gets a recent pass of every other
+    required module, so that their pass completes a certificate as a last module does; the others keep their
+    seeded history (certified, expired, in progress…). The attempt started half its time limit ago. At most
+    `limit` attempts are made."""
+    from quizapp.models import AttemptStatus, Role
+    from quizapp.services.modules import ordered_modules
+
+    rng = random.Random(seed_value)
+    now = utcnow()
+    pool_of_version: dict[int, VersionPool] = {}
+    with new_session(app) as session:
+        module = session.scalar(select(Module).where(Module.slug == slug))
+        if module is None:
+            raise SystemExit(f"no module {slug!r} in the database")
+        others = [m for m in ordered_modules(session, required_only=True) if m.id != module.id]
+        draws = {m.id: module_draws(session, m, rng, pool_of_version) for m in [module, *others]}
+        ids = {
+            email: uid for email, uid in session.execute(select(User.email, User.id).where(User.role == Role.TRAINEE))
+        }
+        busy = set(
+            session.scalars(
+                select(QuizAttempt.user_id).where(
+                    QuizAttempt.module_id == module.id, QuizAttempt.status == AttemptStatus.OPEN
+                )
+            )
+        )
+    engine = get_engine(app)
+    made = OpenAttempts({}, 0, 0, 0)
+    start = now - timedelta(minutes=(module.time_limit_minutes or 30) / 2)
+    attempts: list[dict[str, Any]] = []
+    graded_rows: list[tuple[Any, ...]] = []
+    open_rows: list[tuple[Any, ...]] = []
+    with engine.connect() as conn:
+        attempt_id, response_id = next_id(conn, QuizAttempt), next_id(conn, Response)
+
+        def add(user_id: int, m: Module, when: datetime, intend_pass: bool) -> tuple[dict[str, Any], list[Any]]:
+            nonlocal attempt_id, response_id
+            row, rows = graded_attempt(rng, attempt_id, response_id, user_id, m, draws, when, intend_pass)
+            row["last_position"] = row["question_count"]
+            attempts.append(row)
+            attempt_id += 1
+            response_id += len(rows)
+            return row, rows
+
+        for n in numbers:
+            if limit is not None and len(made.attempts) >= limit:
+                break
+            user_id = ids[trainee_email(n)]
+            if user_id in busy:
+                made.skipped += 1
+                continue
+            if rng.random() < completing:
+                made.completing += 1
+                for m in others:
+                    graded_rows += add(user_id, m, now - DAY * rng.uniform(1, 20), True)[1]
+            intend_pass = rng.random() < pass_share
+            made.meant_to_pass += intend_pass
+            row, rows = add(user_id, module, start, intend_pass)
+            row.update(status=AttemptStatus.OPEN.value, finished_at=None, awarded=None, possible=None, percent=None)
+            row.update(passed=None, critical_missed=None)
+            open_rows += [(*r[:6], None if r[6] is None else min(r[6], now)) for r in rows]
+            made.attempts[user_id] = row["id"]
+        bulk_insert(conn, QuizAttempt, attempts)
+        insert_responses(conn, graded_rows)
+        insert_responses(conn, open_rows, graded=False)
+        if conn.dialect.name == "postgresql":
+            for model in (QuizAttempt, Response):
+                tbl = model.__table__.name
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{tbl}', 'id'), (SELECT max(id) FROM {tbl}))"))
+        conn.commit()
+    return made
+
+
 RESPONSE_COLUMNS = ("id", "attempt_id", "position", "question_version_id", "shuffle", "answer", "answered_at")
 RESPONSE_COLUMNS += ("awarded", "full_marks")
 
@@ -869,10 +974,10 @@ def copy_text(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def insert_responses(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+def insert_responses(conn: Connection, rows: list[tuple[Any, ...]], graded: bool = True) -> None:
     """A million rows: straight to the driver in the form SQLAlchemy's types store them (JSON text,
     UTC timestamps; on SQLite naive text with microseconds and REAL numbers), skipping per-value
-    type processing. COPY on PostgreSQL."""
+    type processing. COPY on PostgreSQL. Not `graded`: the answers of open attempts, without marks."""
     raw = conn.connection.driver_connection
     names = ", ".join(RESPONSE_COLUMNS)
     if conn.dialect.name == "postgresql":
@@ -888,18 +993,22 @@ def insert_responses(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
                         shuffles[shuffle] = copy_text(shuffle)
                     if id(option) not in options:
                         answer = r"\N" if option.answer_json is None else copy_text(option.answer_json)
-                        options[id(option)] = (answer, f"{option.awarded_decimal}\t{'t' if option.full else 'f'}")
-                    answer, graded = options[id(option)]
+                        marks = f"{option.awarded_decimal}\t{'t' if option.full else 'f'}" if graded else "\\N\t\\N"
+                        options[id(option)] = (answer, marks)
+                    answer, marks = options[id(option)]
                     when = r"\N" if answered is None else answered.isoformat()
-                    lines.append(f"{rid}\t{aid}\t{pos}\t{vid}\t{shuffles[shuffle]}\t{answer}\t{when}\t{graded}\n")
+                    lines.append(f"{rid}\t{aid}\t{pos}\t{vid}\t{shuffles[shuffle]}\t{answer}\t{when}\t{marks}\n")
                 copy.write("".join(lines))
         return
-    texts: dict[int, tuple[str | None, float]] = {}
+    texts: dict[int, tuple[str | None, float | None]] = {}
 
-    def stored(option: Option) -> tuple[str | None, float]:
+    def stored(option: Option) -> tuple[str | None, float | None]:
         if id(option) not in texts:
-            texts[id(option)] = (option.answer_json, float(option.awarded_decimal))
+            texts[id(option)] = (option.answer_json, float(option.awarded_decimal) if graded else None)
         return texts[id(option)]
+
+    def full(option: Option) -> int | None:
+        return int(option.full) if graded else None
 
     def timestamp(when: datetime | None) -> str | None:
         return None if when is None else when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -908,7 +1017,7 @@ def insert_responses(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     cur.executemany(
         f"INSERT INTO responses ({names}) VALUES ({', '.join('?' for _ in RESPONSE_COLUMNS)})",
         (
-            (rid, aid, pos, vid, shuffle, *stored(option)[:1], timestamp(answered), stored(option)[1], int(option.full))
+            (rid, aid, pos, vid, shuffle, *stored(option)[:1], timestamp(answered), stored(option)[1], full(option))
             for rid, aid, pos, vid, shuffle, option, answered in rows
         ),
     )

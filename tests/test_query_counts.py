@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from quizapp.db import utcnow
 from quizapp.models import Certificate, CertificateAttempt, QuizAttempt, Role
-from quizapp.services import certificate_codes, certification
+from quizapp.services import answers, certificate_codes, certification
 from tests.cert_helpers import attempt, certify, make_modules
+from tests.conftest import ON_POSTGRES
 from tests.practice_helpers import graded_attempt
 from tests.query_count import count_queries
 from tests.quiz_helpers import form_for, import_big_quiz, import_quiz, key_answer
@@ -92,7 +93,7 @@ QUIZ_PAGES = {
     "autosave": 5,
     "resume": 3,
     "submit page": 3,
-    "submit": 7,
+    "submit": 6,
     "result": 4,
 }
 
@@ -187,3 +188,56 @@ def test_certificate_pages_do_not_grow_with_certificates(app, client, db, make_u
     if viewer == Role.ADMIN:
         assert all(f"by <bdi>{r.name}</bdi>" in html for r in revokers)
     assert len(many) == len(few), many
+
+
+# statements of a submit that passes and completes a certificate: the user, the attempt, the guarded UPDATE,
+# the answers with their versions, the marks and the score, then certification (the trainee's lock on
+# PostgreSQL, the programme with the modules' stamp, the certificates, the passes, a free code, the
+# certificate with its evidence, the audit event)
+SUBMIT_ISSUING = 13 + ON_POSTGRES
+
+
+def issuing_submit_count(app, client, db, trainee, module) -> int:
+    """Statements of the trainee's submit of a new attempt at the module, every answer right (it issues)."""
+    assert client.get("/").status_code == 200  # fills the per-process copy of the modules
+    assert client.post(f"/modules/{module.slug}/start").status_code == 302
+    db.expire_all()
+    opened = QuizAttempt.user_id == trainee.id, QuizAttempt.module_id == module.id, QuizAttempt.status == "open"
+    taken = db.scalars(select(QuizAttempt).where(*opened)).one()
+    for response in taken.responses:
+        answers.store_answer(db, taken, response, key_answer(response.version), utcnow())
+    db.commit()
+    with count_queries(app) as statements:
+        assert client.post(f"/attempts/{taken.id}/submit").status_code == 302
+    db.expire_all()
+    assert db.scalar(select(QuizAttempt.passed).where(QuizAttempt.id == taken.id)) is True
+    issued = db.scalar(
+        select(Certificate).where(Certificate.user_id == trainee.id, Certificate.superseded_at.is_(None))
+    )
+    assert issued is not None and issued.revoked_at is None
+    return len(statements)
+
+
+def test_an_issuing_submit_does_not_grow_with_the_attempt_or_the_history(app, client, db, auth, login_as):
+    """The last required pass of a trainee with nothing else (7 questions), and of one with a long history
+    (60 questions; expired, revoked and superseded certificates; failed attempts): the same statements."""
+    others = make_modules(db, 3)
+    small = import_quiz(db)
+    big = import_big_quiz(db, size=60)
+    first = login_as(Role.TRAINEE)
+    for module in [*others, big]:
+        attempt(db, first, module, utcnow() - timedelta(days=2))
+    few = issuing_submit_count(app, client, db, first, small)
+    auth.logout()
+    second = login_as(Role.TRAINEE)
+    everything = [*others, small, big]
+    old_certificate(db, second, everything, 2000)
+    old_certificate(db, second, everything, 1500, superseded=True)
+    old_certificate(db, second, everything, 1000, revoked_by=first)
+    for days in (9, 8, 7, 6, 5):
+        attempt(db, second, big, utcnow() - timedelta(days=days), percent="50.0", passed=False)
+    for module in [*others, small]:
+        attempt(db, second, module, utcnow() - timedelta(days=2))
+    many = issuing_submit_count(app, client, db, second, big)
+    assert few == many
+    assert many <= SUBMIT_ISSUING, many

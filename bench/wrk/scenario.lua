@@ -4,6 +4,10 @@
 --   mode "post":     POST the session's body to its paths in turn, with its cookie and CSRF header
 --   mode "flow":     a whole trainee flow per iteration: log in, module page, start, answer every
 --                    question, submit, result; a new trainee each time; latency kept per step
+--   mode "once":     POST each item's form once (its own cookie, address, path and body), the items dealt
+--                    out to the threads in turn, never repeated; a success is the redirect to the item's
+--                    `result` path, anything else counts as unexpected; a thread out of items stops and
+--                    records when (the submit scenario: each attempt can be submitted once)
 -- done() prints one line "WRKJSON {...}" that run.py reads.
 
 local data = dofile(os.getenv("BENCH_DATA"))
@@ -30,6 +34,10 @@ end
 -- thread state -----------------------------------------------------------------------------------
 local s, k, ip, cookies
 bad = 0          -- responses the scenario did not expect (read by done())
+ran_out = 0      -- mode "once": this thread posted all its items and stopped ...
+ran_out_us = 0   -- ... this long after it started
+extra = 0        -- mode "once": requests that posted nothing (after the last item), left out of the count
+local mine, started_us, item
 flows = 0        -- completed trainee flows
 steps = ""       -- flow steps as "name:microseconds;" (wrk copies strings between threads, not tables)
 local step, sent_at
@@ -82,6 +90,11 @@ function init(args)
   for pair in (s.cookie or ""):gmatch("[^;]+") do
     local name, value = pair:match("^%s*([^=]+)=(.*)$")
     if name then cookies[name] = value end
+  end
+  if data.mode == "once" then
+    mine = {}
+    for i = tid, #data.items, data.threads do table.insert(mine, data.items[i]) end
+    started_us = now_us()
   end
   if data.mode == "flow" then
     flow_user = data.flow.first + (tid - 1) * data.flow.stride
@@ -217,6 +230,19 @@ function request()
     return req
   end
   k = k + 1
+  if data.mode == "once" then
+    item = mine[k]
+    if not item then -- no form left (the thread stops after its last response): nothing is posted twice
+      if ran_out == 0 then
+        ran_out, ran_out_us = 1, now_us() - started_us
+        wrk.thread:stop()
+      end
+      return wrk.format("GET", "/healthz", { ["User-Agent"] = data.user_agent })
+    end
+    ip = item.ip
+    return wrk.format("POST", item.path, { ["User-Agent"] = data.user_agent, ["X-Forwarded-For"] = item.ip,
+      ["Cookie"] = item.cookie, ["Content-Type"] = "application/x-www-form-urlencoded" }, item.body)
+  end
   local path = s.paths[((k - 1) % #s.paths) + 1]
   if data.random_ip then
     ip = string.format("127.%d.%d.%d", math.random(1, 250), math.random(0, 255), math.random(1, 254))
@@ -234,6 +260,21 @@ function response(status, headers, body)
     steps = steps .. step .. ":" .. string.format("%.0f", took) .. ";"
     keep_cookies(headers)
     return flow.response(status, headers, body)
+  end
+  if data.mode == "once" then
+    if not item then
+      extra = extra + 1
+      return
+    end
+    local location = header(headers, "location") or ""
+    if status ~= data.expect or location:gsub("^https?://[^/]+", "") ~= item.result then
+      bad = bad + 1
+    end
+    if k >= #mine and ran_out == 0 then
+      ran_out, ran_out_us = 1, now_us() - started_us
+      wrk.thread:stop()
+    end
+    return
   end
   if status ~= data.expect then bad = bad + 1 end
 end
@@ -268,12 +309,21 @@ function done(summary, latency, requests)
     latency_us = { p50 = latency:percentile(50), p95 = latency:percentile(95), p99 = latency:percentile(99),
       mean = latency.mean, max = latency.max },
     unexpected = 0,
+    ran_out = 0,
+    first_out_us = 0,
+    extra = 0,
     flows = 0,
     steps = {},
   }
   for _, thread in ipairs(threads) do
     out.unexpected = out.unexpected + (thread:get("bad") or 0)
     out.flows = out.flows + (thread:get("flows") or 0)
+    out.extra = out.extra + (thread:get("extra") or 0)
+    if (thread:get("ran_out") or 0) > 0 then
+      local at = thread:get("ran_out_us")
+      if out.ran_out == 0 or at < out.first_out_us then out.first_out_us = at end
+      out.ran_out = out.ran_out + 1
+    end
     for name, took in (thread:get("steps") or ""):gmatch("([%w_]+):([%d%.]+);") do
       out.steps[name] = out.steps[name] or {}
       table.insert(out.steps[name], tonumber(took))

@@ -23,7 +23,7 @@ from quizapp.services import programme as programme_service
 from quizapp.services.audit import record
 from quizapp.services.certificate_codes import format_code, unique_code
 from quizapp.services.facts import Taken
-from quizapp.services.modules import ordered_modules
+from quizapp.services.modules import cached_modules, ordered_modules
 from quizapp.services.scope import ensure_can_oversee
 from quizapp.services.text import required_text
 
@@ -234,11 +234,12 @@ def issue_if_qualified(
     if user.role != Role.TRAINEE:
         return None
     _lock_user(session, user)
-    settings = programme_service.get(session)
+    settings, stamp = programme_service.current(session)
     window = settings.renewal_window_days
     certs = certificates_of(session, user, fresh=True)
     since, _why, blocked = counting_from(certs, now, window)
-    modules = ordered_modules(session, required_only=True)
+    # the modules as of the stamp read just now with the settings (a change of the modules renews it)
+    modules = [m for m in cached_modules(session, stamp) if m.required_for_certification]
     if blocked or not modules:
         return None
     found = _passes_of(session, user, modules)

@@ -6,12 +6,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from math import floor
+from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Integer, bindparam, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from quizapp.db import affected_rows
-from quizapp.models import AttemptStatus, QuizAttempt, Response
+from quizapp.models import AttemptStatus, QuestionVersion, QuizAttempt, Response
 from quizapp.question_types import get_type
 from quizapp.services.facts import Taken
 
@@ -44,46 +46,99 @@ def submit_attempt(session: Session, attempt: QuizAttempt, now: datetime) -> Qui
     return attempt
 
 
+# Built once (every submit runs them). Grading reads what it needs of each response and its question version
+# as plain rows, and writes the marks back with one executemany: no ORM objects for the attempt's responses.
+_CLOSE = (
+    update(QuizAttempt)
+    .where(QuizAttempt.id == bindparam("attempt_id", type_=Integer), QuizAttempt.status == AttemptStatus.OPEN)
+    .values(status=bindparam("new_status"), finished_at=bindparam("new_finished_at"))
+)
+_TO_GRADE = (
+    select(
+        Response.id,
+        Response.answer,
+        QuestionVersion.type,
+        QuestionVersion.spec,
+        QuestionVersion.points,
+        QuestionVersion.critical,
+    )
+    .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
+    .where(Response.attempt_id == bindparam("attempt_id", type_=Integer))
+    .order_by(Response.position)
+)
+_MARK = (
+    update(Response)
+    .where(Response.id == bindparam("response_id", type_=Integer))
+    .values(awarded=bindparam("new_awarded"), full_marks=bindparam("new_full_marks"))
+)
+_SCORE = (
+    update(QuizAttempt)
+    .where(QuizAttempt.id == bindparam("attempt_id", type_=Integer))
+    .values(
+        awarded=bindparam("new_awarded"),
+        possible=bindparam("new_possible"),
+        percent=bindparam("new_percent"),
+        passed=bindparam("new_passed"),
+        critical_missed=bindparam("new_critical_missed"),
+    )
+)
+
+
 def _grade(session: Session, attempt: QuizAttempt, now: datetime, status: AttemptStatus) -> bool:
-    # The conditional UPDATE is the first write: it takes the lock, and only one caller wins it.
+    # The conditional UPDATE is the first write: it takes the lock, and only one caller wins it. The answers
+    # are read after it, so an autosave either committed before (and counts) or finds the attempt graded.
     deadline = attempt.deadline
     finished_at = min(now, deadline + GRACE) if status == AttemptStatus.EXPIRED and deadline is not None else now
-    result = session.execute(
-        update(QuizAttempt)
-        .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN)
-        .values(status=status, finished_at=finished_at)
-        .execution_options(synchronize_session=False)
-    )
-    won = affected_rows(result) == 1
-    if not won:
+    session.flush()  # the session's own pending changes first, as before a query of its own
+    conn = session.connection()
+    closing = {"attempt_id": attempt.id, "new_status": status, "new_finished_at": finished_at}
+    if affected_rows(conn.execute(_CLOSE, closing)) != 1:
         session.refresh(attempt)
         return False
-    responses = session.scalars(
-        select(Response)
-        .where(Response.attempt_id == attempt.id)
-        .options(selectinload(Response.version))
-        .order_by(Response.position)
-        .execution_options(populate_existing=True)
-    ).all()
     awarded, possible, critical_missed = Fraction(0), 0, False
-    for response in responses:
-        version = response.version
-        grade = get_type(version.type).grade(version.spec, response.answer, version.points)
-        response.awarded = Decimal(grade.awarded.numerator) / Decimal(grade.awarded.denominator)
-        response.full_marks = grade.full
+    marks, answers = [], []
+    for response_id, answer, qtype, spec, points, critical in conn.execute(_TO_GRADE, {"attempt_id": attempt.id}):
+        grade = get_type(qtype).grade(spec, answer, points)
+        marks.append(
+            {
+                "response_id": response_id,
+                "new_awarded": Decimal(grade.awarded.numerator) / Decimal(grade.awarded.denominator),
+                "new_full_marks": grade.full,
+            }
+        )
+        answers.append(answer)
         awarded += grade.awarded
-        possible += version.points
-        critical_missed |= version.critical and not grade.full
-    attempt.status, attempt.finished_at = status, finished_at
-    attempt.awarded = Decimal(awarded.numerator) / Decimal(awarded.denominator)
-    attempt.possible = possible
-    attempt.percent = percent_half_up(awarded, possible)
-    attempt.passed = possible > 0 and awarded * 100 >= attempt.pass_mark * possible and not critical_missed
-    attempt.critical_missed = critical_missed
-    session.flush()
+        possible += points
+        critical_missed |= critical and not grade.full
+    if marks:
+        conn.execute(_MARK, marks)
+    score = {
+        "awarded": Decimal(awarded.numerator) / Decimal(awarded.denominator),
+        "possible": possible,
+        "percent": percent_half_up(awarded, possible),
+        "passed": possible > 0 and awarded * 100 >= attempt.pass_mark * possible and not critical_missed,
+        "critical_missed": critical_missed,
+    }
+    conn.execute(_SCORE, {"attempt_id": attempt.id, **{f"new_{key}": value for key, value in score.items()}})
+    _as_written(session, attempt, {"status": status, "finished_at": finished_at, **score}, marks, answers)
     if attempt.passed:
         _on_pass(session, attempt, now)
     return True
+
+
+def _as_written(
+    session: Session, attempt: QuizAttempt, values: dict[str, Any], marks: list[dict[str, Any]], answers: list[Any]
+) -> None:
+    """The attempt, and those of its responses the session holds (the result page loads them all first), as
+    now stored: the caller and the page read the grade from them, and the ORM has nothing to write again."""
+    for key, value in values.items():
+        set_committed_value(attempt, key, value)
+    for mark, answer in zip(marks, answers, strict=True):
+        response = session.identity_map.get(Session.identity_key(Response, mark["response_id"]))
+        if response is not None:
+            set_committed_value(response, "answer", answer)
+            set_committed_value(response, "awarded", mark["new_awarded"])
+            set_committed_value(response, "full_marks", mark["new_full_marks"])
 
 
 def _on_pass(session: Session, attempt: QuizAttempt, now: datetime) -> None:
