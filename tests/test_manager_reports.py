@@ -215,3 +215,21 @@ def test_module_cells_say_when_the_next_attempt_opens(db, clinic):
     chris = next(r for r in select(db, clinic) if r.trainee.name == "Chris Critical")
     cell = next(c for c in chris.cells if c.progress.module.id == clinic.quiz.id)
     assert cell.state == ModuleState.NOT_PASSED and cell.next_at is not None and cell.next_at > clinic.now
+
+
+def test_cooldown_reason_reads_in_the_managers_time_zone(client, auth, db, clinic):
+    """The dashboard says when a trainee may try again in the time zone of the manager reading it."""
+    from quizapp.presentation import format_when
+
+    [item] = [
+        i
+        for i in attention.needs_attention(select(db, clinic), clinic.now)
+        if i.reason == attention.Reason.COOLDOWN and i.row.trainee.name == "Chris Critical"
+    ]
+    clinic.manager.time_zone = "Pacific/Auckland"
+    db.commit()
+    auth.login(clinic.manager.email)
+    html = client.get("/manager/").get_data(as_text=True)
+    local = format_when(item.when, "Pacific/Auckland")
+    assert local.endswith(("NZDT", "NZST")) and local != format_when(item.when, "UTC")
+    assert f"{item.text} {local}" in html and " UTC" not in html.split("Needs attention", 1)[1]

@@ -44,6 +44,7 @@ class Item:
     reason: Reason
     text: str
     module: Module | None = None
+    when: datetime | None = None  # the moment the text leads up to, shown in the reader's time zone after it
 
 
 def _fails_since_last_pass(attempts: Sequence[Taken]) -> int:
@@ -97,12 +98,7 @@ def progress_reasons(row: Row, now: datetime) -> list[Item]:
             found.append(Item(row, Reason.CRITICAL, f"Missed a safety-critical question in {module.title}", module))
         if cell.next_at is not None:
             found.append(
-                Item(
-                    row,
-                    Reason.COOLDOWN,
-                    f"{module.title}: next attempt from {cell.next_at:%d %b %Y, %H:%M} UTC",
-                    module,
-                )
+                Item(row, Reason.COOLDOWN, f"{module.title}: next attempt from", module, when=cell.next_at)
             )
     if not row.started and (now - row.trainee.created_at).days >= NEVER_STARTED_AFTER_DAYS:
         days = (now - row.trainee.created_at).days
