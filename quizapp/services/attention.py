@@ -97,9 +97,7 @@ def progress_reasons(row: Row, now: datetime) -> list[Item]:
         if item.state == ModuleState.NOT_PASSED and item.why == Why.CRITICAL:
             found.append(Item(row, Reason.CRITICAL, f"Missed a safety-critical question in {module.title}", module))
         if cell.next_at is not None:
-            found.append(
-                Item(row, Reason.COOLDOWN, f"{module.title}: next attempt from", module, when=cell.next_at)
-            )
+            found.append(Item(row, Reason.COOLDOWN, f"{module.title}: next attempt from", module, when=cell.next_at))
     if not row.started and (now - row.trainee.created_at).days >= NEVER_STARTED_AFTER_DAYS:
         days = (now - row.trainee.created_at).days
         found.append(Item(row, Reason.NEVER_STARTED, f"Never started, {days} days after the account was created"))
