@@ -5,7 +5,7 @@ Usage: .venv/bin/python bench/profile_pages.py DATABASE_URL [--requests N]   (ru
 Against a database seeded by bench/seed.py, in one process (no gunicorn, no network): logs in as a seeded
 trainee through the real login form, starts or resumes an attempt, then requests the question page,
 autosave and home N times each with pyinstrument sampling; then submits: one fresh answered attempt per
-request, each of another trainee (bench/seed.py open_attempts, sessions signed in-process by
+request, each of another trainee (bench/seed_attempts.py open_attempts, sessions signed in-process by
 bench/sessions.py), all made before the timing. Prints per page: milliseconds per request,
 SQL statements and SQL time per request, the slowest statements, the functions of quizapp with the most
 time (inclusive) and the libraries where the time is spent (self time).
@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import seed as seeder  # noqa: E402
+from seed_attempts import open_attempts  # noqa: E402
+from seed_data import PASSWORD, trainee_email  # noqa: E402
 from sessions import signed_sessions  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402
 
@@ -94,7 +95,7 @@ def submitter(app: Any, count: int) -> Any:
     trainees without an open attempt at SLUG: the submit scenario's), made before any timing."""
     with new_session(app) as session:
         trainees = session.scalar(select(func.count()).select_from(User).where(User.role == Role.TRAINEE)) or 0
-    made = seeder.open_attempts(app, list(range(trainees, 0, -1)), SLUG, seed_value=17, limit=count)
+    made = open_attempts(app, list(range(trainees, 0, -1)), SLUG, seed_value=17, limit=count)
     if len(made.attempts) < count:
         raise SystemExit(f"profile: {len(made.attempts)} open attempts made, {count} needed")
     signed = signed_sessions(app, list(made.attempts), lambda uid: f"127.0.4.{uid % 250 + 1}", USER_AGENT)
@@ -117,8 +118,8 @@ def profile_pages(url: str, requests: int = 200) -> str:
     sql = SqlLog(get_engine(app))
     client = app.test_client()
     token = CSRF.search(client.get("/auth/login").get_data(as_text=True)).group(1)
-    email = seeder.trainee_email(TRAINEE)
-    login = client.post("/auth/login", data={"csrf_token": token, "email": email, "password": seeder.PASSWORD})
+    email = trainee_email(TRAINEE)
+    login = client.post("/auth/login", data={"csrf_token": token, "email": email, "password": PASSWORD})
     if login.status_code != 302:
         raise SystemExit(f"profile: could not log in as {email}")
     token = CSRF.search(client.get("/modules/depth-selection").get_data(as_text=True)).group(1)
