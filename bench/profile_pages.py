@@ -3,12 +3,13 @@
 Usage: .venv/bin/python bench/profile_pages.py DATABASE_URL [--requests N]   (run.py --profile calls it)
 
 Against a database seeded by bench/seed.py, in one process (no gunicorn, no network): logs in as a seeded
-trainee through the real login form, starts or resumes an attempt, then requests the question page,
-autosave and home N times each with pyinstrument sampling; then submits: one fresh answered attempt per
-request, each of another trainee (bench/seed_attempts.py open_attempts, sessions signed in-process by
-bench/sessions.py), all made before the timing. Prints per page: milliseconds per request,
-SQL statements and SQL time per request, the slowest statements, the functions of quizapp with the most
-time (inclusive) and the libraries where the time is spent (self time).
+trainee through the real login form, starts or resumes an attempt, and first measures "the floor": CPU per
+request of the bare template route (bench/baseline.py), of a logged-in request that renders nothing and of the
+hot pages. Then requests the question page, autosave and home N times each with pyinstrument sampling; then
+submits: one fresh answered attempt per request, each of another trainee (bench/seed_attempts.py
+open_attempts, sessions signed in-process by bench/sessions.py), all made before the timing. Prints per page:
+milliseconds per request, SQL statements and SQL time per request, the slowest statements, the functions of
+quizapp with the most time (inclusive) and the libraries where the time is spent (self time).
 """
 
 from __future__ import annotations
@@ -110,11 +111,52 @@ def submitter(app: Any, count: int) -> Any:
     return submit
 
 
+def cpu_ms(call: Any, n: int = 300, rounds: int = 5) -> float:
+    """CPU milliseconds per call, the least of `rounds` rounds (steadier than wall time on a shared machine)."""
+    for i in range(30):
+        call(i).close()
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.process_time()
+        for i in range(n):
+            call(i).close()
+        best = min(best, (time.process_time() - started) / n)
+    return 1000 * best
+
+
+def floor(client: Any, pages: dict[str, Any], page_bytes: int) -> list[str]:
+    """What a trainee page costs beyond the bare Flask template route the ratios divide by, in CPU per request
+    through the test client (its own cost is in every figure): the same template route of this page's size
+    (bench/baseline.py), our app answering /healthz (hooks only), a logged-in request that renders nothing
+    (session cookie, Flask-Login's user query, the request's transaction), then the hot pages."""
+    import os
+
+    os.environ["BASELINE_PAGE_BYTES"] = str(page_bytes)
+    import baseline  # bench/baseline.py, sized like the question page
+
+    bare = baseline.app.test_client()
+    figures = {
+        "bare Flask, template route (the ratios' baseline)": cpu_ms(lambda i: bare.get("/page")),
+        "quizapp, /healthz (request hooks, no session)": cpu_ms(lambda i: client.get("/healthz")),
+        "quizapp, logged in, renders nothing": cpu_ms(lambda i: client.get("/_profile/floor")),
+    }
+    figures |= {f"quizapp, {label}": cpu_ms(pages[label]) for label in ("question page", "autosave", "trainee home")}
+    base = figures["bare Flask, template route (the ratios' baseline)"]
+    out = ["## The floor (in process, CPU ms per request, least of 5 rounds of 300)", ""]
+    out += ["| request | CPU ms | ratio of the template route |", "| --- | ---: | ---: |"]
+    out += [f"| {label} | {ms:.2f} | {100 * base / ms:.0f} % |" for label, ms in figures.items()]
+    return [*out, ""]
+
+
 def profile_pages(url: str, requests: int = 200) -> str:
     from pyinstrument import Profiler
 
     config = {"DATABASE_URL": url, "SECRET_KEY": "bench-profile", "RATELIMIT_ENABLED": False, "REQUEST_LOG": "0"}
     app = create_app(config)  # as the wrk runs serve it: request log off
+    from flask_login import login_required
+
+    # the floor of every trainee page: the session cookie, Flask-Login's user (one query), the request hooks
+    app.add_url_rule("/_profile/floor", "profile_floor", login_required(lambda: ""))
     sql = SqlLog(get_engine(app))
     client = app.test_client()
     token = CSRF.search(client.get("/auth/login").get_data(as_text=True)).group(1)
@@ -140,7 +182,8 @@ def profile_pages(url: str, requests: int = 200) -> str:
         "trainee home": lambda i: client.get("/"),
         "submit": submitter(app, WARM_UP + 2 * requests),
     }
-    out = [f"## Where the time goes (in process, {requests} requests per page, pyinstrument)", ""]
+    out = floor(client, pages, len(page.encode()))
+    out += [f"## Where the time goes (in process, {requests} requests per page, pyinstrument)", ""]
     for label, call in pages.items():
         for i in range(WARM_UP):  # warm up: caches, compiled templates, connection pool
             call(i).close()
