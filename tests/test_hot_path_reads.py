@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from quizapp.db import new_session, utcnow
 from quizapp.models import Module, QuizAttempt, Role
-from quizapp.services import practice
+from quizapp.services import practice, practice_due
 from quizapp.services import programme as programme_service
 from quizapp.services.modules import cached_modules, ordered_modules
 from quizapp.services.progress import progress_of_many, trainee_progress
@@ -107,9 +107,11 @@ def test_the_home_panel_counts_what_due_counts_counts(db, make_user):
     trainee = make_user(Role.TRAINEE)
     now = utcnow()
     graded_attempt(db, trainee, module, now - timedelta(days=2), wrong={"tq-single", "tq-tf"})
-    assert practice.panel(db, trainee, now) == practice.Panel(practice.due_counts(db, trainee, now).total, None)
+    assert practice_due.panel(db, trainee, now) == practice_due.Panel(
+        practice_due.due_counts(db, trainee, now).total, None
+    )
     started = practice.start_session(db, trainee, now)
     db.commit()
-    panel = practice.panel(db, trainee, now)
-    assert panel == practice.Panel(practice.due_counts(db, trainee, now).total, started.id) and panel.due == 2
+    panel = practice_due.panel(db, trainee, now)
+    assert panel == practice_due.Panel(practice_due.due_counts(db, trainee, now).total, started.id) and panel.due == 2
     assert db.query(QuizAttempt).count() == 1

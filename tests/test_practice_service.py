@@ -18,9 +18,10 @@ from quizapp.models import (
     ReviewCard,
     Role,
 )
-from quizapp.services import Forbidden, item_analysis, practice
+from quizapp.services import Forbidden, item_analysis, practice, practice_cards, practice_due
 from quizapp.services import attempts as attempts_service
-from quizapp.services.practice import Kind, PracticeUnavailable, Reason
+from quizapp.services.practice import Kind, PracticeUnavailable
+from quizapp.services.practice_plan import Reason
 from tests.cert_helpers import NOW
 from tests.practice_helpers import graded_attempt, practice_form, question
 from tests.quiz_helpers import import_quiz
@@ -65,23 +66,23 @@ def test_rating_follows_the_grade(db, module, trainee):
 
     from quizapp.question_types import Grade
 
-    assert practice.rating_for(Grade(Fraction(0), Fraction(1), False)) == Rating.Again
-    assert practice.rating_for(Grade(Fraction(1, 2), Fraction(1), False)) == Rating.Hard
-    assert practice.rating_for(Grade(Fraction(1), Fraction(1), True)) == Rating.Good
-    assert practice.rating_for(Grade(Fraction(1), Fraction(1), True), sure=True) == Rating.Easy
-    assert practice.rating_for(Grade(Fraction(0), Fraction(1), False), sure=True) == Rating.Again
+    assert practice_cards.rating_for(Grade(Fraction(0), Fraction(1), False)) == Rating.Again
+    assert practice_cards.rating_for(Grade(Fraction(1, 2), Fraction(1), False)) == Rating.Hard
+    assert practice_cards.rating_for(Grade(Fraction(1), Fraction(1), True)) == Rating.Good
+    assert practice_cards.rating_for(Grade(Fraction(1), Fraction(1), True), sure=True) == Rating.Easy
+    assert practice_cards.rating_for(Grade(Fraction(0), Fraction(1), False), sure=True) == Rating.Again
 
 
 @pytest.mark.parametrize("rating", list(Rating))
 def test_first_review_due_date_is_the_librarys(rating):
-    ours = practice.review(None, rating, NOW)
+    ours = practice_cards.review(None, rating, NOW)
     theirs, _ = LIBRARY.review_card(Card(card_id=0, due=NOW), rating, NOW)
     assert ours.due == theirs.due and ours.stability == theirs.stability and ours.difficulty == theirs.difficulty
     assert ours.due >= NOW + timedelta(days=1)  # daily sittings: never due again the same day
 
 
 def test_due_dates_grow_from_again_to_easy():
-    dues = [practice.review(None, r, NOW).due for r in (Rating.Again, Rating.Hard, Rating.Good, Rating.Easy)]
+    dues = [practice_cards.review(None, r, NOW).due for r in (Rating.Again, Rating.Hard, Rating.Good, Rating.Easy)]
     assert dues == sorted(dues) and dues[0] < dues[-1]
 
 
@@ -166,10 +167,10 @@ def test_selection_takes_due_then_missed_then_new(db, module, trainee):
         ("tq-single-2", Reason.NEW),
     ]
     # not offered: tq-numeric (card not due), tq-draft (draft)
-    counts = practice.due_counts(db, trainee, NOW)
+    counts = practice_due.due_counts(db, trainee, NOW)
     assert counts.total == 4 and counts.of(module.id) == 4
     assert counts.cards == {module.id: 2} and counts.missed == {module.id: 2}  # the two kinds kept apart
-    assert practice.panel(db, trainee, NOW).due == counts.total
+    assert practice_due.panel(db, trainee, NOW).due == counts.total
 
 
 def test_new_items_only_from_modules_not_passed(db, module, trainee):
@@ -269,7 +270,7 @@ def test_a_reworded_question_keeps_its_card(db, module, trainee):
     before = card_of(db, trainee, q.id)
     due, stability = before.due, before.stability
     version = new_version(db, q, stem=q.current.stem + " (reworded)", explanation="Clearer.")
-    assert practice.sync_cards(db, trainee, NOW + timedelta(hours=1)) == 0
+    assert practice_cards.sync_cards(db, trainee, NOW + timedelta(hours=1)) == 0
     db.commit()
     after = card_of(db, trainee, q.id)
     assert (after.due, after.stability, after.version_id, after.reps) == (due, stability, version.id, 1)
@@ -282,11 +283,11 @@ def test_a_changed_key_resets_the_card(db, module, trainee):
     q = item.question
     version = new_version(db, q, spec={**q.current.spec, "answer": not q.current.spec["answer"]})
     later = NOW + timedelta(hours=1)
-    assert practice.sync_cards(db, trainee, later) == 1
+    assert practice_cards.sync_cards(db, trainee, later) == 1
     db.commit()
     card = card_of(db, trainee, q.id)
     assert (card.due, card.reps, card.stability, card.version_id) == (later, 0, None, version.id)
-    assert practice.due_counts(db, trainee, later).total >= 1
+    assert practice_due.due_counts(db, trainee, later).total >= 1
 
 
 # --- isolation from graded data ------------------------------------------------------------------

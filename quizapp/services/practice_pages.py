@@ -1,6 +1,6 @@
 """What practice pages show: the home panel (questions due, the recertification offer) and the trainee's
 practice progress (due and new per module, retention by week, the questions missed most often), each in a
-fixed number of queries. The rules live in services.practice."""
+fixed number of queries. The rules live in services.practice_due, practice_plan, practice_cards and practice."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from quizapp.models import (
     ReviewMode,
     User,
 )
-from quizapp.services import practice
+from quizapp.services import practice, practice_cards, practice_due, practice_plan
 from quizapp.services import programme as programme_service
 from quizapp.services.programme import Programme
 from quizapp.services.progress import trainee_progress
@@ -45,7 +45,7 @@ def home_panel(
 ) -> HomePanel:
     """What the home page shows of practice, in one query; the home page passes in the programme settings
     and the trainee's certificates it read."""
-    counts = practice.panel(session, user, now)
+    counts = practice_due.panel(session, user, now)
     return HomePanel(
         due=counts.due,
         open_session_id=counts.open_session_id,
@@ -160,11 +160,11 @@ def most_missed(session: Session, user: User, limit: int = MOST_MISSED) -> list[
 
 def overview(session: Session, user: User, now: datetime) -> Overview:
     """Everything the trainee's practice page shows, in a fixed number of queries."""
-    practice.sync_cards(session, user, now)
+    practice_cards.sync_cards(session, user, now)
     settings, stamp = programme_service.current(session)
     progress, certs = trainee_progress(session, user, now, settings=settings, stamp=stamp)
-    due = practice.due_counts(session, user, now)
-    new = practice.new_counts(session, user, practice.not_passed_in(progress))
+    due = practice_due.due_counts(session, user, now)
+    new = practice_plan.new_counts(session, user, practice_plan.not_passed_in(progress))
     modules = [
         ModuleRow(m, due.of(m.id), new.get(m.id, 0), m.review == ReviewMode.FULL)
         for m in (item.module for item in progress.modules)
@@ -174,6 +174,6 @@ def overview(session: Session, user: User, now: datetime) -> Overview:
         due=due.total,
         weeks=retention(session, user, now),
         most_missed=most_missed(session, user),
-        open_session=practice.open_session_of(session, user),
+        open_session=practice_due.open_session_of(session, user),
         recert=practice.in_renewal_window(session, user, now, settings=settings, certs=certs),
     )

@@ -15,9 +15,10 @@ from quizapp.forms import ConfirmForm
 from quizapp.models import PracticeSession, Role, User
 from quizapp.question_types import get_type
 from quizapp.security import role_required
-from quizapp.services import Forbidden, NotFound, practice, practice_pages
+from quizapp.services import Forbidden, NotFound, practice, practice_cards, practice_due, practice_pages
 from quizapp.services.modules import module_by_slug
-from quizapp.services.practice import Kind, PracticeClosed, PracticeUnavailable, Reason
+from quizapp.services.practice import Kind, PracticeClosed, PracticeUnavailable
+from quizapp.services.practice_plan import Reason
 from quizapp.services.scope import can_oversee
 from quizapp.services.sources import source_label
 from quizapp.views.errors import render_error
@@ -182,7 +183,7 @@ def _feedback_context(ps: PracticeSession, item) -> dict:
     version = item.version
     qtype = get_type(version.type)
     sources_path = str(Path(current_app.config["QUESTION_BANKS_DIR"]) / "sources.yaml")
-    card = practice.card_for(get_session(), current_user, item.question_id)
+    card = practice_cards.card_for(get_session(), current_user, item.question_id)
     return {
         "ps": ps,
         "item": item,
@@ -222,6 +223,6 @@ def done(session_id: int):
         ps=ps,
         answered=answered,
         right=sum(1 for i in answered if i.full_marks),
-        due=practice.due_counts(session, current_user, utcnow()).total,
+        due=practice_due.due_counts(session, current_user, utcnow()).total,
         form=ConfirmForm(),
     )
