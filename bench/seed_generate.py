@@ -18,7 +18,7 @@ from quizapp.models import Module, Question
 from quizapp.services import programme as programme_service
 from quizapp.services.certificate_codes import generate_code
 from quizapp.services.certification import add_months
-from quizapp.services.practice import _practisable as practisable_rule
+from quizapp.services.practice_due import _practisable as practisable_rule
 from quizapp.services.users import hash_password
 
 # --- the seed ------------------------------------------------------------------------------------

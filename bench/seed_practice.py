@@ -14,7 +14,9 @@ from seed_attempts import VersionPool
 from seed_data import DAY
 
 from quizapp.question_types.base import Grade
-from quizapp.services.practice import SCHEDULER, SESSION_SIZE, Kind, Reason, as_fsrs, rating_for, utc
+from quizapp.services.practice import Kind
+from quizapp.services.practice_cards import SCHEDULER, as_fsrs, rating_for, utc
+from quizapp.services.practice_plan import SESSION_SIZE, Reason
 
 # --- practice ------------------------------------------------------------------------------------
 

@@ -40,15 +40,8 @@ from quizapp.question_types import FormData, Parsed, get_type
 from quizapp.services import Forbidden, NotFound, ServiceError
 from quizapp.services import programme as programme_service
 from quizapp.services.certification import CertStatus, certificates_of, status
-
-# the `name as name` imports are re-exports: bench/seed.py, which reproduces sessions outside the app,
-# imports them from here; new code imports them from their own modules
-from quizapp.services.practice_cards import SCHEDULER as SCHEDULER
 from quizapp.services.practice_cards import as_fsrs, key_changed, rating_for, reset, review, store, sync_cards, utc
-from quizapp.services.practice_due import _practisable as _practisable
 from quizapp.services.practice_due import locked_questions
-from quizapp.services.practice_plan import SESSION_SIZE as SESSION_SIZE
-from quizapp.services.practice_plan import Reason as Reason
 from quizapp.services.practice_plan import plan, plan_recert
 
 MANAGER_MONTHS = 6
