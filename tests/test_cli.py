@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from quizapp import migrate
-from quizapp.cli import DEMO_USERS
+from quizapp.cli.demo import DEMO_USERS
 from quizapp.models import AuditEvent, Role, Team, User
 
 

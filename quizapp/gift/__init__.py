@@ -32,6 +32,12 @@ How GIFT maps onto our questions (anything that does not map exactly is a proble
 - Essay `{}`, short answer, missing word (answers inside the sentence) and description (no answers) are
   reported by line and name as unsupported.
 - Ordering has no GIFT form: write_gift writes it as a comment and returns a warning.
+
+reader   parse_gift, gift_questions, with_questions: a file into checked questions, one block at a time
+blocks   lexing: blocks, metadata comments, names, question ids, lines; GiftProblem
+answers  the answers between the braces into a question type and its spec
+text     escapes, text formats into plain text, ids from names
+writer   write_gift
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from quizapp.cli import DEMO_USERS
+from quizapp.cli.demo import DEMO_USERS
 
 DEMO_PASSWORDS = {email: password for email, _name, _role, password in DEMO_USERS}
 QUESTION_TYPES = {"single", "multiple", "true_false", "numeric", "ordering", "matching"}

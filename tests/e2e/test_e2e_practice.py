@@ -123,7 +123,7 @@ def test_a_practice_session_on_a_phone(new_context, live_server, artifacts):
 def test_practice_only_item_and_the_managers_line(new_context, live_server, artifacts):
     """Aftercare offers its practice-only items first to a new trainee, with the note and the course's
     position; the demo manager then sees one session this month, and none of the answers."""
-    from quizapp.cli import DEMO_TEAM
+    from quizapp.cli.demo import DEMO_TEAM
     from quizapp.models import Team
 
     email = live_server.new_trainee()
