@@ -294,8 +294,14 @@ def seed(
     if writer:
         with Timer(report, "wait_for_cache_writer"):
             os.waitpid(writer, 0)
-    with Timer(report, "analyze"), engine.begin() as conn:
-        conn.execute(text("ANALYZE"))
+    # Statistics for the planner; on PostgreSQL also the visibility map that index-only scans need, as
+    # autovacuum would have left a database that has been in use for a while (VACUUM runs outside a transaction).
+    with Timer(report, "analyze"), engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+        else:
+            conn.execute(text("ANALYZE"))
+            conn.commit()
     engine.dispose()
     report.counts.update(
         teams=len(teams),
