@@ -46,3 +46,23 @@ def test_no_warning_when_the_trainee_keeps_a_team(client, login_as, make_user, m
     response = client.post(f"/admin/teams/{north.id}/edit", data={"name": "North"}, follow_redirects=True)
     assert "in no team now" not in response.get_data(as_text=True)
     assert tia.id
+
+
+def test_team_names_are_unique_whatever_their_case_and_spaces(db, make_team):
+    """One rule (users.team_named) for creating, renaming and the CLI's find-or-create."""
+    import pytest
+
+    from quizapp.cli.users import find_or_create_team
+    from quizapp.services import ServiceError
+    from quizapp.services import users as users_service
+
+    north, south = make_team("North clinic"), make_team("South clinic")
+    assert users_service.team_named(db, "  NORTH Clinic ") is north
+    with pytest.raises(ServiceError):
+        users_service.create_team(db, " north CLINIC")
+    with pytest.raises(ServiceError):
+        users_service.update_team(db, south, name="North Clinic", managers=[], members=[], actor=None)
+    renamed = users_service.update_team(db, north, name="north clinic", managers=[], members=[], actor=None)
+    assert renamed.name == "north clinic"  # its own name in another case is no clash
+    assert find_or_create_team(db, " NORTH CLINIC ") is north
+    assert find_or_create_team(db, "East clinic").name == "East clinic"

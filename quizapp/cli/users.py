@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quizapp.cli.base import Group
@@ -50,5 +49,4 @@ def users_list() -> None:
 
 def find_or_create_team(session: Session, name: str) -> Team:
     """The team of that name, whatever its case, created if missing (users create --team, seed-demo)."""
-    team = session.scalar(select(Team).where(func.lower(Team.name) == name.strip().lower()))
-    return team or users_service.create_team(session, name)
+    return users_service.team_named(session, name) or users_service.create_team(session, name)

@@ -218,9 +218,14 @@ def list_teams(session: Session) -> list[Team]:
     )
 
 
+def team_named(session: Session, name: str) -> Team | None:
+    """The team called `name`, whatever its case and surrounding spaces: team names are unique that way."""
+    return session.scalar(select(Team).where(func.lower(Team.name) == name.strip().lower()))
+
+
 def create_team(session: Session, name: str, actor: User | None = None) -> Team:
     name = required_text(name, "A team needs a name.")
-    if session.scalar(select(Team).where(func.lower(Team.name) == name.lower())) is not None:
+    if team_named(session, name) is not None:
         raise ServiceError(f"A team called {name} already exists.")
     team = Team(name=name)
     session.add(team)
@@ -233,8 +238,8 @@ def update_team(
     session: Session, team: Team, *, name: str, managers: Iterable[User], members: Iterable[User], actor: User | None
 ) -> Team:
     name = required_text(name, "A team needs a unique name.")
-    clash = session.scalar(select(Team).where(func.lower(Team.name) == name.lower(), Team.id != team.id))
-    if clash is not None:
+    clash = team_named(session, name)
+    if clash is not None and clash.id != team.id:
         raise ServiceError("A team needs a unique name.")
     managers = list(managers)
     for m in managers:
