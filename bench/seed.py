@@ -37,7 +37,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from seed_bulk import bulk_insert, bulk_load_mode, insert_responses  # noqa: E402
+from seed_bulk import bulk_insert, bulk_load_mode, insert_responses, reset_sequences  # noqa: E402
 from seed_data import ADMIN_EMAIL, INSTRUCTOR_EMAIL, MANAGER_EMAIL, PASSWORD, SIZES, trainee_email  # noqa: E402
 from seed_generate import Dataset, generate  # noqa: E402
 from sqlalchemy import inspect, select, text  # noqa: E402
@@ -286,10 +286,9 @@ def seed(
                 bulk_insert(conn, table, rows)
         with Timer(report, "insert_responses"):
             insert_responses(conn, responses)
-        if conn.dialect.name == "postgresql":
-            for model in (Team, User, QuizAttempt, Response, Certificate, PracticeSession, PracticeAnswer, ReviewCard):
-                tbl = model.__table__.name
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{tbl}', 'id'), (SELECT max(id) FROM {tbl}))"))
+        reset_sequences(
+            conn, Team, User, QuizAttempt, Response, Certificate, PracticeSession, PracticeAnswer, ReviewCard
+        )
         conn.commit()
     if writer:
         with Timer(report, "wait_for_cache_writer"):

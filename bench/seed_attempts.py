@@ -12,9 +12,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from seed_bulk import bulk_insert, insert_responses, next_id
+from seed_bulk import bulk_insert, insert_responses, next_id, reset_sequences
 from seed_data import DAY, trainee_email
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from quizapp.db import get_engine, new_session, utcnow
 from quizapp.models import Module, QuestionVersion, QuizAttempt, Response, User
@@ -266,9 +266,6 @@ def open_attempts(
         bulk_insert(conn, QuizAttempt, attempts)
         insert_responses(conn, graded_rows)
         insert_responses(conn, open_rows, graded=False)
-        if conn.dialect.name == "postgresql":
-            for model in (QuizAttempt, Response):
-                tbl = model.__table__.name
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{tbl}', 'id'), (SELECT max(id) FROM {tbl}))"))
+        reset_sequences(conn, QuizAttempt, Response)
         conn.commit()
     return made

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 
 if TYPE_CHECKING:
@@ -55,6 +55,16 @@ def next_id(conn: Connection, model: Any) -> int:
 
 RESPONSE_COLUMNS = ("id", "attempt_id", "position", "question_version_id", "shuffle", "answer", "answered_at")
 RESPONSE_COLUMNS += ("awarded", "full_marks")
+
+
+def reset_sequences(conn: Connection, *models: Any) -> None:
+    """After rows were written with their own ids, PostgreSQL's id sequences continue after the largest (the app's
+    own inserts would otherwise collide); SQLite needs nothing."""
+    if conn.dialect.name != "postgresql":
+        return
+    for model in models:
+        tbl = model.__table__.name
+        conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{tbl}', 'id'), (SELECT max(id) FROM {tbl}))"))
 
 
 def copy_text(value: str) -> str:
